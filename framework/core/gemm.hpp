@@ -1,0 +1,33 @@
+#pragma once
+// Matrix products for the model core, in the row-vector convention of model-spec.md:
+// a weight W of shape (in, out) is applied as y = x @ W. Everything is row-major.
+// The products go to CBLAS (sgemm/dgemm, or gemv when there is a single row).
+
+#include <cstddef>
+
+namespace lrnn {
+
+// out (n, cols) = beta * out + x (n, inner) @ w (inner, cols)
+template <typename Real>
+void matmul(const Real* x, const Real* w, Real* out, std::size_t n, std::size_t inner,
+            std::size_t cols, Real beta = Real(0));
+
+// dx (n, inner) = beta * dx + dy (n, cols) @ w^T, with w (inner, cols)
+template <typename Real>
+void matmul_backward_input(const Real* dy, const Real* w, Real* dx, std::size_t n,
+                           std::size_t inner, std::size_t cols, Real beta = Real(0));
+
+// dw (inner, cols) += x^T (inner, n) @ dy (n, cols)
+template <typename Real>
+void matmul_backward_weight(const Real* x, const Real* dy, Real* dw, std::size_t n,
+                            std::size_t inner, std::size_t cols);
+
+// Multiply-adds of one product of shape (n, inner) x (inner, cols); 2 FLOP each.
+constexpr double matmul_flops(std::size_t n, std::size_t inner, std::size_t cols) {
+    return 2.0 * double(n) * double(inner) * double(cols);
+}
+
+// Keeps the BLAS on the calling thread (a no-op for the serial OpenBLAS build).
+void blas_use_single_thread();
+
+}  // namespace lrnn

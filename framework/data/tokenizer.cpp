@@ -1,0 +1,150 @@
+#include "data/tokenizer.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "core/error.hpp"
+
+namespace lrnn {
+
+namespace {
+
+constexpr std::size_t kMaxWordBytes = 63;
+constexpr std::string_view kBoundaries = " \n\t\r.,!?:;\"'()[]{}-/\\@#$%&*+=<>|~`^";
+// Special tokens of the word vocabulary, in id order.
+const std::vector<std::string> kWordSpecials = {"<unk>", "<pad>", " ", "\n", ".",  ",", "!", "?",
+                                                ":",     ";",     "\"", "'", "(", ")", "-", "\t"};
+
+bool is_boundary(char ch) { return kBoundaries.find(ch) != std::string_view::npos; }
+
+// Splits text into word-vocabulary pieces: words (cut at 63 bytes) and boundary characters;
+// spaces and tabs become " ", CR is dropped.
+template <typename Emit>
+void split_words(std::string_view text, Emit emit) {
+    std::size_t i = 0;
+    while (i < text.size()) {
+        const char ch = text[i];
+        if (is_boundary(ch)) {
+            if (ch == ' ' || ch == '\t') emit(std::string_view(" "));
+            else if (ch != '\r') emit(text.substr(i, 1));
+            ++i;
+            continue;
+        }
+        std::size_t j = i;
+        while (j < text.size() && !is_boundary(text[j])) ++j;
+        emit(text.substr(i, std::min(j - i, kMaxWordBytes)));
+        i = j;
+    }
+}
+
+std::string byte_name(unsigned char b) {
+    std::string s = "byte " + std::to_string(int(b));
+    if (b >= 32 && b < 127) s += " ('" + std::string(1, char(b)) + "')";
+    return s;
+}
+
+}  // namespace
+
+const char* to_string(TokenizerKind kind) { return kind == TokenizerKind::Char ? "char" : "word"; }
+
+Tokenizer Tokenizer::build_char(std::string_view corpus) {
+    std::array<bool, 256> seen{};
+    for (unsigned char b : corpus) seen[b] = true;
+    std::vector<std::uint8_t> chars;
+    for (int b = 0; b < 256; ++b)
+        if (seen[b]) chars.push_back(std::uint8_t(b));
+    return from_chars(std::move(chars));
+}
+
+Tokenizer Tokenizer::build_word(std::string_view corpus) {
+    Tokenizer t;
+    t.kind_ = TokenizerKind::Word;
+    t.words_ = kWordSpecials;
+    t.index_words();
+    split_words(corpus, [&](std::string_view piece) {
+        std::string w(piece);
+        if (!t.word_to_id_.count(w)) {
+            t.word_to_id_.emplace(w, TokenId(t.words_.size()));
+            t.words_.push_back(std::move(w));
+        }
+    });
+    return t;
+}
+
+Tokenizer Tokenizer::build(std::string_view corpus, const std::string& kind_name) {
+    if (kind_name == "char") return build_char(corpus);
+    if (kind_name == "word") return build_word(corpus);
+    if (kind_name == "auto") return corpus.size() < 20000 ? build_char(corpus) : build_word(corpus);
+    throw UserError("tokenizer: unknown kind '" + kind_name + "' (expected char, word or auto)");
+}
+
+Tokenizer Tokenizer::from_chars(std::vector<std::uint8_t> chars_by_id) {
+    Tokenizer t;
+    t.kind_ = TokenizerKind::Char;
+    t.byte_to_id_.fill(-1);
+    for (std::size_t id = 0; id < chars_by_id.size(); ++id) {
+        if (t.byte_to_id_[chars_by_id[id]] != -1)
+            throw UserError("char vocabulary lists " + byte_name(chars_by_id[id]) + " twice");
+        t.byte_to_id_[chars_by_id[id]] = TokenId(id);
+    }
+    t.chars_ = std::move(chars_by_id);
+    return t;
+}
+
+Tokenizer Tokenizer::from_words(std::vector<std::string> words_by_id) {
+    Tokenizer t;
+    t.kind_ = TokenizerKind::Word;
+    t.words_ = std::move(words_by_id);
+    t.index_words();
+    return t;
+}
+
+void Tokenizer::index_words() {
+    word_to_id_.clear();
+    for (std::size_t id = 0; id < words_.size(); ++id) word_to_id_.emplace(words_[id], TokenId(id));
+}
+
+int Tokenizer::vocab_size() const {
+    return int(kind_ == TokenizerKind::Char ? chars_.size() : words_.size());
+}
+
+std::vector<TokenId> Tokenizer::encode(std::string_view text, const std::string& context,
+                                       std::size_t* unknown_words) const {
+    std::vector<TokenId> ids;
+    if (kind_ == TokenizerKind::Char) {
+        ids.reserve(text.size());
+        for (std::size_t i = 0; i < text.size(); ++i) {
+            const TokenId id = byte_to_id_[static_cast<unsigned char>(text[i])];
+            if (id < 0)
+                throw UserError(context + ": " + byte_name(static_cast<unsigned char>(text[i])) +
+                                " at position " + std::to_string(i) +
+                                " is not in the model's character vocabulary");
+            ids.push_back(id);
+        }
+        return ids;
+    }
+    split_words(text, [&](std::string_view piece) {
+        const auto it = word_to_id_.find(std::string(piece));
+        if (it == word_to_id_.end()) {
+            ids.push_back(kUnk);
+            if (unknown_words) ++*unknown_words;
+        } else {
+            ids.push_back(it->second);
+        }
+    });
+    return ids;
+}
+
+std::string Tokenizer::decode_one(TokenId id) const {
+    if (id < 0 || id >= vocab_size()) return "";
+    if (kind_ == TokenizerKind::Char) return std::string(1, char(chars_[id]));
+    return words_[id];
+}
+
+std::string Tokenizer::decode(std::span<const TokenId> ids) const {
+    std::string out;
+    for (TokenId id : ids) out += decode_one(id);
+    return out;
+}
+
+}  // namespace lrnn

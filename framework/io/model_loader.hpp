@@ -1,0 +1,20 @@
+#pragma once
+// "Wherever a model is expected": an original-program model file, one of our checkpoints, or
+// a run directory (its newest complete checkpoint).
+
+#include <string>
+
+#include "data/tokenizer.hpp"
+#include "model/model.hpp"
+
+namespace lrnn {
+
+struct LoadedModel {
+    Parameters<float> params;
+    Tokenizer tokenizer;
+    std::string source;  // the file actually read
+};
+
+LoadedModel load_model(const std::string& path);
+
+}  // namespace lrnn

@@ -1,0 +1,86 @@
+// Channel mix (model-spec.md 4.3): a one-step token shift, then SwiGLU.
+
+#include <algorithm>
+
+#include "core/gemm.hpp"
+#include "model/layers.hpp"
+#include "model/math.hpp"
+
+namespace lrnn {
+
+template <typename Real>
+void channel_mix_forward(const LayerView<const Real*>& p, LayerCache<Real>& cache,
+                         Workspace<Real>& ws, std::size_t T) {
+    const ModelConfig& c = ws.config;
+    const std::size_t d = c.n_embd, F = c.ffn_hidden();
+
+    std::copy_n(ws.h.data(), T * d, cache.h_mid.data());
+    Real* z = cache.z.data() + d;  // z[t * d] is z_t; row -1 is z_{-1} from the state
+    layernorm_forward(cache.h_mid.data(), p.ln2_weight, p.ln2_bias, z, cache.ln2_mean.data(),
+                      cache.ln2_rstd.data(), T, d);
+    for (std::size_t t = 0; t < T; ++t)
+        for (std::size_t ch = 0; ch < d; ++ch) {
+            const std::size_t i = t * d + ch;
+            const Real m = sigmoid(p.channel_mix[ch]);
+            cache.xm[i] = z[i] * m + z[i - d] * (Real(1) - m);
+        }
+    matmul(cache.xm.data(), p.ffn_gate, cache.gate_pre.data(), T, d, F);
+    matmul(cache.xm.data(), p.ffn_up, cache.up.data(), T, d, F);
+    for (std::size_t i = 0; i < T * F; ++i) {
+        const Real g = cache.gate_pre[i];
+        cache.act[i] = g * sigmoid(g) * cache.up[i];
+    }
+    matmul(cache.act.data(), p.ffn_down, ws.h.data(), T, F, d, Real(1));
+}
+
+template <typename Real>
+void channel_mix_backward(const LayerView<const Real*>& p, const LayerCache<Real>& cache,
+                          Workspace<Real>& ws, const LayerView<Real*>& grad, std::size_t T) {
+    const ModelConfig& c = ws.config;
+    const std::size_t d = c.n_embd, F = c.ffn_hidden();
+
+    matmul_backward_weight(cache.act.data(), ws.dh.data(), grad.ffn_down, T, F, d);
+    matmul_backward_input(ws.dh.data(), p.ffn_down, ws.dact.data(), T, F, d);
+    for (std::size_t i = 0; i < T * F; ++i) {
+        // act = silu(g) * up;  silu'(g) = sigmoid(g) (1 + g (1 - sigmoid(g)))
+        const Real g = cache.gate_pre[i], sg = sigmoid(g);
+        ws.dgate_pre[i] = ws.dact[i] * cache.up[i] * sg * (Real(1) + g * (Real(1) - sg));
+        ws.dup[i] = ws.dact[i] * g * sg;
+    }
+    matmul_backward_weight(cache.xm.data(), ws.dgate_pre.data(), grad.ffn_gate, T, d, F);
+    matmul_backward_weight(cache.xm.data(), ws.dup.data(), grad.ffn_up, T, d, F);
+    matmul_backward_input(ws.dgate_pre.data(), p.ffn_gate, ws.dxm.data(), T, d, F);
+    matmul_backward_input(ws.dup.data(), p.ffn_up, ws.dxm.data(), T, d, F, Real(1));
+
+    // xm_t = z_t m + z_{t-1} (1 - m); row 0 of dz is the (discarded) history
+    const Real* z = cache.z.data() + d;
+    std::fill(ws.dz.begin(), ws.dz.begin() + (T + 1) * d, Real(0));
+    Real* dz = ws.dz.data() + d;
+    for (std::size_t t = 0; t < T; ++t)
+        for (std::size_t ch = 0; ch < d; ++ch) {
+            const std::size_t i = t * d + ch;
+            const Real m = sigmoid(p.channel_mix[ch]);
+            dz[i] += ws.dxm[i] * m;
+            dz[i - d] += ws.dxm[i] * (Real(1) - m);
+            grad.channel_mix[ch] += ws.dxm[i] * (z[i] - z[i - d]) * m * (Real(1) - m);
+        }
+    layernorm_backward(dz, cache.h_mid.data(), cache.ln2_mean.data(), cache.ln2_rstd.data(),
+                       p.ln2_weight, ws.dh.data(), grad.ln2_weight, grad.ln2_bias, T, d);
+}
+
+double layer_forward_matmul_flops(const ModelConfig& c, std::size_t T) {
+    const std::size_t d = c.n_embd, r = c.decay_lora_rank, F = c.ffn_hidden(), S = c.n_mem_slots;
+    return 4 * matmul_flops(T, d, d) + matmul_flops(T, d, r) + matmul_flops(T, r, d) +
+           2 * matmul_flops(T, d, S) + 3 * matmul_flops(T, d, F);
+}
+
+template void channel_mix_forward(const LayerView<const float*>&, LayerCache<float>&,
+                                  Workspace<float>&, std::size_t);
+template void channel_mix_forward(const LayerView<const double*>&, LayerCache<double>&,
+                                  Workspace<double>&, std::size_t);
+template void channel_mix_backward(const LayerView<const float*>&, const LayerCache<float>&,
+                                   Workspace<float>&, const LayerView<float*>&, std::size_t);
+template void channel_mix_backward(const LayerView<const double*>&, const LayerCache<double>&,
+                                   Workspace<double>&, const LayerView<double*>&, std::size_t);
+
+}  // namespace lrnn

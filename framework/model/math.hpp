@@ -1,0 +1,101 @@
+#pragma once
+// Elementwise primitives of model-spec.md section 3, and layer norm over rows.
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+
+namespace lrnn {
+
+constexpr double kEps = 1e-6;
+constexpr double kClampExpLimit = 10.0;
+
+template <typename Real>
+inline Real sigmoid(Real x) {
+    return Real(1) / (Real(1) + std::exp(-x));
+}
+
+template <typename Real>
+inline Real clampexp(Real x) {
+    return std::exp(std::clamp(x, Real(-kClampExpLimit), Real(kClampExpLimit)));
+}
+
+// d clampexp(x) / dx given y = clampexp(x): y inside the clamp, 0 where it saturates.
+template <typename Real>
+inline Real clampexp_grad(Real x, Real y) {
+    return (x >= Real(-kClampExpLimit) && x <= Real(kClampExpLimit)) ? y : Real(0);
+}
+
+// y (n, d) = LN(x (n, d); w, b) over each row; keeps mean and rstd (n) for the backward pass.
+template <typename Real>
+void layernorm_forward(const Real* x, const Real* w, const Real* b, Real* y, Real* mean,
+                       Real* rstd, std::size_t n, std::size_t d) {
+    for (std::size_t t = 0; t < n; ++t) {
+        const Real* xt = x + t * d;
+        Real m = 0;
+        for (std::size_t c = 0; c < d; ++c) m += xt[c];
+        m /= Real(d);
+        Real var = 0;
+        for (std::size_t c = 0; c < d; ++c) var += (xt[c] - m) * (xt[c] - m);
+        var /= Real(d);
+        const Real s = Real(1) / std::sqrt(var + Real(kEps));
+        Real* yt = y + t * d;
+        for (std::size_t c = 0; c < d; ++c) yt[c] = w[c] * ((xt[c] - m) * s) + b[c];
+        mean[t] = m;
+        rstd[t] = s;
+    }
+}
+
+// dx (n, d) += the gradient through LN of dy (n, d); dw, db (d) accumulate.
+template <typename Real>
+void layernorm_backward(const Real* dy, const Real* x, const Real* mean, const Real* rstd,
+                        const Real* w, Real* dx, Real* dw, Real* db, std::size_t n,
+                        std::size_t d) {
+    for (std::size_t t = 0; t < n; ++t) {
+        const Real* xt = x + t * d;
+        const Real* dyt = dy + t * d;
+        const Real m = mean[t], s = rstd[t];
+        // mean over channels of dxhat and of dxhat * xhat (the two terms of the LN Jacobian)
+        Real mean_dxhat = 0, mean_dxhat_xhat = 0;
+        for (std::size_t c = 0; c < d; ++c) {
+            const Real xhat = (xt[c] - m) * s;
+            const Real dxhat = dyt[c] * w[c];
+            mean_dxhat += dxhat;
+            mean_dxhat_xhat += dxhat * xhat;
+            dw[c] += dyt[c] * xhat;
+            db[c] += dyt[c];
+        }
+        mean_dxhat /= Real(d);
+        mean_dxhat_xhat /= Real(d);
+        Real* dxt = dx + t * d;
+        for (std::size_t c = 0; c < d; ++c) {
+            const Real xhat = (xt[c] - m) * s;
+            const Real dxhat = dyt[c] * w[c];
+            dxt[c] += s * (dxhat - mean_dxhat - xhat * mean_dxhat_xhat);
+        }
+    }
+}
+
+// Row-wise softmax of x (n, k) in place.
+template <typename Real>
+void softmax_rows(Real* x, std::size_t n, std::size_t k) {
+    for (std::size_t t = 0; t < n; ++t) {
+        Real* row = x + t * k;
+        const Real top = *std::max_element(row, row + k);
+        Real sum = 0;
+        for (std::size_t j = 0; j < k; ++j) sum += (row[j] = std::exp(row[j] - top));
+        for (std::size_t j = 0; j < k; ++j) row[j] /= sum;
+    }
+}
+
+// Gradient through a row-wise softmax: dx = p * (dp - sum(p * dp)), p (n, k) the output.
+template <typename Real>
+void softmax_rows_backward(const Real* p, const Real* dp, Real* dx, std::size_t n, std::size_t k) {
+    for (std::size_t t = 0; t < n; ++t) {
+        Real dot = 0;
+        for (std::size_t j = 0; j < k; ++j) dot += p[t * k + j] * dp[t * k + j];
+        for (std::size_t j = 0; j < k; ++j) dx[t * k + j] = p[t * k + j] * (dp[t * k + j] - dot);
+    }
+}
+
+}  // namespace lrnn

@@ -1,0 +1,9 @@
+#pragma once
+// Every user command is one recipe: a function taking the arguments after its name and
+// returning the process exit code (0 ok, 2 bad input; see docs/recipes.md).
+
+namespace lrnn::recipes {
+
+int debug_main(int argc, char** argv);
+
+}  // namespace lrnn::recipes
