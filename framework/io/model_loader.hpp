@@ -12,7 +12,8 @@ namespace lrnn {
 struct LoadedModel {
     Parameters<float> params;
     Tokenizer tokenizer;
-    std::string source;  // the file actually read
+    std::string source;       // the file actually read
+    std::string config_yaml;  // the run's resolved config (checkpoints); empty for seed files
 };
 
 LoadedModel load_model(const std::string& path);

@@ -1,0 +1,382 @@
+#include "config/train_config.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <filesystem>
+#include <functional>
+#include <set>
+#include <sstream>
+
+#include <yaml-cpp/yaml.h>
+
+#include "core/error.hpp"
+
+namespace lrnn {
+
+namespace {
+
+enum class Kind { Integer, Number, Boolean, Text };
+
+const char* kind_name(Kind k) {
+    switch (k) {
+        case Kind::Integer: return "an integer";
+        case Kind::Number: return "a number";
+        case Kind::Boolean: return "true or false";
+        case Kind::Text: return "a string";
+    }
+    return "?";
+}
+
+std::string format_number(double v) {
+    char buf[64];
+    const auto res = std::to_chars(buf, buf + sizeof buf, v);
+    return std::string(buf, res.ptr);
+}
+
+std::string quote(const std::string& s) {
+    YAML::Emitter e;
+    e << YAML::DoubleQuoted << s;
+    return e.c_str();
+}
+
+// One configuration key: how to read a YAML scalar into the config and how to print it back.
+struct Field {
+    std::string key;
+    Kind kind;
+    std::function<void(TrainConfig&, const YAML::Node&, const std::string& where)> set;
+    std::function<std::string(const TrainConfig&)> get;
+};
+
+template <typename T>
+T convert(const YAML::Node& node, const std::string& key, Kind kind, const std::string& where) {
+    if (!node.IsScalar())
+        throw UserError(where + key + " expects " + kind_name(kind) + ", got a " +
+                        (node.IsMap() ? "mapping" : node.IsSequence() ? "list" : "null value"));
+    try {
+        return node.as<T>();
+    } catch (const YAML::Exception&) {
+        throw UserError(where + key + " expects " + kind_name(kind) + ", got '" + node.Scalar() + "'");
+    }
+}
+
+// Builds a Field from an accessor returning a reference to the member.
+template <typename T, typename Access>
+Field field(std::string key, Access access) {
+    Kind kind = std::is_same_v<T, bool>             ? Kind::Boolean
+                : std::is_integral_v<T>             ? Kind::Integer
+                : std::is_floating_point_v<T>       ? Kind::Number
+                                                    : Kind::Text;
+    Field f{key, kind, nullptr, nullptr};
+    f.set = [access, key, kind](TrainConfig& c, const YAML::Node& node, const std::string& where) {
+        if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+            // "1e3" or "2.0" are numbers, not integers: refuse rather than truncate.
+            const std::string s = node.IsScalar() ? node.Scalar() : "";
+            if (node.IsScalar() && s.find_first_of(".eE") != std::string::npos)
+                throw UserError(where + key + " expects an integer, got '" + s + "'");
+        }
+        access(c) = convert<T>(node, key, kind, where);
+        c.explicit_keys.insert(key);
+    };
+    f.get = [access](const TrainConfig& c) -> std::string {
+        const T& v = access(const_cast<TrainConfig&>(c));
+        if constexpr (std::is_same_v<T, bool>) return v ? "true" : "false";
+        else if constexpr (std::is_integral_v<T>) return std::to_string(v);
+        else if constexpr (std::is_floating_point_v<T>) return format_number(double(v));
+        else return quote(v);
+    };
+    return f;
+}
+
+#define LRNN_FIELD(type, key, member) field<type>(key, [](TrainConfig& c) -> type& { return c.member; })
+
+const std::vector<Field>& schema() {
+    static const std::vector<Field> fields = {
+        LRNN_FIELD(std::string, "run.name", run.name),
+        LRNN_FIELD(std::string, "run.dir", run.dir),
+        LRNN_FIELD(std::uint64_t, "run.seed", run.seed),
+        LRNN_FIELD(std::string, "data.path", data.path),
+        LRNN_FIELD(std::string, "data.tokenizer", data.tokenizer),
+        LRNN_FIELD(double, "data.val_fraction", data.val_fraction),
+        LRNN_FIELD(bool, "model.auto", model.auto_size),
+        LRNN_FIELD(int, "model.n_layer", model.shape.n_layer),
+        LRNN_FIELD(int, "model.n_embd", model.shape.n_embd),
+        LRNN_FIELD(int, "model.n_head", model.shape.n_head),
+        LRNN_FIELD(int, "model.ctx_len", model.shape.ctx_len),
+        LRNN_FIELD(int, "model.decay_lora_rank", model.shape.decay_lora_rank),
+        LRNN_FIELD(double, "model.ffn_multiplier", model.shape.ffn_multiplier),
+        LRNN_FIELD(int, "model.n_mem_slots", model.shape.n_mem_slots),
+        LRNN_FIELD(int, "train.epochs", train.epochs),
+        LRNN_FIELD(std::int64_t, "train.max_steps", train.max_steps),
+        LRNN_FIELD(double, "train.max_seconds", train.max_seconds),
+        LRNN_FIELD(int, "train.batch_chunks", train.batch_chunks),
+        LRNN_FIELD(int, "train.threads", train.threads),
+        LRNN_FIELD(double, "train.lr", train.lr),
+        LRNN_FIELD(double, "train.min_lr", train.min_lr),
+        LRNN_FIELD(std::int64_t, "train.warmup_steps", train.warmup_steps),
+        LRNN_FIELD(std::string, "train.schedule", train.schedule),
+        LRNN_FIELD(double, "train.weight_decay", train.weight_decay),
+        LRNN_FIELD(double, "train.grad_clip", train.grad_clip),
+        LRNN_FIELD(double, "train.label_smoothing", train.label_smoothing),
+        LRNN_FIELD(std::int64_t, "train.eval_every", train.eval_every),
+        LRNN_FIELD(std::int64_t, "train.eval_tokens", train.eval_tokens),
+        LRNN_FIELD(std::int64_t, "train.log_every", train.log_every),
+        LRNN_FIELD(std::int64_t, "train.checkpoint_every", train.checkpoint_every),
+        LRNN_FIELD(int, "train.keep_checkpoints", train.keep_checkpoints),
+        LRNN_FIELD(std::string, "train.on_save_error", train.on_save_error),
+        LRNN_FIELD(int, "generate.tokens", generate.tokens),
+        LRNN_FIELD(double, "generate.temperature", generate.temperature),
+        LRNN_FIELD(int, "generate.top_k", generate.top_k),
+        LRNN_FIELD(double, "generate.top_p", generate.top_p),
+        LRNN_FIELD(std::string, "generate.prompt", generate.prompt),
+        LRNN_FIELD(std::int64_t, "generate.seed", generate.seed),
+    };
+    return fields;
+}
+#undef LRNN_FIELD
+
+const Field* find_field(const std::string& key) {
+    for (const Field& f : schema())
+        if (f.key == key) return &f;
+    return nullptr;
+}
+
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+    std::vector<std::size_t> row(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        std::size_t diag = row[0];
+        row[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            const std::size_t up = row[j];
+            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] != b[j - 1])});
+            diag = up;
+        }
+    }
+    return row[b.size()];
+}
+
+std::string unknown_key_message(const std::string& where, const std::string& key) {
+    std::string msg = where + "unknown key '" + key + "'";
+    const std::string guess = closest_key(key);
+    if (!guess.empty()) msg += " (did you mean '" + guess + "'?)";
+    else msg += " (see docs/config.md for the keys)";
+    return msg;
+}
+
+std::string location(const std::string& file, const YAML::Mark& mark) {
+    if (mark.is_null()) return file + ": ";
+    return file + ":" + std::to_string(mark.line + 1) + ": ";
+}
+
+// Walks a parsed YAML document and sets every key it names. data.path is resolved against
+// base_dir (the config file's folder).
+void apply_document(TrainConfig& config, const YAML::Node& root, const std::string& file,
+                    const std::filesystem::path& base_dir) {
+    if (root.IsNull()) return;  // an empty file is an empty config
+    if (!root.IsMap())
+        throw UserError(location(file, root.Mark()) + "the config must be a mapping of sections "
+                        "(run, data, model, train, generate)");
+    static const std::set<std::string> sections = {"run", "data", "model", "train", "generate"};
+    for (const auto& section : root) {
+        const std::string name = section.first.Scalar();
+        const std::string where = location(file, section.first.Mark());
+        if (!sections.count(name)) throw UserError(unknown_key_message(where, name));
+        if (section.second.IsNull()) continue;
+        if (!section.second.IsMap())
+            throw UserError(where + "section '" + name + "' must be a mapping of keys");
+        for (const auto& entry : section.second) {
+            const std::string key = name + "." + entry.first.Scalar();
+            const std::string at = location(file, entry.first.Mark());
+            const Field* f = find_field(key);
+            if (!f) throw UserError(unknown_key_message(at, key));
+            f->set(config, entry.second, at);
+            if (key == "data.path" && !config.data.path.empty()) {
+                const std::filesystem::path p(config.data.path);
+                if (p.is_relative()) config.data.path = (base_dir / p).lexically_normal().string();
+            }
+        }
+    }
+}
+
+}  // namespace
+
+std::string closest_key(const std::string& key) {
+    std::string best;
+    std::size_t best_distance = std::max<std::size_t>(2, key.size() / 4) + 1;
+    for (const Field& f : schema()) {
+        std::size_t dist = edit_distance(key, f.key);
+        // "lr" for "train.lr": also compare against the key without its section
+        const std::string leaf = f.key.substr(f.key.find('.') + 1);
+        dist = std::min(dist, edit_distance(key, leaf));
+        if (dist < best_distance) best_distance = dist, best = f.key;
+    }
+    return best;
+}
+
+std::vector<std::string> config_keys() {
+    std::vector<std::string> keys;
+    for (const Field& f : schema()) keys.push_back(f.key);
+    return keys;
+}
+
+std::string config_value(const TrainConfig& config, const std::string& key) {
+    const Field* f = find_field(key);
+    if (!f) throw UserError(unknown_key_message("", key));
+    return f->get(config);
+}
+
+void apply_overrides(TrainConfig& config, const std::vector<std::string>& overrides) {
+    for (const std::string& item : overrides) {
+        const auto eq = item.find('=');
+        const std::string where = "override '" + item + "': ";
+        if (eq == std::string::npos || eq == 0)
+            throw UserError(where + "expected key.path=value (e.g. train.lr=1e-3)");
+        const std::string key = item.substr(0, eq);
+        const std::string value = item.substr(eq + 1);
+        const Field* f = find_field(key);
+        if (!f) throw UserError(unknown_key_message(where, key));
+        YAML::Node node;
+        try {
+            node = YAML::Load(value);
+        } catch (const YAML::Exception& e) {
+            throw UserError(where + "cannot parse the value: " + e.msg);
+        }
+        if (node.IsNull() && f->kind == Kind::Text) node = YAML::Node(value);
+        f->set(config, node, where);
+    }
+}
+
+TrainConfig parse_train_config_text(const std::string& yaml_text, const std::string& origin) {
+    TrainConfig config;
+    YAML::Node root;
+    try {
+        root = YAML::Load(yaml_text);
+    } catch (const YAML::ParserException& e) {
+        throw UserError(location(origin, e.mark) + "YAML syntax error: " + e.msg);
+    }
+    apply_document(config, root, origin, std::filesystem::current_path());
+    validate(config);
+    return config;
+}
+
+TrainConfig load_train_config(const ConfigSource& source) {
+    namespace fs = std::filesystem;
+    TrainConfig config;
+    if (!source.path.empty()) {
+        std::error_code ec;
+        if (!fs::exists(source.path, ec)) throw UserError(source.path + ": config file not found");
+        if (fs::is_directory(source.path, ec))
+            throw UserError(source.path + ": is a directory, expected a YAML config file");
+        YAML::Node root;
+        try {
+            root = YAML::LoadFile(source.path);
+        } catch (const YAML::BadFile&) {
+            throw UserError(source.path + ": cannot read the config file");
+        } catch (const YAML::ParserException& e) {
+            throw UserError(location(source.path, e.mark) + "YAML syntax error: " + e.msg);
+        }
+        const fs::path base = fs::absolute(source.path).parent_path();
+        apply_document(config, root, source.path, base);
+        if (config.run.name.empty()) config.run.name = fs::path(source.path).stem().string();
+    }
+    apply_overrides(config, source.overrides);
+    if (config.run.name.empty()) config.run.name = "run";
+    validate(config);
+    return config;
+}
+
+void validate(const TrainConfig& c) {
+    auto check = [](bool ok, const std::string& key, const std::string& what) {
+        if (!ok) throw UserError(key + " " + what);
+    };
+    auto one_of = [&](const std::string& value, std::initializer_list<const char*> allowed,
+                      const std::string& key) {
+        for (const char* a : allowed)
+            if (value == a) return;
+        std::string list;
+        for (const char* a : allowed) list += std::string(list.empty() ? "" : ", ") + a;
+        throw UserError(key + " is '" + value + "', expected one of: " + list);
+    };
+    check(!c.run.name.empty() && c.run.name.find('/') == std::string::npos, "run.name",
+          "must be a non-empty name without '/'");
+    check(!c.run.dir.empty(), "run.dir", "must not be empty");
+    check(!c.data.path.empty(), "data.path", "is required: the training text file");
+    one_of(c.data.tokenizer, {"char", "word", "auto"}, "data.tokenizer");
+    check(c.data.val_fraction > 0 && c.data.val_fraction < 1, "data.val_fraction",
+          "must be in (0, 1), got " + format_number(c.data.val_fraction));
+    const ModelConfig& m = c.model.shape;
+    check(m.n_layer >= 1 && m.n_layer <= 1024, "model.n_layer", "must be in 1..1024, got " + std::to_string(m.n_layer));
+    check(m.n_embd >= 1 && m.n_embd <= 16384, "model.n_embd", "must be in 1..16384, got " + std::to_string(m.n_embd));
+    check(m.n_head >= 1, "model.n_head", "must be >= 1, got " + std::to_string(m.n_head));
+    if (!c.model.auto_size)
+        check(m.n_embd % m.n_head == 0, "model.n_embd",
+              "(" + std::to_string(m.n_embd) + ") must be divisible by model.n_head (" +
+                  std::to_string(m.n_head) + ")");
+    check(m.ctx_len >= 2 && m.ctx_len <= (1 << 20), "model.ctx_len", "must be in 2..1048576, got " + std::to_string(m.ctx_len));
+    check(m.decay_lora_rank >= 1 && m.decay_lora_rank <= 16384, "model.decay_lora_rank", "must be in 1..16384, got " + std::to_string(m.decay_lora_rank));
+    check(m.ffn_multiplier > 0 && m.ffn_multiplier <= 64, "model.ffn_multiplier", "must be in (0, 64], got " + format_number(m.ffn_multiplier));
+    check(m.n_mem_slots >= 1 && m.n_mem_slots <= 1024, "model.n_mem_slots", "must be in 1..1024, got " + std::to_string(m.n_mem_slots));
+    const TrainSection& t = c.train;
+    check(t.epochs >= 1, "train.epochs", "must be >= 1, got " + std::to_string(t.epochs));
+    check(t.max_steps >= 0, "train.max_steps", "must be >= 0 (0 = no limit)");
+    check(t.max_seconds >= 0, "train.max_seconds", "must be >= 0 (0 = no limit)");
+    check(t.batch_chunks >= 1 && t.batch_chunks <= 65536, "train.batch_chunks", "must be in 1..65536, got " + std::to_string(t.batch_chunks));
+    check(t.threads >= 0 && t.threads <= 4096, "train.threads", "must be in 0..4096 (0 = all cores), got " + std::to_string(t.threads));
+    check(t.lr > 0, "train.lr", "must be > 0, got " + format_number(t.lr));
+    check(t.min_lr >= 0 && t.min_lr <= t.lr, "train.min_lr", "must be in [0, train.lr], got " + format_number(t.min_lr));
+    check(t.warmup_steps >= 0, "train.warmup_steps", "must be >= 0");
+    one_of(t.schedule, {"constant", "cosine"}, "train.schedule");
+    check(t.weight_decay >= 0, "train.weight_decay", "must be >= 0");
+    check(t.grad_clip >= 0, "train.grad_clip", "must be >= 0 (0 = no clipping)");
+    check(t.label_smoothing >= 0 && t.label_smoothing < 1, "train.label_smoothing", "must be in [0, 1)");
+    check(t.eval_every >= 0, "train.eval_every", "must be >= 0 (0 = only at the end)");
+    check(t.eval_tokens >= 0, "train.eval_tokens", "must be >= 0 (0 = all validation tokens)");
+    check(t.log_every >= 1, "train.log_every", "must be >= 1");
+    check(t.checkpoint_every >= 0, "train.checkpoint_every", "must be >= 0 (0 = only at the end)");
+    check(t.keep_checkpoints >= 1, "train.keep_checkpoints", "must be >= 1");
+    one_of(t.on_save_error, {"stop", "continue"}, "train.on_save_error");
+    const GenerateSection& g = c.generate;
+    check(g.tokens >= 1, "generate.tokens", "must be >= 1");
+    check(g.temperature >= 0, "generate.temperature", "must be >= 0 (0 = greedy)");
+    check(g.top_k >= 0, "generate.top_k", "must be >= 0 (0 = off)");
+    check(g.top_p > 0 && g.top_p <= 1, "generate.top_p", "must be in (0, 1]");
+}
+
+ModelConfig resolve_model_config(const TrainConfig& config, std::size_t corpus_bytes,
+                                 bool word_tokenizer, int vocab_size) {
+    ModelConfig shape = config.model.shape;
+    if (config.model.auto_size) {
+        const ModelConfig table = auto_model_config(corpus_bytes, word_tokenizer);
+        auto pick = [&]<typename M>(const char* key, M ModelConfig::*member) {
+            if (!config.explicit_keys.count(key)) shape.*member = table.*member;
+        };
+        pick("model.n_layer", &ModelConfig::n_layer);
+        pick("model.n_embd", &ModelConfig::n_embd);
+        pick("model.n_head", &ModelConfig::n_head);
+        pick("model.ctx_len", &ModelConfig::ctx_len);
+        pick("model.decay_lora_rank", &ModelConfig::decay_lora_rank);
+        pick("model.ffn_multiplier", &ModelConfig::ffn_multiplier);
+        pick("model.n_mem_slots", &ModelConfig::n_mem_slots);
+    }
+    shape.vocab_size = vocab_size;
+    if (shape.n_embd % shape.n_head != 0)
+        throw UserError("model.n_embd (" + std::to_string(shape.n_embd) +
+                        ") must be divisible by model.n_head (" + std::to_string(shape.n_head) + ")" +
+                        (config.model.auto_size ? " (after model.auto)" : ""));
+    shape.validate();
+    return shape;
+}
+
+std::string to_yaml(const TrainConfig& config) {
+    std::ostringstream out;
+    std::string section;
+    for (const Field& f : schema()) {
+        const auto dot = f.key.find('.');
+        const std::string s = f.key.substr(0, dot), leaf = f.key.substr(dot + 1);
+        if (s != section) out << s << ":\n", section = s;
+        out << "  " << (leaf == "auto_size" ? "auto" : leaf) << ": " << f.get(config) << "\n";
+    }
+    return out.str();
+}
+
+}  // namespace lrnn

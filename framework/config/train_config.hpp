@@ -1,0 +1,109 @@
+#pragma once
+// The training recipe's configuration: YAML file + key.path=value overrides, validated, with
+// errors that name the key (and file:line for the YAML). Every key, its type, default and
+// meaning is listed once in train_config.cpp's schema table and documented in docs/config.md.
+
+#include <cstdint>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "model/config.hpp"
+
+namespace lrnn {
+
+struct RunSection {
+    std::string name;          // default: the config file's stem
+    std::string dir = "runs";  // relative to the working directory
+    std::uint64_t seed = 1337;
+};
+
+struct DataSection {
+    std::string path;              // relative paths in the file: against the file's folder
+    std::string tokenizer = "char";// char | word | auto
+    double val_fraction = 0.1;     // the last fraction of the corpus bytes
+};
+
+struct ModelSection {
+    bool auto_size = false;  // YAML key model.auto
+    ModelConfig shape;       // vocab_size is set from the tokenizer
+};
+
+struct TrainSection {
+    int epochs = 1;
+    std::int64_t max_steps = 0;   // 0 = no limit; whichever of epochs/max_steps ends first
+    double max_seconds = 0;       // 0 = no limit; wall-clock budget (not reproducible)
+    int batch_chunks = 8;
+    int threads = 0;              // 0 = all cores
+    double lr = 2e-3;
+    double min_lr = 2e-4;
+    std::int64_t warmup_steps = 0;
+    std::string schedule = "cosine";  // constant | cosine
+    double weight_decay = 0.0;
+    double grad_clip = 5.0;
+    double label_smoothing = 0.0;
+    std::int64_t eval_every = 0;     // 0 = only at the end
+    std::int64_t eval_tokens = 0;    // 0 = the whole validation part
+    std::int64_t log_every = 10;
+    std::int64_t checkpoint_every = 0;  // 0 = only at the end (and on SIGINT/SIGTERM)
+    int keep_checkpoints = 3;
+    std::string on_save_error = "stop";  // stop | continue
+};
+
+struct GenerateSection {
+    int tokens = 200;
+    double temperature = 0.8;
+    int top_k = 0;
+    double top_p = 0.95;
+    std::string prompt = "\n";
+    std::int64_t seed = -1;  // -1 = random
+};
+
+struct TrainConfig {
+    RunSection run;
+    DataSection data;
+    ModelSection model;
+    TrainSection train;
+    GenerateSection generate;
+
+    // Keys given explicitly (file or overrides): model.auto fills in only the size keys that
+    // were not given.
+    std::set<std::string> explicit_keys;
+};
+
+// The model shape to train: explicit keys, or section 1's auto table for those not given when
+// model.auto is true; vocab_size from the tokenizer. UserError naming the key if invalid.
+ModelConfig resolve_model_config(const TrainConfig& config, std::size_t corpus_bytes,
+                                 bool word_tokenizer, int vocab_size);
+
+struct ConfigSource {
+    std::string path;                    // the YAML file ("" = none)
+    std::vector<std::string> overrides;  // "key.path=value"
+};
+
+// Loads, applies overrides and validates. UserError naming file:line and key on any problem.
+TrainConfig load_train_config(const ConfigSource& source);
+
+// Parses YAML text (e.g. the config.yaml stored in a checkpoint) the same way, no overrides.
+TrainConfig parse_train_config_text(const std::string& yaml_text, const std::string& origin);
+
+// Applies overrides onto an existing config (resume: only some keys may change, see
+// resumable_keys). Relative paths resolve against the working directory.
+void apply_overrides(TrainConfig& config, const std::vector<std::string>& overrides);
+
+// Every key of the schema, "run.name", "train.lr", ...
+std::vector<std::string> config_keys();
+
+// The value of one key as YAML text (for compare tables and messages).
+std::string config_value(const TrainConfig& config, const std::string& key);
+
+// The fully resolved config as YAML (every key, in schema order).
+std::string to_yaml(const TrainConfig& config);
+
+// Range and consistency checks; UserError naming the key.
+void validate(const TrainConfig& config);
+
+// The closest schema key to a misspelt one, or "" if none is close.
+std::string closest_key(const std::string& key);
+
+}  // namespace lrnn

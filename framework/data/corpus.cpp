@@ -1,0 +1,51 @@
+#include "data/corpus.hpp"
+
+#include <filesystem>
+#include <string_view>
+
+#include "core/error.hpp"
+#include "io/byte_reader.hpp"
+
+namespace lrnn {
+
+std::uint64_t fnv1a64(const void* data, std::size_t size) {
+    std::uint64_t h = 0xcbf29ce484222325ULL;
+    const auto* p = static_cast<const unsigned char*>(data);
+    for (std::size_t i = 0; i < size; ++i) h = (h ^ p[i]) * 0x100000001b3ULL;
+    return h;
+}
+
+Corpus load_corpus(const std::string& path, const std::string& tokenizer_kind, double val_fraction,
+                   const Tokenizer* tokenizer) {
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec))
+        throw UserError("data.path: " + path + ": file not found");
+    if (std::filesystem::is_directory(path, ec))
+        throw UserError("data.path: " + path + ": is a directory, expected a text file");
+    const std::vector<char> bytes = read_file_bytes(path);
+    if (bytes.empty()) throw UserError("data.path: " + path + ": the corpus is empty");
+
+    Corpus c;
+    c.path = path;
+    c.bytes = bytes.size();
+    c.hash = fnv1a64(bytes.data(), bytes.size());
+    const std::string_view all(bytes.data(), bytes.size());
+    c.train_bytes = std::size_t(double(bytes.size()) * (1.0 - val_fraction));
+    const std::string_view train = all.substr(0, c.train_bytes);
+    const std::string_view val = all.substr(c.train_bytes);
+    if (train.empty() || val.empty())
+        throw UserError("data.path: " + path + " (" + std::to_string(bytes.size()) +
+                        " bytes) is too short to split into training and validation parts");
+    c.tokenizer = tokenizer ? *tokenizer : Tokenizer::build(train, tokenizer_kind);
+    c.train_tokens = c.tokenizer.encode(train, path + " (training part)");
+    try {
+        c.val_tokens = c.tokenizer.encode(val, path + " (validation part, from byte " +
+                                                   std::to_string(c.train_bytes) + ")");
+    } catch (const UserError& e) {
+        throw UserError(std::string(e.what()) +
+                        "; the char vocabulary comes from the training part only");
+    }
+    return c;
+}
+
+}  // namespace lrnn

@@ -1,0 +1,32 @@
+#pragma once
+// The training text: read once, split into a training part (the first 1 - val_fraction of the
+// bytes) and a validation part (the rest), tokenized with a tokenizer built from the training
+// part (model-spec.md section 9).
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "data/tokenizer.hpp"
+
+namespace lrnn {
+
+struct Corpus {
+    std::string path;
+    std::uint64_t bytes = 0;
+    std::uint64_t hash = 0;          // FNV-1a 64 of the whole file: resume refuses a changed corpus
+    std::size_t train_bytes = 0;     // bytes in the training part
+    Tokenizer tokenizer;
+    std::vector<TokenId> train_tokens;
+    std::vector<TokenId> val_tokens;
+};
+
+// UserError naming the path for a missing, unreadable or empty file, and naming the byte and
+// position for a validation byte the (training-part) char vocabulary lacks.
+// With `tokenizer` given (resume), that tokenizer is used instead of building one.
+Corpus load_corpus(const std::string& path, const std::string& tokenizer_kind, double val_fraction,
+                   const Tokenizer* tokenizer = nullptr);
+
+std::uint64_t fnv1a64(const void* data, std::size_t size);
+
+}  // namespace lrnn

@@ -1,0 +1,80 @@
+#include "train/batch_gradient.hpp"
+
+#include <algorithm>
+#include <cassert>
+
+#include <tbb/parallel_invoke.h>
+
+namespace lrnn {
+
+BatchGradient::BatchGradient(const ModelConfig& config, std::size_t max_chunk_tokens)
+    : layout_(config), max_chunk_tokens_(max_chunk_tokens), root_(acquire()) {}
+
+std::unique_ptr<BatchGradient::Buffer> BatchGradient::acquire() {
+    {
+        std::lock_guard lock(pool_mutex_);
+        if (!pool_.empty()) {
+            auto b = std::move(pool_.back());
+            pool_.pop_back();
+            return b;
+        }
+    }
+    auto b = std::make_unique<Buffer>();
+    b->values.assign(layout_.total_size(), 0.0f);
+    b->view = make_view(layout_, b->values.data());
+    return b;
+}
+
+void BatchGradient::release(std::unique_ptr<Buffer> buffer) {
+    std::lock_guard lock(pool_mutex_);
+    pool_.push_back(std::move(buffer));
+}
+
+LossSums BatchGradient::node(std::size_t lo, std::size_t hi, Buffer& out) {
+    if (hi - lo == 1) {
+        auto& slot = workspaces_.local();
+        if (!slot) slot = std::make_unique<Workspace<float>>(layout_.config(), max_chunk_tokens_);
+        Workspace<float>& ws = *slot;
+        const std::span<const TokenId> chunk = chunks_[lo];
+        const std::size_t T = chunk.size() - 1;
+        std::fill(out.values.begin(), out.values.end(), 0.0f);
+        model_forward(*params_, chunk.first(T), ws);
+        const LossSums loss = model_loss(ws, chunk.subspan(1), label_smoothing_, grad_scale_);
+        model_backward(*params_, chunk.first(T), ws, out.view);
+        return loss;
+    }
+    const std::size_t mid = lo + (hi - lo) / 2;
+    std::unique_ptr<Buffer> right = acquire();
+    LossSums left_loss, right_loss;
+    tbb::parallel_invoke([&] { left_loss = node(lo, mid, out); },
+                         [&] { right_loss = node(mid, hi, *right); });
+    float* a = out.values.data();
+    const float* b = right->values.data();
+    for (std::size_t i = 0, n = out.values.size(); i < n; ++i) a[i] += b[i];
+    release(std::move(right));
+    return LossSums{left_loss.optimized + right_loss.optimized, left_loss.plain + right_loss.plain,
+                    left_loss.count + right_loss.count};
+}
+
+LossSums BatchGradient::compute(const Parameters<float>& params,
+                                std::span<const std::span<const TokenId>> chunks, std::size_t lo,
+                                std::size_t hi, double label_smoothing, double grad_scale) {
+    assert(lo < hi && hi <= chunks.size());
+    for (std::size_t i = lo; i < hi; ++i) assert(chunks[i].size() >= 2 && chunks[i].size() - 1 <= max_chunk_tokens_);
+    const ModelView<const float*> view = params.view();
+    params_ = &view;
+    chunks_ = chunks;
+    label_smoothing_ = label_smoothing;
+    grad_scale_ = grad_scale;
+    const LossSums loss = node(lo, hi, *root_);
+    params_ = nullptr;
+    return loss;
+}
+
+double mean_loss_scale(std::span<const std::span<const TokenId>> chunks) {
+    std::size_t targets = 0;
+    for (const auto& c : chunks) targets += c.size() - 1;
+    return targets ? 1.0 / double(targets) : 0.0;
+}
+
+}  // namespace lrnn

@@ -1,0 +1,64 @@
+#pragma once
+// The data-parallel part of a training step: forward/backward of a batch of chunks on the
+// oneTBB workers, and the sum of their gradients in an order fixed by the batch alone.
+//
+// The batch [0, B) is summed as a fixed binary tree: node [lo, hi) is split at
+// mid = lo + (hi - lo) / 2, a leaf is one chunk's gradient, and a node's sum is
+// (left sum) + (right sum), elementwise. Whichever thread computes whichever node, every
+// float addition happens in the same order, so the result is bit-identical for any thread
+// count (design invariant 3). Each worker thread owns one Workspace, allocated once;
+// gradient buffers for right subtrees come from a pool that only grows to the peak number
+// of live subtrees.
+
+#include <memory>
+#include <mutex>
+#include <span>
+#include <vector>
+
+#include <tbb/enumerable_thread_specific.h>
+
+#include "model/model.hpp"
+
+namespace lrnn {
+
+class BatchGradient {
+public:
+    BatchGradient(const ModelConfig& config, std::size_t max_chunk_tokens);
+
+    // Sum over chunks [lo, hi) of the batch of grad_scale * d(loss of chunk)/d(params), into
+    // gradient() (flat, parameter layout). Each chunk holds T + 1 tokens: inputs then targets.
+    // Returns the summed losses (same tree order).
+    LossSums compute(const Parameters<float>& params, std::span<const std::span<const TokenId>> chunks,
+                     std::size_t lo, std::size_t hi, double label_smoothing, double grad_scale);
+
+    std::span<const float> gradient() const { return root_->values; }
+    std::span<float> gradient() { return root_->values; }
+
+private:
+    struct Buffer {
+        std::vector<float> values;  // (P)
+        ModelView<float*> view;
+    };
+    std::unique_ptr<Buffer> acquire();
+    void release(std::unique_ptr<Buffer> buffer);
+    LossSums node(std::size_t lo, std::size_t hi, Buffer& out);
+
+    ParameterLayout layout_;
+    std::size_t max_chunk_tokens_;
+    tbb::enumerable_thread_specific<std::unique_ptr<Workspace<float>>> workspaces_;
+    std::mutex pool_mutex_;
+    std::vector<std::unique_ptr<Buffer>> pool_;
+    std::unique_ptr<Buffer> root_;
+
+    // Set for the duration of compute():
+    const ModelView<const float*>* params_ = nullptr;
+    std::span<const std::span<const TokenId>> chunks_;
+    double label_smoothing_ = 0;
+    double grad_scale_ = 0;
+};
+
+// grad_scale for a batch: one over the number of target tokens in it, so that the summed
+// gradient is the gradient of the mean loss per token.
+double mean_loss_scale(std::span<const std::span<const TokenId>> chunks);
+
+}  // namespace lrnn

@@ -1,0 +1,41 @@
+#include "train/evaluation.hpp"
+
+#include <cmath>
+#include <vector>
+
+#include <tbb/enumerable_thread_specific.h>
+#include <tbb/parallel_for.h>
+
+#include "core/error.hpp"
+
+namespace lrnn {
+
+EvalResult evaluate(const Parameters<float>& params, const Tokenizer& tokenizer,
+                    std::span<const TokenId> tokens, std::size_t ctx_len) {
+    if (tokens.size() < 2) throw UserError("evaluation needs at least 2 tokens");
+    const std::size_t predicted = tokens.size() - 1;
+    const std::size_t n_chunks = (predicted + ctx_len - 1) / ctx_len;
+    std::vector<double> chunk_loss(n_chunks, 0.0);
+    const ModelConfig& config = params.config();
+    const auto view = params.view();
+    tbb::enumerable_thread_specific<Workspace<float>> workspaces(
+        [&] { return Workspace<float>(config, ctx_len); });
+    tbb::parallel_for(std::size_t(0), n_chunks, [&](std::size_t i) {
+        const std::size_t start = i * ctx_len;
+        const std::size_t T = std::min(ctx_len, predicted - start);
+        Workspace<float>& ws = workspaces.local();
+        model_forward(view, tokens.subspan(start, T), ws);
+        chunk_loss[i] = model_loss(ws, tokens.subspan(start + 1, T), 0.0, 0.0).plain;
+    });
+    EvalResult r;
+    double total = 0;
+    for (double l : chunk_loss) total += l;  // chunk order: independent of the scheduler
+    r.tokens = predicted;
+    for (std::size_t t = 1; t < tokens.size(); ++t) r.bytes += tokenizer.decode_one(tokens[t]).size();
+    r.loss = total / double(predicted);
+    r.perplexity = std::exp(r.loss);
+    r.bits_per_byte = r.bytes ? total / std::log(2.0) / double(r.bytes) : 0.0;
+    return r;
+}
+
+}  // namespace lrnn
