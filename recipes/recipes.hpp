@@ -5,5 +5,8 @@
 namespace lrnn::recipes {
 
 int debug_main(int argc, char** argv);
+int generate_main(int argc, char** argv);
+int eval_main(int argc, char** argv);
+int train_main(int argc, char** argv);
 
 }  // namespace lrnn::recipes

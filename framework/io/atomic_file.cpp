@@ -28,7 +28,8 @@ struct TempFile {
 };
 }  // namespace
 
-void write_file_atomically(const std::string& path, std::string_view bytes) {
+void write_file_atomically(const std::string& path, std::string_view bytes,
+                           const std::function<void()>& midway) {
     namespace fs = std::filesystem;
     const fs::path target(path);
     const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
@@ -45,8 +46,16 @@ void write_file_atomically(const std::string& path, std::string_view bytes) {
     // write fails with EFBIG instead and we can report it.
     std::signal(SIGXFSZ, SIG_IGN);
     std::size_t done = 0;
+    bool midway_done = !midway;
     while (done < bytes.size()) {
-        const ssize_t n = ::write(tmp.fd, bytes.data() + done, bytes.size() - done);
+        const std::size_t half = bytes.size() / 2;
+        std::size_t limit = bytes.size();
+        if (!midway_done && done < half) limit = half;
+        if (!midway_done && done >= half) {
+            midway();
+            midway_done = true;
+        }
+        const ssize_t n = ::write(tmp.fd, bytes.data() + done, limit - done);
         if (n < 0) {
             if (errno == EINTR) continue;
             throw UserError(path + ": write failed (" + errno_text() + "); the previous file is kept");

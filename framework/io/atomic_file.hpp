@@ -5,11 +5,15 @@
 // throws UserError naming the path, removes the temporary file, and leaves any previous file
 // at the path untouched.
 
+#include <functional>
 #include <string>
 #include <string_view>
 
 namespace lrnn {
 
-void write_file_atomically(const std::string& path, std::string_view bytes);
+// `midway` (tests only: e.g. to kill the process mid-write) runs after half the bytes are
+// written to the temporary file.
+void write_file_atomically(const std::string& path, std::string_view bytes,
+                           const std::function<void()>& midway = {});
 
 }  // namespace lrnn

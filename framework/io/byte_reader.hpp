@@ -49,6 +49,11 @@ public:
         pos_ += n;
     }
 
+    void skip(std::size_t n, const std::string& field) {
+        need(n, field);
+        pos_ += n;
+    }
+
     // An int32 count that must lie in [lo, hi].
     std::int32_t read_count(const std::string& field, std::int64_t lo, std::int64_t hi) {
         const auto value = read<std::int32_t>(field);

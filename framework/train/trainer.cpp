@@ -1,0 +1,430 @@
+#include "train/trainer.hpp"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <csignal>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <sstream>
+
+#include <tbb/global_control.h>
+#include <tbb/info.h>
+
+#include "core/error.hpp"
+#include "core/rng.hpp"
+#include "data/chunk_sampler.hpp"
+#include "data/corpus.hpp"
+#include "generate/sampler.hpp"
+#include "io/atomic_file.hpp"
+#include "train/adamw.hpp"
+#include "train/batch_gradient.hpp"
+#include "train/checkpoint.hpp"
+#include "train/evaluation.hpp"
+#include "train/metrics.hpp"
+#include "train/progress.hpp"
+#include "train/run_directory.hpp"
+#include "train/schedule.hpp"
+
+namespace lrnn {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// The one piece of process-wide state: a signal handler can only reach a static. It records
+// which of SIGINT/SIGTERM arrived; the training loop checks it between steps.
+std::atomic<int> g_stop_signal{0};
+
+extern "C" void on_stop_signal(int sig) { g_stop_signal.store(sig); }
+
+// Installs the handlers for the lifetime of a training run, restores the old ones after.
+class StopSignals {
+public:
+    StopSignals() {
+        g_stop_signal.store(0);
+        old_int_ = std::signal(SIGINT, on_stop_signal);
+        old_term_ = std::signal(SIGTERM, on_stop_signal);
+    }
+    ~StopSignals() {
+        std::signal(SIGINT, old_int_);
+        std::signal(SIGTERM, old_term_);
+    }
+    int received() const { return g_stop_signal.load(); }
+
+private:
+    void (*old_int_)(int);
+    void (*old_term_)(int);
+};
+
+// Test hook: LRNN_TEST_STALL_CHECKPOINT_MS=N sleeps N ms halfway through writing each
+// checkpoint, so a test can kill the process in the middle of a write.
+std::function<void()> checkpoint_stall_hook() {
+    const char* env = std::getenv("LRNN_TEST_STALL_CHECKPOINT_MS");
+    if (!env || !*env) return {};
+    const int ms = std::atoi(env);
+    return [ms] { ::usleep(useconds_t(ms) * 1000); };
+}
+
+std::string sample_text(const Parameters<float>& params, const Tokenizer& tokenizer,
+                        const GenerateSection& g, std::uint64_t fallback_seed) {
+    const ModelConfig& config = params.config();
+    std::size_t unknown = 0;
+    std::vector<TokenId> prompt;
+    try {
+        prompt = tokenizer.encode(g.prompt, "generate.prompt", &unknown);
+    } catch (const UserError&) {
+        prompt.clear();
+    }
+    if (prompt.empty()) prompt.push_back(0);
+    Workspace<float> ws(config, std::min<std::size_t>(prompt.size(), std::size_t(config.ctx_len)));
+    RecurrentState<float> state(config);
+    const auto view = params.view();
+    for (std::size_t at = 0; at < prompt.size(); at += ws.max_steps) {
+        const std::size_t n = std::min(ws.max_steps, prompt.size() - at);
+        model_forward(view, std::span<const TokenId>(prompt).subspan(at, n), ws, &state);
+    }
+    const std::size_t V = config.vocab_size;
+    std::vector<float> last(ws.logits.begin() + (ws.steps - 1) * V, ws.logits.begin() + ws.steps * V);
+    SamplingOptions opts;
+    opts.temperature = g.temperature;
+    opts.top_k = g.top_k;
+    opts.top_p = g.top_p;
+    Sampler sampler(config.vocab_size, opts);
+    Rng rng(g.seed >= 0 ? std::uint64_t(g.seed) : fallback_seed);
+    Workspace<float> step_ws(config, 1);
+    std::string text = g.prompt;
+    for (int i = 0; i < g.tokens; ++i) {
+        const TokenId next = sampler.sample(last, rng);
+        text += tokenizer.decode_one(next);
+        const TokenId one[1] = {next};
+        model_forward(view, std::span<const TokenId>(one), step_ws, &state);
+        std::copy_n(step_ws.logits.begin(), V, last.begin());
+    }
+    return text;
+}
+
+// Everything one training run holds.
+struct Run {
+    TrainConfig config;
+    std::string run_dir;
+    Corpus corpus;
+    std::optional<Parameters<float>> params;
+    std::optional<AdamW> optimizer;
+    TrainingProgress progress;
+    std::string config_yaml;
+    std::int64_t total_steps = 0;
+    std::size_t steps_per_epoch = 0;
+};
+
+std::int64_t planned_steps(const TrainConfig& c, std::size_t chunks_per_epoch) {
+    const std::size_t per_epoch = (chunks_per_epoch + c.train.batch_chunks - 1) / c.train.batch_chunks;
+    std::int64_t total = std::int64_t(per_epoch) * c.train.epochs;
+    if (c.train.max_steps > 0) total = std::min(total, c.train.max_steps);
+    return total;
+}
+
+void check_corpus_fits(const Corpus& corpus, const ModelConfig& model) {
+    const std::size_t need = std::size_t(model.ctx_len) + 1;
+    if (corpus.train_tokens.size() < need)
+        throw UserError("data.path: " + corpus.path + ": the training part has " +
+                        std::to_string(corpus.train_tokens.size()) + " tokens, fewer than one chunk (model.ctx_len + 1 = " +
+                        std::to_string(need) + ")");
+    if (corpus.val_tokens.size() < need)
+        throw UserError("data.path: " + corpus.path + ": the validation part (data.val_fraction) has " +
+                        std::to_string(corpus.val_tokens.size()) + " tokens, fewer than one chunk (model.ctx_len + 1 = " +
+                        std::to_string(need) + ")");
+}
+
+// The config with the resolved model shape written back, so config.yaml says what was built.
+TrainConfig with_resolved_model(TrainConfig c, const ModelConfig& shape) {
+    const int vocab = c.model.shape.vocab_size;
+    c.model.shape = shape;
+    c.model.shape.vocab_size = vocab;
+    return c;
+}
+
+Run start_fresh(const TrainOptions& options, std::ostream& out) {
+    Run run;
+    run.config = load_train_config(options.source);
+    run.run_dir = (fs::path(run.config.run.dir) / run.config.run.name).string();
+    std::error_code ec;
+    if (fs::exists(run.run_dir, ec)) {
+        if (!options.force)
+            throw UserError("run directory " + run.run_dir + " already exists; use --force to replace it, "
+                            "--resume " + run.run_dir + " to continue it, or run.name=NEW for a new run");
+        fs::remove_all(run.run_dir, ec);
+        if (ec) throw UserError(run.run_dir + ": cannot remove the old run (" + ec.message() + ")");
+        out << "replacing " << run.run_dir << " (--force)\n";
+    }
+    run.corpus = load_corpus(run.config.data.path, run.config.data.tokenizer, run.config.data.val_fraction);
+    const ModelConfig shape = resolve_model_config(run.config, run.corpus.bytes,
+                                                   run.corpus.tokenizer.kind() == TokenizerKind::Word,
+                                                   run.corpus.tokenizer.vocab_size());
+    check_corpus_fits(run.corpus, shape);
+    run.config = with_resolved_model(run.config, shape);
+    run.config_yaml = to_yaml(run.config);
+
+    fs::create_directories(checkpoint_dir(run.run_dir), ec);
+    if (ec) throw UserError(run.run_dir + ": cannot create the run directory (" + ec.message() + ")");
+    fs::create_directories(run.run_dir + "/samples", ec);
+    write_file_atomically(run.run_dir + "/config.yaml", run.config_yaml);
+
+    run.params.emplace(shape);
+    initialize_parameters<float>(run.params->layout, run.config.run.seed, run.params->values);
+    run.optimizer.emplace(run.params->layout, AdamWSettings{0.9, 0.999, 1e-8, run.config.train.weight_decay});
+    run.progress.corpus_hash = run.corpus.hash;
+    run.progress.corpus_bytes = run.corpus.bytes;
+    // A fresh metrics file
+    write_file_atomically(run.run_dir + "/metrics.jsonl", "");
+    return run;
+}
+
+Run start_resume(const TrainOptions& options, std::ostream& out) {
+    Run run;
+    std::string ckpt_path;
+    Checkpoint ckpt;
+    std::error_code ec;
+    if (fs::is_directory(options.resume, ec)) {
+        run.run_dir = options.resume;
+        ckpt = load_newest_checkpoint(run.run_dir, out, &ckpt_path);
+    } else {
+        if (!fs::exists(options.resume, ec)) throw UserError("--resume " + options.resume + ": no such file or directory");
+        ckpt_path = options.resume;
+        ckpt = read_checkpoint(ckpt_path);
+        run.run_dir = fs::path(ckpt_path).parent_path().parent_path().string();
+        if (run.run_dir.empty()) run.run_dir = ".";
+    }
+    out << "resuming from " << ckpt_path << " (step " << ckpt.progress.step << ")\n";
+    run.config = parse_train_config_text(ckpt.config_yaml, ckpt_path + " (stored config)");
+    for (const std::string& item : options.resume_overrides) {
+        const std::string key = item.substr(0, item.find('='));
+        if (!key_may_change_on_resume(key))
+            throw UserError("override '" + item + "': " + key +
+                            " cannot change when resuming (it would change the model, tokenizer, data or run identity); "
+                            "start a new run instead");
+    }
+    apply_overrides(run.config, options.resume_overrides);
+    validate(run.config);
+
+    run.corpus = load_corpus(run.config.data.path, run.config.data.tokenizer, run.config.data.val_fraction,
+                             &ckpt.tokenizer);
+    if ((run.corpus.hash != ckpt.progress.corpus_hash || run.corpus.bytes != ckpt.progress.corpus_bytes) &&
+        !options.allow_changed_corpus)
+        throw UserError("data.path: " + run.corpus.path + " has changed since the checkpoint was written "
+                        "(different size or content hash); resuming on it would not continue the same run. "
+                        "Use --allow-changed-corpus to resume anyway");
+    check_corpus_fits(run.corpus, ckpt.model);
+    run.config_yaml = to_yaml(run.config);
+    write_file_atomically(run.run_dir + "/config.yaml", run.config_yaml);
+
+    run.params.emplace(ckpt.model);
+    run.params->values = std::move(ckpt.params);
+    run.optimizer.emplace(run.params->layout, AdamWSettings{0.9, 0.999, 1e-8, run.config.train.weight_decay});
+    run.optimizer->state() = std::move(ckpt.adam);
+    run.progress = ckpt.progress;
+    run.progress.finished = false;
+    truncate_metrics(run.run_dir + "/metrics.jsonl", run.progress.step);
+    return run;
+}
+
+}  // namespace
+
+bool key_may_change_on_resume(const std::string& key) {
+    if (key.rfind("generate.", 0) == 0) return true;
+    static const char* allowed[] = {"train.epochs",         "train.max_steps",        "train.max_seconds",
+                                    "train.threads",        "train.log_every",        "train.eval_every",
+                                    "train.eval_tokens",    "train.checkpoint_every", "train.keep_checkpoints",
+                                    "train.on_save_error"};
+    for (const char* a : allowed)
+        if (key == a) return true;
+    return false;
+}
+
+TrainResult run_training(const TrainOptions& options) {
+    std::ostream& out = std::cerr;
+    Run run = options.resume.empty() ? start_fresh(options, out) : start_resume(options, out);
+    const TrainConfig& cfg = run.config;
+    const TrainSection& tc = cfg.train;
+    Parameters<float>& params = *run.params;
+    const ModelConfig& model = params.config();
+    TrainingProgress& prog = run.progress;
+
+    const int threads = tc.threads > 0 ? tc.threads : tbb::info::default_concurrency();
+    tbb::global_control thread_limit(tbb::global_control::max_allowed_parallelism, std::size_t(threads));
+
+    ChunkSampler sampler(run.corpus.train_tokens.size(), std::size_t(model.ctx_len), cfg.run.seed);
+    run.total_steps = planned_steps(cfg, sampler.chunks_per_epoch());
+    run.steps_per_epoch = (sampler.chunks_per_epoch() + tc.batch_chunks - 1) / tc.batch_chunks;
+    const LrSchedule schedule{tc.lr, tc.min_lr, tc.warmup_steps, run.total_steps, tc.schedule == "cosine"};
+
+    out << "run " << run.run_dir << ": " << describe(model) << ", " << params.values.size()
+        << " parameters\n"
+        << "data " << run.corpus.path << ": " << run.corpus.bytes << " bytes, " << to_string(run.corpus.tokenizer.kind())
+        << " tokenizer, " << run.corpus.train_tokens.size() << " training / " << run.corpus.val_tokens.size()
+        << " validation tokens, " << sampler.chunks_per_epoch() << " chunks per epoch\n"
+        << "training " << run.total_steps << " steps of " << tc.batch_chunks << " chunks x " << model.ctx_len
+        << " tokens on " << threads << " threads\n";
+
+    BatchGradient batch(model, std::size_t(model.ctx_len));
+    std::vector<std::span<const TokenId>> chunks;
+    chunks.reserve(std::size_t(tc.batch_chunks));
+    MetricsLog metrics(run.run_dir + "/metrics.jsonl");
+    ProgressDisplay display(out, run.total_steps, tc.log_every);
+    StopSignals signals;
+    const auto stall = checkpoint_stall_hook();
+    const std::span<const TokenId> val_all(run.corpus.val_tokens);
+    const std::span<const TokenId> val_tokens =
+        tc.eval_tokens > 0 && std::size_t(tc.eval_tokens) + 1 < val_all.size() ? val_all.first(std::size_t(tc.eval_tokens) + 1)
+                                                                                 : val_all;
+    std::int64_t last_saved_step = -1;
+    int exit_code = kExitOk;
+
+    // Saves a checkpoint of the current state; false if the save failed (reported).
+    auto save = [&](bool finished) -> bool {
+        Checkpoint c{run.config_yaml, model, run.corpus.tokenizer, params.values, run.optimizer->state(), prog};
+        c.progress.finished = finished;
+        const std::string path = checkpoint_path(run.run_dir, prog.step);
+        try {
+            write_checkpoint(path, c, stall);
+        } catch (const UserError& e) {
+            display.clear_line();
+            out << "error: saving the checkpoint failed: " << e.what() << "\n";
+            return false;
+        }
+        last_saved_step = prog.step;
+        if (prog.best_step == prog.step) mark_best_checkpoint(run.run_dir, path);
+        prune_checkpoints(run.run_dir, tc.keep_checkpoints);
+        return true;
+    };
+
+    auto evaluate_now = [&](JsonObject& row) {
+        const EvalResult r = evaluate(params, run.corpus.tokenizer, val_tokens, std::size_t(model.ctx_len));
+        prog.last_val_loss = r.loss;
+        const bool best = r.loss < prog.best_val_loss;
+        if (best) prog.best_val_loss = r.loss, prog.best_step = prog.step;
+        row.add("val_loss", r.loss).add("val_ppl", r.perplexity).add("val_bpc", r.bits_per_byte);
+        display.note_eval(prog.step, r.loss, r.bits_per_byte, best);
+        return best;
+    };
+
+    const auto wall_start = std::chrono::steady_clock::now();
+    const double elapsed_before = prog.elapsed_s;
+    auto elapsed_now = [&] {
+        return elapsed_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+    };
+    std::uint64_t tokens_at_start = prog.tokens_seen;
+    bool stopped_by_budget = false;
+
+    while (prog.step < run.total_steps) {
+        if (int sig = signals.received()) {
+            display.clear_line();
+            out << "received " << (sig == SIGINT ? "SIGINT" : "SIGTERM") << " at step " << prog.step << "\n";
+            prog.elapsed_s = elapsed_now();
+            if (last_saved_step == prog.step || save(false)) {
+                out << "checkpoint saved; continue with: lrnn train --resume " << run.run_dir << "\n";
+                return TrainResult{128 + sig, run.run_dir};
+            }
+            return TrainResult{kExitSaveFailed, run.run_dir};
+        }
+        // The batch: up to batch_chunks chunks, never across an epoch boundary.
+        chunks.clear();
+        while (chunks.size() < std::size_t(tc.batch_chunks) && prog.position < sampler.chunks_per_epoch()) {
+            const std::size_t start = sampler.chunk_start(prog.epoch, prog.position++);
+            chunks.push_back(std::span<const TokenId>(run.corpus.train_tokens).subspan(start, std::size_t(model.ctx_len) + 1));
+        }
+        const double lr = schedule.at(prog.step);
+        const LossSums loss = batch.compute(params, chunks, 0, chunks.size(), tc.label_smoothing, mean_loss_scale(chunks));
+        std::span<float> grad = batch.gradient();
+        const double mean_loss = loss.optimized / double(loss.count);
+        const double norm = gradient_norm(grad);
+        if (!std::isfinite(mean_loss) || !std::isfinite(norm)) {
+            ++prog.skipped_steps;
+            display.clear_line();
+            out << "warning: step " << prog.step + 1 << " skipped: loss " << mean_loss << ", gradient norm " << norm
+                << " (" << prog.skipped_steps << " skipped so far)\n";
+        } else {
+            if (tc.grad_clip > 0 && norm > tc.grad_clip) {
+                const float scale = float(tc.grad_clip / norm);
+                for (float& g : grad) g *= scale;
+            }
+            run.optimizer->update(params.values, grad, lr);
+        }
+        prog.step += 1;
+        prog.tokens_seen += loss.count;
+        if (prog.position >= sampler.chunks_per_epoch()) prog.position = 0, prog.epoch += 1;
+        const double elapsed = elapsed_now();
+        prog.elapsed_s = elapsed;
+        const double tokens_per_s = double(prog.tokens_seen - tokens_at_start) / std::max(1e-9, elapsed - elapsed_before);
+        if (tc.max_seconds > 0 && elapsed >= tc.max_seconds && prog.step < run.total_steps) {
+            stopped_by_budget = true;
+            run.total_steps = prog.step;  // the budget ends the run here
+        }
+        const bool last = prog.step >= run.total_steps;
+        const bool eval_step = last || (tc.eval_every > 0 && prog.step % tc.eval_every == 0);
+        display.step(prog.step, prog.epoch, mean_loss, tokens_per_s, elapsed);
+        if (eval_step || prog.step % tc.log_every == 0) {
+            JsonObject row;
+            row.add("step", (long long)prog.step)
+                .add("epoch", (long long)prog.epoch)
+                .add("lr", lr)
+                .add("loss", mean_loss)
+                .add("grad_norm", norm)
+                .add("tokens", (long long)prog.tokens_seen)
+                .add("skipped_steps", (long long)prog.skipped_steps)
+                .add("tokens_per_s", tokens_per_s)
+                .add("elapsed_s", elapsed);
+            bool best = false;
+            if (eval_step) best = evaluate_now(row);
+            metrics.write(row);
+            const bool periodic = tc.checkpoint_every > 0 && prog.step % tc.checkpoint_every == 0;
+            if ((best || periodic || last) && !save(last)) {
+                if (tc.on_save_error == "stop") {
+                    out << "stopping: the previous checkpoints are intact (train.on_save_error=stop)\n";
+                    return TrainResult{kExitSaveFailed, run.run_dir};
+                }
+                out << "continuing without this checkpoint (train.on_save_error=continue)\n";
+                exit_code = kExitSaveFailed;
+            }
+        } else if (tc.checkpoint_every > 0 && prog.step % tc.checkpoint_every == 0) {
+            if (!save(false) && tc.on_save_error == "stop") return TrainResult{kExitSaveFailed, run.run_dir};
+        }
+    }
+    display.clear_line();
+    if (stopped_by_budget) out << "stopped at the time budget (train.max_seconds = " << tc.max_seconds << ")\n";
+
+    // Summary
+    const double wall = prog.elapsed_s;
+    const double tokens_per_s = double(prog.tokens_seen - tokens_at_start) / std::max(1e-9, wall - elapsed_before);
+    JsonObject summary;
+    summary.add("run_dir", run.run_dir)
+        .add("parameters", (long long)params.values.size())
+        .add("steps", (long long)prog.step)
+        .add("epochs", (double)prog.epoch + double(prog.position) / double(std::max<std::size_t>(1, sampler.chunks_per_epoch())))
+        .add("tokens", (long long)prog.tokens_seen)
+        .add("skipped_steps", (long long)prog.skipped_steps)
+        .add("tokens_per_s", tokens_per_s)
+        .add("wall_s", wall)
+        .add("final_val_loss", prog.last_val_loss)
+        .add("best_val_loss", prog.best_val_loss)
+        .add("best_step", (long long)prog.best_step);
+    write_file_atomically(run.run_dir + "/summary.json", summary.str() + "\n");
+    out << "done: " << prog.step << " steps in " << wall << " s, " << std::llround(tokens_per_s)
+        << " tokens/s; best validation loss " << prog.best_val_loss << " at step " << prog.best_step << "\n"
+        << "files: " << run.run_dir << "/{config.yaml,metrics.jsonl,summary.json,checkpoints/}\n";
+
+    if (options.print_sample) {
+        const std::string text = sample_text(params, run.corpus.tokenizer, cfg.generate, cfg.run.seed);
+        write_file_atomically(run.run_dir + "/samples/final.txt", text);
+        std::cout << "---- sample (" << cfg.generate.tokens << " tokens, temperature " << cfg.generate.temperature
+                  << ") ----\n" << text << "\n----\n" << std::flush;
+    }
+    return TrainResult{exit_code, run.run_dir};
+}
+
+}  // namespace lrnn

@@ -1,0 +1,67 @@
+// lrnn train CONFIG.yaml [key.path=value ...] [--force]
+// lrnn train --resume RUN_DIR|CHECKPOINT [key.path=value ...]
+
+#include <iostream>
+
+#include <boost/program_options.hpp>
+
+#include "core/error.hpp"
+#include "recipes.hpp"
+#include "train/trainer.hpp"
+
+namespace po = boost::program_options;
+
+namespace lrnn::recipes {
+
+int train_main(int argc, char** argv) {
+    po::options_description opts(
+        "lrnn train CONFIG.yaml [key.path=value ...] [options]\n"
+        "lrnn train --resume RUN_DIR|CHECKPOINT [key.path=value ...]\n\n"
+        "Trains the model as the YAML recipe says (keys: docs/config.md); overrides after the\n"
+        "file use YAML scalar typing, e.g. train.lr=1e-3 model.auto=true data.path=x.txt.\n"
+        "Exit codes: 0 done, 2 bad input, 3 a checkpoint could not be saved,\n"
+        "130/143 stopped by SIGINT/SIGTERM after saving a checkpoint.\n\noptions");
+    opts.add_options()("help,h", "show this help")("force", "replace an existing run directory")(
+        "resume", po::value<std::string>(), "continue a run: its directory (newest good checkpoint) or a checkpoint file")(
+        "allow-changed-corpus", "resume even if the corpus file changed since the checkpoint")(
+        "no-sample", "do not print a sample at the end");
+    po::options_description hidden;
+    hidden.add_options()("args", po::value<std::vector<std::string>>()->composing());
+    po::options_description all;
+    all.add(opts).add(hidden);
+    po::positional_options_description pos;
+    pos.add("args", -1);
+    po::variables_map vm;
+    po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
+    po::notify(vm);
+    if (vm.count("help")) {
+        std::cout << opts << "\n";
+        return 0;
+    }
+    TrainOptions options;
+    options.force = vm.count("force") > 0;
+    options.allow_changed_corpus = vm.count("allow-changed-corpus") > 0;
+    options.print_sample = vm.count("no-sample") == 0;
+    std::vector<std::string> args;
+    if (vm.count("args")) args = vm["args"].as<std::vector<std::string>>();
+    if (vm.count("resume")) {
+        options.resume = vm["resume"].as<std::string>();
+        for (const auto& a : args) {
+            if (a.find('=') == std::string::npos)
+                throw UserError("with --resume, only key.path=value overrides may follow (got '" + a + "')");
+            options.resume_overrides.push_back(a);
+        }
+    } else {
+        if (args.empty() || args[0].find('=') != std::string::npos)
+            throw UserError("give a config file first: lrnn train CONFIG.yaml [key.path=value ...]");
+        options.source.path = args[0];
+        for (std::size_t i = 1; i < args.size(); ++i) {
+            if (args[i].find('=') == std::string::npos)
+                throw UserError("'" + args[i] + "' after the config file is not a key.path=value override");
+            options.source.overrides.push_back(args[i]);
+        }
+    }
+    return run_training(options).exit_code;
+}
+
+}  // namespace lrnn::recipes
