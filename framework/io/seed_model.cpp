@@ -1,7 +1,9 @@
 #include "io/seed_model.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
+#include <limits>
 
 #include "io/byte_reader.hpp"
 
@@ -15,21 +17,30 @@ Tokenizer read_char_vocab(ByteReader& in) {
     const int size = in.read_count("char vocabulary size", 1, 256);
     std::vector<std::uint8_t> chars(size);
     in.read_bytes(chars.data(), chars.size(), "char vocabulary");
-    // 256 ints byte -> id: must agree with the list just read.
-    for (int b = 0; b < 256; ++b) {
-        const auto id = in.read<std::int32_t>("char vocabulary byte->id table");
-        (void)id;  // the seed maps unseen bytes to 0; the list of characters is authoritative
-    }
+    std::int32_t byte_to_id[256];  // the seed's byte -> id table
+    in.need(sizeof(byte_to_id), "char vocabulary byte->id table");
+    for (auto& id : byte_to_id) id = in.read<std::int32_t>("char vocabulary byte->id table");
+    Tokenizer tokenizer;
     try {
-        return Tokenizer::from_chars(std::move(chars));
+        tokenizer = Tokenizer::from_chars(chars);  // refuses a byte listed twice
     } catch (const UserError& e) {
         in.fail(e.what());
     }
+    // The list of characters is authoritative (the seed maps bytes it never saw to 0, so only
+    // the listed bytes are checked), but a table that disagrees with it means a corrupt file.
+    for (int id = 0; id < size; ++id)
+        if (byte_to_id[chars[id]] != id)
+            in.fail("char vocabulary byte->id table maps byte " + std::to_string(chars[id]) +
+                    " to " + std::to_string(byte_to_id[chars[id]]) +
+                    ", but the character list has it as id " + std::to_string(id));
+    return tokenizer;
 }
 
 Tokenizer read_word_vocab(ByteReader& in) {
-    // every word costs at least its 4-byte length, so size is bounded by the bytes left
-    const int size = in.read_count("word vocabulary size", 4, std::int64_t(in.remaining() / 4));
+    const int size = in.read_count("word vocabulary size", 4, std::numeric_limits<std::int32_t>::max());
+    // The four special ids and every word's 4-byte length must be in the file before anything
+    // is reserved for `size` words.
+    in.need(16 + 4 * std::size_t(size), "the word vocabulary of " + std::to_string(size) + " words");
     const std::int32_t specials[4] = {in.read<std::int32_t>("word unk id"), in.read<std::int32_t>("word pad id"),
                                       in.read<std::int32_t>("word space id"),
                                       in.read<std::int32_t>("word newline id")};
@@ -43,6 +54,7 @@ Tokenizer read_word_vocab(ByteReader& in) {
     for (int i = 0; i < size; ++i) {
         const std::string field = "word " + std::to_string(i);
         const int length = in.read_count(field + " length", 0, 1 << 16);
+        in.need(std::size_t(length), field);  // before allocating the string
         std::string w(std::size_t(length), '\0');
         in.read_bytes(w.data(), w.size(), field);
         words.push_back(std::move(w));
@@ -77,7 +89,13 @@ ImportedModel read_seed_model(const std::string& path) {
     config.ffn_multiplier = in.read<float>("config ffn_multiplier");
     config.n_mem_slots = in.read<std::int32_t>("config n_mem_slots");
     if (!(config.ffn_multiplier > 0 && config.ffn_multiplier < 1e4))
-        in.fail("config ffn_multiplier is not a positive number");
+        in.fail("config ffn_multiplier is " + std::to_string(config.ffn_multiplier) +
+                ", expected a number in (0, 10000)");
+    // ModelConfig::ffn_hidden() converts n_embd * ffn_multiplier to int; out of int range that
+    // conversion is undefined, so refuse such a product here, naming the fields.
+    if (double(config.n_embd) * config.ffn_multiplier >= 2147483648.0)
+        in.fail("config n_embd (" + std::to_string(config.n_embd) + ") * ffn_multiplier (" +
+                std::to_string(config.ffn_multiplier) + ") is out of range");
     try {
         config.validate();
     } catch (const UserError& e) {
@@ -93,18 +111,14 @@ ImportedModel read_seed_model(const std::string& path) {
 
     // The parameter table of our layout is the file's tensor order (see parameters.hpp);
     // the file adds an int n_layer between the input tensors and the layers.
-    // Check the sizes the config implies against what the file holds before allocating.
-    {
-        const ParameterLayout layout(config);
-        const std::size_t header_bytes = 4 + 8 * layout.tensors().size();
-        const double needed = double(layout.total_size()) * sizeof(float) + double(header_bytes);
-        if (needed > double(in.remaining()))
-            in.fail("the config needs " + std::to_string(layout.total_size()) +
-                    " parameters, more than the " + std::to_string(in.remaining()) +
-                    " bytes left in the file hold");
-    }
-    ImportedModel model{Parameters<float>(config), std::move(tokenizer)};
-    for (const TensorSpec& t : model.params.layout.tensors()) {
+    // Tensor by tensor: the stored shape must be the config's, and the data must be in the file
+    // before it is copied. The buffer grows only with bytes the file really holds, so a header
+    // that lies about sizes cannot make us allocate blindly, and a short or mis-shaped file is
+    // refused with a message naming the tensor.
+    const ParameterLayout layout(config);
+    std::vector<float> values;
+    values.reserve(std::min(layout.total_size(), in.remaining() / sizeof(float)));
+    for (const TensorSpec& t : layout.tensors()) {
         if (t.name == "layers.0.ln1_weight") {
             const int n_layer = in.read<std::int32_t>("n_layer before the layers");
             if (n_layer != config.n_layer)
@@ -113,15 +127,19 @@ ImportedModel read_seed_model(const std::string& path) {
         }
         const auto rows = in.read<std::int32_t>("rows of tensor " + t.name);
         const auto cols = in.read<std::int32_t>("cols of tensor " + t.name);
-        if (rows != std::int32_t(t.rows) || cols != std::int32_t(t.cols))
+        if (rows != std::int64_t(t.rows) || cols != std::int64_t(t.cols))
             in.fail("tensor " + t.name + " is stored as (" + std::to_string(rows) + ", " +
                     std::to_string(cols) + "), expected (" + std::to_string(t.rows) + ", " +
                     std::to_string(t.cols) + ") from the config");
-        in.read_bytes(model.params.values.data() + t.offset, t.size() * sizeof(float),
-                      "data of tensor " + t.name);
+        const std::string field = "data of tensor " + t.name;
+        in.need(t.size() * sizeof(float), field);
+        values.resize(t.offset + t.size());
+        in.read_bytes(values.data() + t.offset, t.size() * sizeof(float), field);
     }
     if (in.remaining() != 0)
         in.fail(std::to_string(in.remaining()) + " unexpected bytes after the last tensor");
+    ImportedModel model{Parameters<float>(config), std::move(tokenizer)};
+    model.params.values = std::move(values);
     return model;
 }
 
