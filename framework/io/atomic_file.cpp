@@ -35,7 +35,11 @@ void write_file_atomically(const std::string& path, std::string_view bytes,
     const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
 
     TempFile tmp;
-    std::string pattern = (dir / ("." + target.filename().string() + ".tmp.XXXXXX")).string();
+    // (built step by step: GCC 12 gives a false -Wrestrict on "." + std::string)
+    std::string temp_name = ".";
+    temp_name += target.filename().string();
+    temp_name += ".tmp.XXXXXX";
+    std::string pattern = (dir / temp_name).string();
     tmp.fd = ::mkstemp(pattern.data());
     if (tmp.fd < 0)
         throw UserError(path + ": cannot create a temporary file in " + dir.string() + " (" +

@@ -318,7 +318,9 @@ TrainResult run_training(const TrainOptions& options) {
     auto elapsed_now = [&] {
         return elapsed_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
     };
-    std::uint64_t tokens_at_start = prog.tokens_seen;
+    const std::uint64_t tokens_at_start = prog.tokens_seen;
+    // Throughput counts the steps alone (not evaluation or checkpoint writes).
+    double step_seconds = 0;
     bool stopped_by_budget = false;
 
     while (prog.step < run.total_steps) {
@@ -339,6 +341,7 @@ TrainResult run_training(const TrainOptions& options) {
             chunks.push_back(std::span<const TokenId>(run.corpus.train_tokens).subspan(start, std::size_t(model.ctx_len) + 1));
         }
         const double lr = schedule.at(prog.step);
+        const auto step_start = std::chrono::steady_clock::now();
         const LossSums loss = batch.compute(params, chunks, 0, chunks.size(), tc.label_smoothing, mean_loss_scale(chunks));
         std::span<float> grad = batch.gradient();
         const double mean_loss = loss.optimized / double(loss.count);
@@ -355,12 +358,13 @@ TrainResult run_training(const TrainOptions& options) {
             }
             run.optimizer->update(params.values, grad, lr);
         }
+        step_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - step_start).count();
         prog.step += 1;
         prog.tokens_seen += loss.count;
         if (prog.position >= sampler.chunks_per_epoch()) prog.position = 0, prog.epoch += 1;
         const double elapsed = elapsed_now();
         prog.elapsed_s = elapsed;
-        const double tokens_per_s = double(prog.tokens_seen - tokens_at_start) / std::max(1e-9, elapsed - elapsed_before);
+        const double tokens_per_s = double(prog.tokens_seen - tokens_at_start) / std::max(1e-9, step_seconds);
         if (tc.max_seconds > 0 && elapsed >= tc.max_seconds && prog.step < run.total_steps) {
             stopped_by_budget = true;
             run.total_steps = prog.step;  // the budget ends the run here
@@ -400,7 +404,7 @@ TrainResult run_training(const TrainOptions& options) {
 
     // Summary
     const double wall = prog.elapsed_s;
-    const double tokens_per_s = double(prog.tokens_seen - tokens_at_start) / std::max(1e-9, wall - elapsed_before);
+    const double tokens_per_s = double(prog.tokens_seen - tokens_at_start) / std::max(1e-9, step_seconds);
     JsonObject summary;
     summary.add("run_dir", run.run_dir)
         .add("parameters", (long long)params.values.size())
