@@ -36,15 +36,18 @@ Corpus load_corpus(const std::string& path, const std::string& tokenizer_kind, d
     if (train.empty() || val.empty())
         throw UserError("data.path: " + path + " (" + std::to_string(bytes.size()) +
                         " bytes) is too short to split into training and validation parts");
-    c.tokenizer = tokenizer ? *tokenizer : Tokenizer::build(train, tokenizer_kind);
-    c.train_tokens = c.tokenizer.encode(train, path + " (training part)");
-    try {
-        c.val_tokens = c.tokenizer.encode(val, path + " (validation part, from byte " +
-                                                   std::to_string(c.train_bytes) + ")");
-    } catch (const UserError& e) {
-        throw UserError(std::string(e.what()) +
-                        "; the char vocabulary comes from the training part only");
+    // The char vocabulary is the symbol set of the whole file, so validation never meets a byte
+    // the model cannot represent (the set of symbols carries no statistics). A word vocabulary
+    // comes from the training part alone: validation words it lacks are <unk>, as usual.
+    if (tokenizer) {
+        c.tokenizer = *tokenizer;
+    } else {
+        const std::string kind = tokenizer_kind == "auto" ? (all.size() < 20000 ? "char" : "word") : tokenizer_kind;
+        c.tokenizer = Tokenizer::build(kind == "char" ? all : train, kind);
     }
+    c.train_tokens = c.tokenizer.encode(train, path + " (training part)");
+    c.val_tokens = c.tokenizer.encode(val, path + " (validation part, from byte " +
+                                               std::to_string(c.train_bytes) + ")");
     return c;
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 // The training text: read once, split into a training part (the first 1 - val_fraction of the
 // bytes) and a validation part (the rest), tokenized with a tokenizer built from the training
-// part (model-spec.md section 9).
+// part (model-spec.md section 9); a char vocabulary covers the whole file's bytes.
 
 #include <cstdint>
 #include <string>
@@ -21,8 +21,8 @@ struct Corpus {
     std::vector<TokenId> val_tokens;
 };
 
-// UserError naming the path for a missing, unreadable or empty file, and naming the byte and
-// position for a validation byte the (training-part) char vocabulary lacks.
+// UserError naming the path for a missing, unreadable or empty file, and (resume with a stored
+// char tokenizer) naming the byte and position of a byte the vocabulary lacks.
 // With `tokenizer` given (resume), that tokenizer is used instead of building one.
 Corpus load_corpus(const std::string& path, const std::string& tokenizer_kind, double val_fraction,
                    const Tokenizer* tokenizer = nullptr);

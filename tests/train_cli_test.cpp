@@ -1,0 +1,93 @@
+// `lrnn train` end to end through the real binary on a tiny config.
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "cli_util.hpp"
+
+namespace lrnn {
+namespace {
+
+namespace fs = std::filesystem;
+
+class TrainCli : public ::testing::Test {
+protected:
+    void SetUp() override {
+        dir_ = fs::temp_directory_path() / ("lrnn_train_cli_" + std::to_string(::getpid()));
+        fs::remove_all(dir_);
+        fs::create_directories(dir_);
+        std::ifstream in(std::string(LRNN_SOURCE_DIR) + "/data/tinyshakespeare.txt", std::ios::binary);
+        std::string text(20000, '\0');
+        in.read(text.data(), text.size());
+        std::ofstream(dir_ / "corpus.txt", std::ios::binary) << text;
+        config_ = (dir_ / "tiny.yaml").string();
+        std::ofstream(config_) << "run: {name: tiny, dir: " << (dir_ / "runs").string() << "}\n"
+                               << "data: {path: corpus.txt}\n"
+                               << "model: {n_layer: 1, n_embd: 16, n_head: 2, ctx_len: 16, n_mem_slots: 2}\n"
+                               << "train: {max_steps: 8, batch_chunks: 4, eval_every: 4, eval_tokens: 256, log_every: 2}\n"
+                               << "generate: {tokens: 40, prompt: \"ROMEO:\", seed: 3}\n";
+    }
+    void TearDown() override { fs::remove_all(dir_); }
+    fs::path dir_;
+    std::string config_;
+};
+
+TEST_F(TrainCli, RunDirectoryMetricsAndForce) {
+    const auto r = test::run_lrnn("train " + config_);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const fs::path run = dir_ / "runs" / "tiny";
+    for (const char* f : {"config.yaml", "metrics.jsonl", "summary.json", "samples/final.txt", "checkpoints/best.ckpt"})
+        EXPECT_TRUE(fs::exists(run / f)) << f;
+    EXPECT_TRUE(fs::exists(run / "checkpoints" / "step-000000008.ckpt"));
+    // The sample is printed and starts with the prompt.
+    EXPECT_NE(r.out.find("ROMEO:"), std::string::npos) << r.out;
+    EXPECT_NE(r.err.find(" threads"), std::string::npos) << "the effective thread count is printed";
+
+    // Every metrics line is a JSON object with the documented fields; eval lines add val_*.
+    const std::string check = "python3 -c \"import json,sys\n"
+                              "rows=[json.loads(l) for l in open(sys.argv[1])]\n"
+                              "assert [r['step'] for r in rows]==[2,4,6,8], rows\n"
+                              "for r in rows:\n"
+                              "  for k in ['step','epoch','lr','loss','grad_norm','tokens_per_s','elapsed_s']: assert k in r, k\n"
+                              "ev=[r for r in rows if 'val_loss' in r]\n"
+                              "assert [r['step'] for r in ev]==[4,8], ev\n"
+                              "assert all('val_ppl' in r and 'val_bpc' in r for r in ev)\n"
+                              "s=json.load(open(sys.argv[2])); assert s['steps']==8 and s['best_val_loss']>0\n\" " +
+                              (run / "metrics.jsonl").string() + " " + (run / "summary.json").string();
+    EXPECT_EQ(std::system(check.c_str()), 0);
+
+    // The resolved config names every key, with the model shape that was built.
+    const std::string resolved = test::read_text(run / "config.yaml");
+    EXPECT_NE(resolved.find("n_embd: 16"), std::string::npos);
+    EXPECT_NE(resolved.find("lr: "), std::string::npos);
+
+    // A second run into the same directory is refused, and nothing is touched...
+    const auto before = fs::last_write_time(run / "metrics.jsonl");
+    const auto again = test::run_lrnn("train " + config_);
+    EXPECT_EQ(again.exit_code, 2);
+    EXPECT_NE(again.err.find("already exists"), std::string::npos) << again.err;
+    EXPECT_NE(again.err.find("--force"), std::string::npos);
+    EXPECT_EQ(fs::last_write_time(run / "metrics.jsonl"), before);
+    // ...unless --force.
+    const auto forced = test::run_lrnn("train " + config_ + " --force train.max_steps=4");
+    EXPECT_EQ(forced.exit_code, 0) << forced.err;
+    EXPECT_FALSE(fs::exists(run / "checkpoints" / "step-000000008.ckpt"));
+    EXPECT_TRUE(fs::exists(run / "checkpoints" / "step-000000004.ckpt"));
+}
+
+TEST_F(TrainCli, NotATerminalPrintsPlainProgressLines) {
+    const auto r = test::run_lrnn("train " + config_ + " --no-sample");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.err.find('\r'), std::string::npos);
+    EXPECT_NE(r.err.find("step 2/8"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("step 8/8"), std::string::npos);
+    EXPECT_NE(r.err.find("tok/s"), std::string::npos);
+    EXPECT_NE(r.err.find("ETA"), std::string::npos);
+    EXPECT_NE(r.err.find("best validation loss"), std::string::npos);
+    EXPECT_EQ(r.out.find("sample"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace lrnn
