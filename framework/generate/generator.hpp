@@ -1,0 +1,87 @@
+#pragma once
+// Text generation on top of the model core (model-spec.md section 5): a fixed-size recurrent
+// state carried from token to token, so each new token costs one step of O(1) work whatever
+// the length of the text, and there is no context limit.
+//
+// The Generator keeps the logits after the last token it processed ("the prediction of the
+// next token"). The first new token after a prompt is drawn from the logits after the LAST
+// prompt token; a drawn token is then fed at once, so that at every moment the state covers
+// exactly the text produced so far and the logits predict what follows it. That makes a
+// saved state complete: loading it continues without refeeding anything.
+//
+// Nothing is allocated per token: the workspace, state and logits are sized at construction.
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "core/rng.hpp"
+#include "data/tokenizer.hpp"
+#include "generate/sampler.hpp"
+#include "model/model.hpp"
+
+namespace lrnn {
+
+// Tokens per model_forward call when feeding a prompt. A chunk of T tokens turns T
+// matrix-vector products into one matrix product (several times faster per token); the
+// state is carried between chunks, so the logits are those of stepping token by token, up to
+// float rounding. Capped below ctx_len because the workspace holds the whole forward cache
+// of a chunk (tens of floats per channel per step per layer).
+std::size_t default_prompt_chunk(const ModelConfig& config);
+
+class Generator {
+public:
+    // params must outlive the Generator. prompt_chunk >= 1 (see default_prompt_chunk).
+    Generator(const Parameters<float>& params, std::size_t prompt_chunk);
+
+    const ModelConfig& config() const { return config_; }
+    std::size_t prompt_chunk() const { return ws_.max_steps; }
+
+    // Back to the zero state, no text processed.
+    void reset();
+
+    // Runs tokens through the model in chunks of up to prompt_chunk(), state carried.
+    // Afterwards logits() predict the token after the last of them. Ids are checked against
+    // the vocabulary (std::out_of_range): the model core only asserts them.
+    void feed(std::span<const TokenId> tokens);
+
+    // Draws the next token from logits() and feeds it; returns it. Requires has_logits().
+    TokenId next(Sampler& sampler, Rng& rng);
+
+    // Tokens processed since the zero state (prompts, generated tokens, a loaded state's).
+    std::uint64_t position() const { return position_; }
+    bool has_logits() const { return position_ > 0; }
+    // (V) logits after the last processed token; meaningful when has_logits().
+    std::span<const float> logits() const { return logits_; }
+
+    const RecurrentState<float>& state() const { return state_; }
+
+    // Puts the generator where a saved run left it. Sizes must match this model's
+    // (std::invalid_argument otherwise; read_state_file has checked them already).
+    void restore(std::span<const float> state, std::span<const float> logits,
+                 std::uint64_t position);
+
+private:
+    void step(std::span<const TokenId> tokens);
+
+    ModelConfig config_;
+    ModelView<const float*> view_;  // built once: building a view allocates
+    Workspace<float> ws_;           // max_steps = prompt chunk; generation uses T = 1
+    RecurrentState<float> state_;
+    std::vector<float> logits_;     // (V)
+    std::uint64_t position_ = 0;
+};
+
+// Draws n tokens one after the other, calling on_token(id) after each (to stream it out).
+template <typename OnToken>
+void generate_tokens(Generator& generator, Sampler& sampler, Rng& rng, std::int64_t n,
+                     OnToken&& on_token) {
+    for (std::int64_t i = 0; i < n; ++i) on_token(generator.next(sampler, rng));
+}
+
+// The text of one token, without allocating (a view into the tokenizer's vocabulary).
+std::string_view token_text(const Tokenizer& tokenizer, TokenId id);
+
+}  // namespace lrnn

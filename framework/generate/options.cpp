@@ -1,0 +1,138 @@
+#include "generate/options.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+
+#include <yaml-cpp/yaml.h>
+
+#include "core/error.hpp"
+
+namespace lrnn {
+
+namespace {
+
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+    std::vector<std::size_t> row(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        std::size_t diagonal = row[0];
+        row[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            const std::size_t up = row[j];
+            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1])});
+            diagonal = up;
+        }
+    }
+    return row[b.size()];
+}
+
+std::string unknown_key_message(const std::string& key) {
+    std::string best;
+    std::size_t best_distance = 3;  // suggest only near misses
+    for (const std::string_view k : kGenerateSettingKeys) {
+        const std::size_t dist = edit_distance(key, std::string(k));
+        if (dist < best_distance) best = k, best_distance = dist;
+    }
+    std::string message = "unknown setting generate." + key;
+    if (!best.empty()) message += " (did you mean generate." + best + "?)";
+    message += "; known: ";
+    for (const std::string_view k : kGenerateSettingKeys) message += std::string(k) + " ";
+    message.pop_back();
+    return message;
+}
+
+}  // namespace
+
+void GenerateSettings::validate() const {
+    if (tokens < 0) throw UserError("tokens must be >= 0, got " + std::to_string(tokens));
+    sampling.validate();
+}
+
+std::int64_t parse_integer(const std::string& value, const std::string& what) {
+    std::int64_t out = 0;
+    const char* end = value.data() + value.size();
+    const auto [ptr, ec] = std::from_chars(value.data(), end, out);
+    if (value.empty() || ec != std::errc() || ptr != end)
+        throw UserError(what + ": '" + value + "' is not an integer");
+    return out;
+}
+
+std::uint64_t parse_unsigned(const std::string& value, const std::string& what) {
+    std::uint64_t out = 0;
+    const char* end = value.data() + value.size();
+    const auto [ptr, ec] = std::from_chars(value.data(), end, out);
+    if (value.empty() || ec != std::errc() || ptr != end)
+        throw UserError(what + ": '" + value + "' is not a non-negative integer (0 to 2^64-1)");
+    return out;
+}
+
+double parse_number(const std::string& value, const std::string& what) {
+    // strtod, not from_chars: it also reads "1e-3" and ".5" the way users write them.
+    char* end = nullptr;
+    const double out = std::strtod(value.c_str(), &end);
+    if (value.empty() || end != value.c_str() + value.size() || !std::isfinite(out))
+        throw UserError(what + ": '" + value + "' is not a finite number");
+    return out;
+}
+
+void apply_generate_setting(GenerateSettings& s, const std::string& key, const std::string& value,
+                            const std::string& source) {
+    const std::string what = "generate." + key + " (from " + source + ")";
+    if (key == "tokens") s.tokens = parse_integer(value, what);
+    else if (key == "temperature") s.sampling.temperature = parse_number(value, what);
+    else if (key == "top_k") s.sampling.top_k = parse_integer(value, what);
+    else if (key == "top_p") s.sampling.top_p = parse_number(value, what);
+    else if (key == "prompt") s.prompt = value;
+    else if (key == "seed") s.seed = parse_unsigned(value, what);
+    else throw UserError(source + ": " + unknown_key_message(key));
+}
+
+void apply_generate_override(GenerateSettings& s, const std::string& assignment) {
+    const std::size_t eq = assignment.find('=');
+    if (eq == std::string::npos)
+        throw UserError("'" + assignment + "' is not a key=value override");
+    const std::string key = assignment.substr(0, eq);
+    const std::string prefix = "generate.";
+    if (key.rfind(prefix, 0) != 0)
+        throw UserError("override '" + assignment + "': lrnn generate only takes generate.* keys (" +
+                        "e.g. generate.tokens=100); the model's shape comes from the model file");
+    apply_generate_setting(s, key.substr(prefix.size()), assignment.substr(eq + 1),
+                           "override " + key);
+}
+
+void apply_generate_yaml(GenerateSettings& s, const std::string& yaml_text, const std::string& source,
+                         std::vector<std::string>* warnings) {
+    YAML::Node root;
+    try {
+        root = YAML::Load(yaml_text);
+    } catch (const YAML::Exception& e) {
+        throw UserError(source + ": not valid YAML: " + e.what());
+    }
+    if (!root || root.IsNull()) return;
+    if (!root.IsMap()) throw UserError(source + ": expected a YAML mapping at the top level");
+    const YAML::Node section = root["generate"];
+    if (!section || section.IsNull()) return;
+    if (!section.IsMap()) throw UserError(source + ": 'generate' must be a mapping of settings");
+    for (const auto& item : section) {
+        const std::string key = item.first.as<std::string>();
+        if (std::find(kGenerateSettingKeys.begin(), kGenerateSettingKeys.end(), key) ==
+            kGenerateSettingKeys.end()) {
+            if (warnings) warnings->push_back(source + ": ignoring " + unknown_key_message(key));
+            continue;
+        }
+        if (!item.second.IsScalar())
+            throw UserError(source + ": generate." + key + " must be a single value");
+        apply_generate_setting(s, key, item.second.Scalar(), source);
+    }
+}
+
+std::string default_prompt(const Tokenizer& tokenizer) {
+    if (tokenizer.kind() == TokenizerKind::Word) return "\n";
+    const auto& chars = tokenizer.chars();
+    if (std::find(chars.begin(), chars.end(), std::uint8_t('\n')) != chars.end()) return "\n";
+    return chars.empty() ? std::string() : std::string(1, char(chars.front()));
+}
+
+}  // namespace lrnn
