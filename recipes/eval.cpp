@@ -1,0 +1,119 @@
+// lrnn eval: cross-entropy, perplexity and bits per byte of a model on a text, chunked
+// exactly like training validation (framework/train/evaluation.hpp), chunks in parallel.
+//   lrnn eval MODEL --text FILE [--json] [--threads N]
+
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <optional>
+
+#include <boost/program_options.hpp>
+#include <tbb/global_control.h>
+
+#include "core/error.hpp"
+#include "generate/options.hpp"
+#include "io/byte_reader.hpp"
+#include "io/model_loader.hpp"
+#include "recipes.hpp"
+#include "train/evaluation.hpp"
+
+namespace po = boost::program_options;
+
+namespace lrnn::recipes {
+
+namespace {
+
+std::string json_string(const std::string& s) {
+    std::string out = "\"";
+    for (const char ch : s) {
+        const auto b = static_cast<unsigned char>(ch);
+        if (ch == '"' || ch == '\\') {
+            out += '\\';
+            out += ch;
+        } else if (b < 0x20) {
+            char buf[8];
+            std::snprintf(buf, sizeof buf, "\\u%04x", b);
+            out += buf;
+        } else {
+            out += ch;  // UTF-8 passes through; JSON allows it unescaped
+        }
+    }
+    return out + "\"";
+}
+
+// JSON has no inf/nan: a loss that overflowed is reported as null.
+std::string json_number(double v) {
+    if (!std::isfinite(v)) return "null";
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "%.10g", v);
+    return buf;
+}
+
+}  // namespace
+
+int eval_main(int argc, char** argv) {
+    po::options_description opts(
+        "lrnn eval MODEL --text FILE [options]\n\n"
+        "Mean cross-entropy (nats per token), perplexity and bits per byte of MODEL on FILE,\n"
+        "in chunks of the model's ctx_len like training validation.\n\noptions");
+    opts.add_options()("help,h", "show this help")(
+        "text", po::value<std::string>(), "the text to evaluate on")(
+        "json", po::bool_switch(), "print one JSON object instead of a sentence")(
+        "threads", po::value<std::string>(), "worker threads (default: all cores)");
+    po::options_description hidden;
+    hidden.add_options()("model", po::value<std::vector<std::string>>());
+    po::options_description all;
+    all.add(opts).add(hidden);
+    po::positional_options_description pos;
+    pos.add("model", -1);
+    po::variables_map vm;
+    po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
+    po::notify(vm);
+    if (vm.count("help")) {
+        std::cout << opts << "\n";
+        return 0;
+    }
+    if (!vm.count("model")) throw UserError("say which model: lrnn eval MODEL --text FILE");
+    const auto models = vm["model"].as<std::vector<std::string>>();
+    if (models.size() != 1) throw UserError("give one MODEL (got " + std::to_string(models.size()) + ")");
+    if (!vm.count("text")) throw UserError("--text FILE is required");
+
+    std::optional<tbb::global_control> threads;
+    if (vm.count("threads")) {
+        const std::string value = vm["threads"].as<std::string>();
+        const std::int64_t n = parse_integer(value, "--threads");
+        if (n < 1 || n > 4096) throw UserError("--threads must be in 1..4096, got " + value);
+        threads.emplace(tbb::global_control::max_allowed_parallelism, std::size_t(n));
+    }
+
+    const LoadedModel model = load_model(models.front());
+    const std::string text_path = vm["text"].as<std::string>();
+    const std::vector<char> bytes = read_file_bytes(text_path);
+    std::size_t unknown = 0;
+    // A char outside the vocabulary: UserError naming the byte and its position in the file.
+    const std::vector<TokenId> tokens =
+        model.tokenizer.encode(std::string_view(bytes.data(), bytes.size()), text_path, &unknown);
+    if (unknown > 0)
+        std::cerr << "lrnn eval: warning: " << unknown
+                  << " word(s) of the text are not in the model's vocabulary and count as <unk>\n";
+    if (tokens.size() < 2)
+        throw UserError(text_path + ": too short: " + std::to_string(tokens.size()) +
+                        " token(s), evaluation needs at least 2");
+
+    const EvalResult r =
+        evaluate(model.params, model.tokenizer, tokens, std::size_t(model.params.config().ctx_len));
+    if (vm["json"].as<bool>()) {
+        std::cout << "{\"loss\":" << json_number(r.loss) << ",\"perplexity\":" << json_number(r.perplexity)
+                  << ",\"bits_per_byte\":" << json_number(r.bits_per_byte) << ",\"tokens\":" << r.tokens
+                  << ",\"bytes\":" << r.bytes << ",\"model\":" << json_string(model.source) << "}\n";
+    } else {
+        char line[256];
+        std::snprintf(line, sizeof line,
+                      "loss %.6f nats/token, perplexity %.4f, %.4f bits/byte (%zu tokens, %zu bytes)",
+                      r.loss, r.perplexity, r.bits_per_byte, r.tokens, r.bytes);
+        std::cout << line << " - " << model.source << " on " << text_path << "\n";
+    }
+    return 0;
+}
+
+}  // namespace lrnn::recipes
