@@ -70,9 +70,12 @@ LossSums model_loss(Workspace<Real>& ws, std::span<const TokenId> targets, doubl
         const Real* logits = ws.logits.data() + t * V;
         Real* dlogits = ws.dlogits.data() + t * V;
         const Real top = *std::max_element(logits, logits + V);
+        // exp(logit - top) once per logit, kept in dlogits until the sum is known
         double sum_exp = 0, sum_logits = 0;
         for (std::size_t j = 0; j < V; ++j) {
-            sum_exp += std::exp(double(logits[j] - top));
+            const double e = std::exp(double(logits[j] - top));
+            dlogits[j] = Real(e);
+            sum_exp += e;
             sum_logits += double(logits[j]);
         }
         const double log_z = double(top) + std::log(sum_exp);
@@ -83,11 +86,10 @@ LossSums model_loss(Workspace<Real>& ws, std::span<const TokenId> targets, doubl
         const double mean_nll_all = log_z - sum_logits / double(V);
         sums.plain += nll;
         sums.optimized += (1 - eps) * nll + eps * mean_nll_all;
-        for (std::size_t j = 0; j < V; ++j) {
-            const double prob = std::exp(double(logits[j]) - log_z);
-            const double q = (std::size_t(y) == j ? 1 - eps : 0) + eps / double(V);
-            dlogits[j] = Real(grad_scale * (prob - q));
-        }
+        const double inv_sum = 1.0 / sum_exp, smooth = eps / double(V);
+        for (std::size_t j = 0; j < V; ++j)
+            dlogits[j] = Real(grad_scale * (double(dlogits[j]) * inv_sum - smooth));
+        dlogits[y] -= Real(grad_scale * (1 - eps));
     }
     return sums;
 }
