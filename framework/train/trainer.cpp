@@ -20,6 +20,10 @@
 #include "core/rng.hpp"
 #include "data/chunk_sampler.hpp"
 #include "data/corpus.hpp"
+#include "dist/communicator.hpp"
+#include "dist/gradient_exchange.hpp"
+#include "dist/rank_agreement.hpp"
+#include "generate/generator.hpp"
 #include "generate/sampler.hpp"
 #include "io/atomic_file.hpp"
 #include "train/adamw.hpp"
@@ -71,41 +75,28 @@ std::function<void()> checkpoint_stall_hook() {
     return [ms] { ::usleep(useconds_t(ms) * 1000); };
 }
 
+// The sample printed at the end of training: the generate section's settings, through the
+// same Generator as `lrnn generate`.
 std::string sample_text(const Parameters<float>& params, const Tokenizer& tokenizer,
                         const GenerateSection& g, std::uint64_t fallback_seed) {
-    const ModelConfig& config = params.config();
-    std::size_t unknown = 0;
     std::vector<TokenId> prompt;
     try {
-        prompt = tokenizer.encode(g.prompt, "generate.prompt", &unknown);
+        prompt = tokenizer.encode(g.prompt, "generate.prompt");
     } catch (const UserError&) {
-        prompt.clear();
+        prompt.clear();  // a prompt the vocabulary cannot encode: start from the first token
     }
     if (prompt.empty()) prompt.push_back(0);
-    Workspace<float> ws(config, std::min<std::size_t>(prompt.size(), std::size_t(config.ctx_len)));
-    RecurrentState<float> state(config);
-    const auto view = params.view();
-    for (std::size_t at = 0; at < prompt.size(); at += ws.max_steps) {
-        const std::size_t n = std::min(ws.max_steps, prompt.size() - at);
-        model_forward(view, std::span<const TokenId>(prompt).subspan(at, n), ws, &state);
-    }
-    const std::size_t V = config.vocab_size;
-    std::vector<float> last(ws.logits.begin() + (ws.steps - 1) * V, ws.logits.begin() + ws.steps * V);
+    Generator generator(params, default_prompt_chunk(params.config()));
+    generator.feed(prompt);
     SamplingOptions opts;
     opts.temperature = g.temperature;
     opts.top_k = g.top_k;
     opts.top_p = g.top_p;
-    Sampler sampler(config.vocab_size, opts);
+    Sampler sampler(params.config().vocab_size, opts);
     Rng rng(g.seed >= 0 ? std::uint64_t(g.seed) : fallback_seed);
-    Workspace<float> step_ws(config, 1);
-    std::string text = g.prompt;
-    for (int i = 0; i < g.tokens; ++i) {
-        const TokenId next = sampler.sample(last, rng);
-        text += tokenizer.decode_one(next);
-        const TokenId one[1] = {next};
-        model_forward(view, std::span<const TokenId>(one), step_ws, &state);
-        std::copy_n(step_ws.logits.begin(), V, last.begin());
-    }
+    std::string text = tokenizer.decode(prompt);
+    generate_tokens(generator, sampler, rng, g.tokens,
+                    [&](TokenId id) { text += token_text(tokenizer, id); });
     return text;
 }
 
@@ -149,19 +140,14 @@ TrainConfig with_resolved_model(TrainConfig c, const ModelConfig& shape) {
     return c;
 }
 
-Run start_fresh(const TrainOptions& options, std::ostream& out) {
+Run start_fresh(const TrainOptions& options) {
     Run run;
     run.config = load_train_config(options.source);
     run.run_dir = (fs::path(run.config.run.dir) / run.config.run.name).string();
     std::error_code ec;
-    if (fs::exists(run.run_dir, ec)) {
-        if (!options.force)
-            throw UserError("run directory " + run.run_dir + " already exists; use --force to replace it, "
-                            "--resume " + run.run_dir + " to continue it, or run.name=NEW for a new run");
-        fs::remove_all(run.run_dir, ec);
-        if (ec) throw UserError(run.run_dir + ": cannot remove the old run (" + ec.message() + ")");
-        out << "replacing " << run.run_dir << " (--force)\n";
-    }
+    if (fs::exists(run.run_dir, ec) && !options.force)
+        throw UserError("run directory " + run.run_dir + " already exists; use --force to replace it, "
+                        "--resume " + run.run_dir + " to continue it, or run.name=NEW for a new run");
     run.corpus = load_corpus(run.config.data.path, run.config.data.tokenizer, run.config.data.val_fraction);
     const ModelConfig shape = resolve_model_config(run.config, run.corpus.bytes,
                                                    run.corpus.tokenizer.kind() == TokenizerKind::Word,
@@ -170,18 +156,11 @@ Run start_fresh(const TrainOptions& options, std::ostream& out) {
     run.config = with_resolved_model(run.config, shape);
     run.config_yaml = to_yaml(run.config);
 
-    fs::create_directories(checkpoint_dir(run.run_dir), ec);
-    if (ec) throw UserError(run.run_dir + ": cannot create the run directory (" + ec.message() + ")");
-    fs::create_directories(run.run_dir + "/samples", ec);
-    write_file_atomically(run.run_dir + "/config.yaml", run.config_yaml);
-
     run.params.emplace(shape);
     initialize_parameters<float>(run.params->layout, run.config.run.seed, run.params->values);
     run.optimizer.emplace(run.params->layout, AdamWSettings{0.9, 0.999, 1e-8, run.config.train.weight_decay});
     run.progress.corpus_hash = run.corpus.hash;
     run.progress.corpus_bytes = run.corpus.bytes;
-    // A fresh metrics file
-    write_file_atomically(run.run_dir + "/metrics.jsonl", "");
     return run;
 }
 
@@ -221,7 +200,6 @@ Run start_resume(const TrainOptions& options, std::ostream& out) {
                         "Use --allow-changed-corpus to resume anyway");
     check_corpus_fits(run.corpus, ckpt.model);
     run.config_yaml = to_yaml(run.config);
-    write_file_atomically(run.run_dir + "/config.yaml", run.config_yaml);
 
     run.params.emplace(ckpt.model);
     run.params->values = std::move(ckpt.params);
@@ -229,7 +207,60 @@ Run start_resume(const TrainOptions& options, std::ostream& out) {
     run.optimizer->state() = std::move(ckpt.adam);
     run.progress = ckpt.progress;
     run.progress.finished = false;
-    truncate_metrics(run.run_dir + "/metrics.jsonl", run.progress.step);
+    return run;
+}
+
+// What start_fresh / start_resume leave in the run directory; written only after every rank
+// has started and agreed (a refused multi-rank start leaves no trace).
+void write_run_start(const Run& run, const TrainOptions& options, std::ostream& out) {
+    std::error_code ec;
+    if (!options.resume.empty()) {
+        write_file_atomically(run.run_dir + "/config.yaml", run.config_yaml);
+        truncate_metrics(run.run_dir + "/metrics.jsonl", run.progress.step);
+        return;
+    }
+    if (fs::exists(run.run_dir, ec)) {  // --force, checked by start_fresh
+        fs::remove_all(run.run_dir, ec);
+        if (ec) throw UserError(run.run_dir + ": cannot remove the old run (" + ec.message() + ")");
+        out << "replacing " << run.run_dir << " (--force)\n";
+    }
+    fs::create_directories(checkpoint_dir(run.run_dir), ec);
+    if (ec) throw UserError(run.run_dir + ": cannot create the run directory (" + ec.message() + ")");
+    fs::create_directories(run.run_dir + "/samples", ec);
+    write_file_atomically(run.run_dir + "/config.yaml", run.config_yaml);
+    write_file_atomically(run.run_dir + "/metrics.jsonl", "");  // a fresh metrics file
+}
+
+// What this rank is about to train, for the multi-rank startup check. train.threads may differ
+// between ranks: it changes no result.
+StartFingerprint fingerprint(const Run& run) {
+    TrainConfig config = run.config;
+    config.train.threads = 0;
+    const auto hash = [](const auto& v) { return fnv1a64(v.data(), v.size() * sizeof(v[0])); };
+    const AdamWState& adam = run.optimizer->state();
+    const TrainingProgress& p = run.progress;
+    const std::uint64_t parts[] = {hash(run.params->values), hash(adam.m), hash(adam.v), std::uint64_t(adam.step),
+                                   std::uint64_t(p.step), p.epoch, p.position, p.tokens_seen};
+    return StartFingerprint{to_yaml(config), run.corpus.hash, fnv1a64(parts, sizeof parts)};
+}
+
+// Every rank loads the config, corpus and starting state; rank 0 writes the run directory once
+// all ranks have started and agree (dist/rank_agreement.hpp). A single process: as before.
+Run start_run(const TrainOptions& options, Communicator& comm, std::ostream& out) {
+    Run run;
+    std::string error;
+    try {
+        run = options.resume.empty() ? start_fresh(options) : start_resume(options, out);
+    } catch (const UserError& e) {
+        error = e.what();
+    }
+    agree_on_start(comm, error, comm.distributed() && error.empty() ? fingerprint(run) : StartFingerprint{});
+    try {
+        if (comm.is_root()) write_run_start(run, options, out);
+    } catch (const UserError& e) {
+        error = e.what();
+    }
+    agree_no_error(comm, error);
     return run;
 }
 
@@ -240,15 +271,19 @@ bool key_may_change_on_resume(const std::string& key) {
     static const char* allowed[] = {"train.epochs",         "train.max_steps",        "train.max_seconds",
                                     "train.threads",        "train.log_every",        "train.eval_every",
                                     "train.eval_tokens",    "train.checkpoint_every", "train.keep_checkpoints",
-                                    "train.on_save_error"};
+                                    "train.on_save_error",  "dist.reduce"};
     for (const char* a : allowed)
         if (key == a) return true;
     return false;
 }
 
-TrainResult run_training(const TrainOptions& options) {
-    std::ostream& out = std::cerr;
-    Run run = options.resume.empty() ? start_fresh(options, out) : start_resume(options, out);
+// One rank's part of a run (the whole run for a single process). Only rank 0 prints, evaluates
+// and writes files; every decision that could differ between ranks (a signal, the time budget,
+// a failed save) is rank 0's or agreed, so that all ranks run the same steps and stop together.
+static TrainResult train_this_rank(const TrainOptions& options, Communicator& comm) {
+    std::ostream quiet(nullptr);  // discards: the other ranks stay quiet unless something fails
+    std::ostream& out = comm.is_root() ? std::cerr : quiet;
+    Run run = start_run(options, comm, out);
     const TrainConfig& cfg = run.config;
     const TrainSection& tc = cfg.train;
     Parameters<float>& params = *run.params;
@@ -269,12 +304,15 @@ TrainResult run_training(const TrainOptions& options) {
         << " tokenizer, " << run.corpus.train_tokens.size() << " training / " << run.corpus.val_tokens.size()
         << " validation tokens, " << sampler.chunks_per_epoch() << " chunks per epoch\n"
         << "training " << run.total_steps << " steps of " << tc.batch_chunks << " chunks x " << model.ctx_len
-        << " tokens on " << threads << " threads\n";
+        << " tokens on " << threads << " threads" << (comm.distributed() ? " per rank" : "") << "\n";
 
     BatchGradient batch(model, std::size_t(model.ctx_len));
+    GradientExchange exchange(comm, reduce_mode(cfg.dist.reduce), params.values.size());
+    if (comm.distributed()) out << exchange.describe() << "\n";
     std::vector<std::span<const TokenId>> chunks;
     chunks.reserve(std::size_t(tc.batch_chunks));
-    MetricsLog metrics(run.run_dir + "/metrics.jsonl");
+    std::optional<MetricsLog> metrics;
+    if (comm.is_root()) metrics.emplace(run.run_dir + "/metrics.jsonl");
     ProgressDisplay display(out, run.total_steps, tc.log_every);
     StopSignals signals;
     const auto stall = checkpoint_stall_hook();
@@ -287,6 +325,7 @@ TrainResult run_training(const TrainOptions& options) {
 
     // Saves a checkpoint of the current state; false if the save failed (reported).
     auto save = [&](bool finished) -> bool {
+        if (!comm.is_root()) return true;
         Checkpoint c{run.config_yaml, model, run.corpus.tokenizer, params.values, run.optimizer->state(), prog};
         c.progress.finished = finished;
         const std::string path = checkpoint_path(run.run_dir, prog.step);
@@ -324,7 +363,7 @@ TrainResult run_training(const TrainOptions& options) {
     bool stopped_by_budget = false;
 
     while (prog.step < run.total_steps) {
-        if (int sig = signals.received()) {
+        if (int sig = comm.max_over_ranks(signals.received())) {
             display.clear_line();
             out << "received " << (sig == SIGINT ? "SIGINT" : "SIGTERM") << " at step " << prog.step << "\n";
             prog.elapsed_s = elapsed_now();
@@ -342,7 +381,7 @@ TrainResult run_training(const TrainOptions& options) {
         }
         const double lr = schedule.at(prog.step);
         const auto step_start = std::chrono::steady_clock::now();
-        const LossSums loss = batch.compute(params, chunks, 0, chunks.size(), tc.label_smoothing, mean_loss_scale(chunks));
+        const LossSums loss = exchange.compute(batch, params, chunks, tc.label_smoothing, mean_loss_scale(chunks));
         std::span<float> grad = batch.gradient();
         const double mean_loss = loss.optimized / double(loss.count);
         const double norm = gradient_norm(grad);
@@ -365,12 +404,13 @@ TrainResult run_training(const TrainOptions& options) {
         const double elapsed = elapsed_now();
         prog.elapsed_s = elapsed;
         const double tokens_per_s = double(prog.tokens_seen - tokens_at_start) / std::max(1e-9, step_seconds);
-        if (tc.max_seconds > 0 && elapsed >= tc.max_seconds && prog.step < run.total_steps) {
+        if (tc.max_seconds > 0 && comm.from_root(elapsed >= tc.max_seconds) && prog.step < run.total_steps) {
             stopped_by_budget = true;
             run.total_steps = prog.step;  // the budget ends the run here
         }
         const bool last = prog.step >= run.total_steps;
         const bool eval_step = last || (tc.eval_every > 0 && prog.step % tc.eval_every == 0);
+        int stop_code = 0;
         display.step(prog.step, prog.epoch, mean_loss, tokens_per_s, elapsed);
         if (eval_step || prog.step % tc.log_every == 0) {
             JsonObject row;
@@ -384,21 +424,25 @@ TrainResult run_training(const TrainOptions& options) {
                 .add("tokens_per_s", tokens_per_s)
                 .add("elapsed_s", elapsed);
             bool best = false;
-            if (eval_step) best = evaluate_now(row);
-            metrics.write(row);
+            if (eval_step && comm.is_root()) best = evaluate_now(row);
+            if (metrics) metrics->write(row);
             const bool periodic = tc.checkpoint_every > 0 && prog.step % tc.checkpoint_every == 0;
             if ((best || periodic || last) && !save(last)) {
                 if (tc.on_save_error == "stop") {
                     out << "stopping: the previous checkpoints are intact (train.on_save_error=stop)\n";
-                    return TrainResult{kExitSaveFailed, run.run_dir};
+                    stop_code = kExitSaveFailed;
+                } else {
+                    out << "continuing without this checkpoint (train.on_save_error=continue)\n";
+                    exit_code = kExitSaveFailed;
                 }
-                out << "continuing without this checkpoint (train.on_save_error=continue)\n";
-                exit_code = kExitSaveFailed;
             }
         } else if (tc.checkpoint_every > 0 && prog.step % tc.checkpoint_every == 0) {
-            if (!save(false) && tc.on_save_error == "stop") return TrainResult{kExitSaveFailed, run.run_dir};
+            if (!save(false) && tc.on_save_error == "stop") stop_code = kExitSaveFailed;
         }
+        // Only rank 0 saves: the others learn here whether to stop with it.
+        if ((stop_code = comm.from_root(stop_code))) return TrainResult{stop_code, run.run_dir};
     }
+    if (!comm.is_root()) return TrainResult{exit_code, run.run_dir};
     display.clear_line();
     if (stopped_by_budget) out << "stopped at the time budget (train.max_seconds = " << tc.max_seconds << ")\n";
 
@@ -421,6 +465,10 @@ TrainResult run_training(const TrainOptions& options) {
     out << "done: " << prog.step << " steps in " << wall << " s, " << std::llround(tokens_per_s)
         << " tokens/s; best validation loss " << prog.best_val_loss << " at step " << prog.best_step << "\n"
         << "files: " << run.run_dir << "/{config.yaml,metrics.jsonl,summary.json,checkpoints/}\n";
+    if (comm.distributed())
+        out << "gradient exchange: " << 1e3 * exchange.exchange_seconds() / double(std::max<std::int64_t>(1, exchange.steps()))
+            << " ms/step over " << exchange.steps() << " steps (" << std::llround(100 * exchange.exchange_seconds() / std::max(1e-9, step_seconds))
+            << "% of the step time)\n";
 
     if (options.print_sample) {
         const std::string text = sample_text(params, run.corpus.tokenizer, cfg.generate, cfg.run.seed);
@@ -429,6 +477,20 @@ TrainResult run_training(const TrainOptions& options) {
                   << ") ----\n" << text << "\n----\n" << std::flush;
     }
     return TrainResult{exit_code, run.run_dir};
+}
+
+TrainResult run_training(const TrainOptions& options) {
+    Communicator comm;  // MPI_Init when launched by mpirun/srun; nothing otherwise
+    if (!comm.distributed()) return train_this_rank(options, comm);
+    try {
+        return train_this_rank(options, comm);
+    } catch (const CollectiveError&) {
+        throw;  // every rank stops here together, and finalises MPI on the way out
+    } catch (const std::exception& e) {
+        // This rank alone failed: the others would wait for it forever, so end the whole job.
+        std::cerr << "lrnn train: " << comm.prefix() << "error: " << e.what() << " (stopping all ranks)\n" << std::flush;
+        comm.abort(dynamic_cast<const UserError*>(&e) ? kExitBadInput : 1);
+    }
 }
 
 }  // namespace lrnn
