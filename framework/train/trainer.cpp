@@ -1,5 +1,6 @@
 #include "train/trainer.hpp"
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -98,6 +99,13 @@ std::string sample_text(const Parameters<float>& params, const Tokenizer& tokeni
     generate_tokens(generator, sampler, rng, g.tokens,
                     [&](TokenId id) { text += token_text(tokenizer, id); });
     return text;
+}
+
+// Peak resident memory of the process so far, in MiB.
+double peak_rss_mb() {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    return double(usage.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
 }
 
 // Everything one training run holds.
@@ -460,7 +468,8 @@ static TrainResult train_this_rank(const TrainOptions& options, Communicator& co
         .add("wall_s", wall)
         .add("final_val_loss", prog.last_val_loss)
         .add("best_val_loss", prog.best_val_loss)
-        .add("best_step", (long long)prog.best_step);
+        .add("best_step", (long long)prog.best_step)
+        .add("peak_rss_mb", peak_rss_mb());
     write_file_atomically(run.run_dir + "/summary.json", summary.str() + "\n");
     out << "done: " << prog.step << " steps in " << wall << " s, " << std::llround(tokens_per_s)
         << " tokens/s; best validation loss " << prog.best_val_loss << " at step " << prog.best_step << "\n"
