@@ -18,12 +18,19 @@ void channel_mix_forward(const LayerView<const Real*>& p, LayerCache<Real>& cach
     Real* z = cache.z.data() + d;  // z[t * d] is z_t; row -1 is z_{-1} from the state
     layernorm_forward(cache.h_mid.data(), p.ln2_weight, p.ln2_bias, z, cache.ln2_mean.data(),
                       cache.ln2_rstd.data(), T, d);
-    for (std::size_t t = 0; t < T; ++t)
-        for (std::size_t ch = 0; ch < d; ++ch) {
-            const std::size_t i = t * d + ch;
-            const Real m = sigmoid(p.channel_mix[ch]);
-            cache.xm[i] = z[i] * m + z[i - d] * (Real(1) - m);
+    // a block of channels at a time, sigmoid(channel_mix) computed once (see kChannelBlock)
+    for (std::size_t c0 = 0; c0 < d; c0 += kChannelBlock) {
+        const std::size_t nc = std::min(kChannelBlock, d - c0);
+        Real m[kChannelBlock];
+        for (std::size_t j = 0; j < nc; ++j) m[j] = sigmoid(p.channel_mix[c0 + j]);
+        for (std::size_t t = 0; t < T; ++t) {
+            const Real* zt = z + t * d + c0;
+            const Real* z1 = zt - d;  // z_{t-1}
+            Real* xm = cache.xm.data() + t * d + c0;
+            LRNN_IVDEP
+            for (std::size_t j = 0; j < nc; ++j) xm[j] = zt[j] * m[j] + z1[j] * (Real(1) - m[j]);
         }
+    }
     matmul(cache.xm.data(), p.ffn_gate, cache.gate_pre.data(), T, d, F);
     matmul(cache.xm.data(), p.ffn_up, cache.up.data(), T, d, F);
     for (std::size_t i = 0; i < T * F; ++i) {
@@ -56,14 +63,26 @@ void channel_mix_backward(const LayerView<const Real*>& p, const LayerCache<Real
     const Real* z = cache.z.data() + d;
     std::fill(ws.dz.begin(), ws.dz.begin() + (T + 1) * d, Real(0));
     Real* dz = ws.dz.data() + d;
-    for (std::size_t t = 0; t < T; ++t)
-        for (std::size_t ch = 0; ch < d; ++ch) {
-            const std::size_t i = t * d + ch;
-            const Real m = sigmoid(p.channel_mix[ch]);
-            dz[i] += ws.dxm[i] * m;
-            dz[i - d] += ws.dxm[i] * (Real(1) - m);
-            grad.channel_mix[ch] += ws.dxm[i] * (z[i] - z[i - d]) * m * (Real(1) - m);
+    for (std::size_t c0 = 0; c0 < d; c0 += kChannelBlock) {
+        const std::size_t nc = std::min(kChannelBlock, d - c0);
+        Real m[kChannelBlock];
+        for (std::size_t j = 0; j < nc; ++j) m[j] = sigmoid(p.channel_mix[c0 + j]);
+        Real* gm = grad.channel_mix + c0;
+        for (std::size_t t = 0; t < T; ++t) {
+            const std::size_t row = t * d + c0;
+            const Real* zt = z + row;
+            const Real* z1 = zt - d;
+            const Real* dxm = ws.dxm.data() + row;
+            Real* dzt = dz + row;
+            Real* dz1 = dzt - d;
+            LRNN_IVDEP
+            for (std::size_t j = 0; j < nc; ++j) {
+                dzt[j] += dxm[j] * m[j];
+                dz1[j] += dxm[j] * (Real(1) - m[j]);
+                gm[j] += dxm[j] * (zt[j] - z1[j]) * m[j] * (Real(1) - m[j]);
+            }
         }
+    }
     layernorm_backward(dz, cache.h_mid.data(), cache.ln2_mean.data(), cache.ln2_rstd.data(),
                        p.ln2_weight, ws.dh.data(), grad.ln2_weight, grad.ln2_bias, T, d);
 }

@@ -26,6 +26,40 @@ inline Real clampexp_grad(Real x, Real y) {
     return (x >= Real(-kClampExpLimit) && x <= Real(kClampExpLimit)) ? y : Real(0);
 }
 
+// Loops over (step, channel) whose coefficients depend on the channel alone (sigmoids of
+// per-channel parameters) run over blocks of this many channels: the coefficients of a block
+// are computed once into small arrays on the stack, then every step uses them. The arithmetic
+// per element is the same as computing them inline, so results are bit-identical; it saves
+// several exp() and divisions per element, which cost more than the products around them.
+constexpr std::size_t kChannelBlock = 64;
+
+// Put before an inner loop over channels that writes several arrays while reading others:
+// promises the compiler that no iteration depends on another (the arrays are distinct rows or
+// buffers), so that it vectorises the loop without run-time overlap checks; it gives up on
+// loops that would need more of those checks than it is willing to emit.
+#if defined(__clang__)
+#define LRNN_IVDEP _Pragma("clang loop vectorize(assume_safety)")
+#elif defined(__GNUC__)
+#define LRNN_IVDEP _Pragma("GCC ivdep")
+#else
+#define LRNN_IVDEP
+#endif
+
+// sum over i < n of term(i), with eight partial sums in a fixed pattern (lane i % 8) added up
+// in a fixed order at the end: the compiler can vectorise it (a single running sum must be
+// added in sequence, at the latency of one addition per element), and the result depends on
+// n alone, never on threads or timing.
+template <typename Real, typename Term>
+Real sum_in_lanes(std::size_t n, Term term) {
+    constexpr std::size_t kLanes = 8;
+    Real lane[kLanes] = {};
+    std::size_t i = 0;
+    for (; i + kLanes <= n; i += kLanes)
+        for (std::size_t j = 0; j < kLanes; ++j) lane[j] += term(i + j);
+    for (std::size_t j = 0; i < n; ++i, ++j) lane[j] += term(i);
+    return ((lane[0] + lane[1]) + (lane[2] + lane[3])) + ((lane[4] + lane[5]) + (lane[6] + lane[7]));
+}
+
 // y (n, d) = LN(x (n, d); w, b) over each row; keeps mean and rstd (n) for the backward pass.
 template <typename Real>
 void layernorm_forward(const Real* x, const Real* w, const Real* b, Real* y, Real* mean,

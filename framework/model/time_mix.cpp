@@ -10,6 +10,106 @@
 
 namespace lrnn {
 
+namespace {
+
+// The scan's loops over channels, as functions whose pointer arguments are __restrict (a
+// GCC/Clang extension): these arrays never overlap, and saying so lets the compiler vectorise
+// loops that write several arrays while reading several others (otherwise it would need more
+// run-time overlap checks than it is willing to emit, and keeps them scalar).
+
+// read: RN = sum_s rg_s N_s, RD = sum_s rg_s D_s (each (d)); N, D are (S, d).
+template <typename Real>
+void scan_read(const Real* __restrict N, const Real* __restrict D, const Real* __restrict rg,
+               Real* __restrict read_num, Real* __restrict read_den, std::size_t S,
+               std::size_t d) {
+    std::fill_n(read_num, d, Real(0));
+    std::fill_n(read_den, d, Real(0));
+    for (std::size_t s = 0; s < S; ++s)
+        for (std::size_t ch = 0; ch < d; ++ch) {
+            read_num[ch] += rg[s] * N[s * d + ch];
+            read_den[ch] += rg[s] * D[s * d + ch];
+        }
+}
+
+// wkv = (RN + beta k v) / (RD + beta k + eps); keeps the denominator for the backward pass.
+template <typename Real>
+void scan_output(const Real* __restrict read_num, const Real* __restrict read_den,
+                 const Real* __restrict beta, const Real* __restrict k, const Real* __restrict v,
+                 Real* __restrict den, Real* __restrict wkv, std::size_t d) {
+    const Real eps = Real(kEps);
+    for (std::size_t ch = 0; ch < d; ++ch) {
+        const Real bk = beta[ch] * k[ch];
+        den[ch] = read_den[ch] + bk + eps;
+        wkv[ch] = (read_num[ch] + bk * v[ch]) / den[ch];
+    }
+}
+
+// write: N_{t+1} = w a N_t + wg k v,  D_{t+1} = w a D_t + wg k, per slot s.
+template <typename Real>
+void scan_write(const Real* __restrict N, const Real* __restrict D, const Real* __restrict w,
+                const Real* __restrict alibi, const Real* __restrict wg, const Real* __restrict k,
+                const Real* __restrict v, Real* __restrict N_next, Real* __restrict D_next,
+                std::size_t S, std::size_t d) {
+    for (std::size_t s = 0; s < S; ++s)
+        for (std::size_t ch = 0; ch < d; ++ch) {
+            const Real decay = w[ch] * alibi[ch];
+            N_next[s * d + ch] = decay * N[s * d + ch] + wg[s] * (k[ch] * v[ch]);
+            D_next[s * d + ch] = decay * D[s * d + ch] + wg[s] * k[ch];
+        }
+}
+
+// Backward of the write, per channel: dw (before the factor a), dk, dv from dN, dD, the
+// gradients of N_{t+1}, D_{t+1}. dw, dk, dv are set, not accumulated.
+template <typename Real>
+void scan_write_backward(const Real* __restrict dN, const Real* __restrict dD,
+                         const Real* __restrict N, const Real* __restrict D,
+                         const Real* __restrict wg, const Real* __restrict k,
+                         const Real* __restrict v, Real* __restrict dw, Real* __restrict dk,
+                         Real* __restrict dv, std::size_t S, std::size_t d) {
+    for (std::size_t ch = 0; ch < d; ++ch) dw[ch] = dk[ch] = dv[ch] = Real(0);
+    for (std::size_t s = 0; s < S; ++s)
+        for (std::size_t ch = 0; ch < d; ++ch) {
+            const Real gN = dN[s * d + ch], gD = dD[s * d + ch];
+            dw[ch] += gN * N[s * d + ch] + gD * D[s * d + ch];
+            dk[ch] += wg[s] * (gN * v[ch] + gD);
+            dv[ch] += wg[s] * gN * k[ch];
+        }
+}
+
+// Backward of the read and the output: the gradients of RN, RD, and the bonus, k, v terms.
+template <typename Real>
+void scan_output_backward(const Real* __restrict dwkv, const Real* __restrict den,
+                          const Real* __restrict wkv, const Real* __restrict beta,
+                          const Real* __restrict k, const Real* __restrict v,
+                          Real* __restrict d_read_num, Real* __restrict d_read_den,
+                          Real* __restrict dbeta, Real* __restrict dk, Real* __restrict dv,
+                          std::size_t d) {
+    for (std::size_t ch = 0; ch < d; ++ch) {
+        d_read_num[ch] = dwkv[ch] / den[ch];
+        d_read_den[ch] = -dwkv[ch] * wkv[ch] / den[ch];
+        dbeta[ch] += d_read_num[ch] * k[ch] * v[ch] + d_read_den[ch] * k[ch];
+        dk[ch] += d_read_num[ch] * beta[ch] * v[ch] + d_read_den[ch] * beta[ch];
+        dv[ch] += d_read_num[ch] * beta[ch] * k[ch];
+    }
+}
+
+// The gradient of N_t, D_t from that of N_{t+1}, D_{t+1} (through the decay of the write) and
+// of RN_t, RD_t (through the read), in place.
+template <typename Real>
+void scan_state_backward(const Real* __restrict w, const Real* __restrict alibi,
+                         const Real* __restrict rg, const Real* __restrict d_read_num,
+                         const Real* __restrict d_read_den, Real* __restrict dN,
+                         Real* __restrict dD, std::size_t S, std::size_t d) {
+    for (std::size_t s = 0; s < S; ++s)
+        for (std::size_t ch = 0; ch < d; ++ch) {
+            const Real decay = w[ch] * alibi[ch];
+            dN[s * d + ch] = decay * dN[s * d + ch] + rg[s] * d_read_num[ch];
+            dD[s * d + ch] = decay * dD[s * d + ch] + rg[s] * d_read_den[ch];
+        }
+}
+
+}  // namespace
+
 template <typename Real>
 void time_mix_forward(const LayerView<const Real*>& p, LayerCache<Real>& cache,
                       Workspace<Real>& ws, std::size_t T) {
@@ -23,23 +123,36 @@ void time_mix_forward(const LayerView<const Real*>& p, LayerCache<Real>& cache,
     layernorm_forward(cache.h_in.data(), p.ln1_weight, p.ln1_bias, u, cache.ln1_mean.data(),
                       cache.ln1_rstd.data(), T, d);
 
-    // 2-3. multi-scale shift and the r/k/v mixes
-    for (std::size_t t = 0; t < T; ++t) {
-        const Real* ut = u + t * d;
-        Real* sh = cache.shifted.data() + t * d;
-        Real* xr = cache.xr.data() + t * d;
-        Real* xk = cache.xk.data() + t * d;
-        Real* xv = cache.xv.data() + t * d;
-        for (std::size_t ch = 0; ch < d; ++ch) {
-            const Real g1 = sigmoid(p.time_shift_w1[ch]), g2 = sigmoid(p.time_shift_w2[ch]),
-                       g4 = sigmoid(p.time_shift_w4[ch]);
-            const Real G = g1 + g2 + g4 + eps;
-            sh[ch] = (g1 * ut[ch - d] + g2 * ut[ch - 2 * d] + g4 * ut[ch - 4 * d]) / G;
-            const Real mr = sigmoid(p.time_mix_r[ch]), mk = sigmoid(p.time_mix_k[ch]),
-                       mv = sigmoid(p.time_mix_v[ch]);
-            xr[ch] = ut[ch] * mr + sh[ch] * (Real(1) - mr);
-            xk[ch] = ut[ch] * mk + sh[ch] * (Real(1) - mk);
-            xv[ch] = ut[ch] * mv + sh[ch] * (Real(1) - mv);
+    // 2-3. multi-scale shift and the r/k/v mixes, a block of channels at a time so that the
+    // sigmoids of the per-channel parameters are computed once per layer (see kChannelBlock).
+    for (std::size_t c0 = 0; c0 < d; c0 += kChannelBlock) {
+        const std::size_t nc = std::min(kChannelBlock, d - c0);
+        Real g1[kChannelBlock], g2[kChannelBlock], g4[kChannelBlock], G[kChannelBlock];
+        Real mr[kChannelBlock], mk[kChannelBlock], mv[kChannelBlock];
+        for (std::size_t j = 0; j < nc; ++j) {
+            const std::size_t ch = c0 + j;
+            g1[j] = sigmoid(p.time_shift_w1[ch]), g2[j] = sigmoid(p.time_shift_w2[ch]),
+            g4[j] = sigmoid(p.time_shift_w4[ch]);
+            G[j] = g1[j] + g2[j] + g4[j] + eps;
+            mr[j] = sigmoid(p.time_mix_r[ch]), mk[j] = sigmoid(p.time_mix_k[ch]),
+            mv[j] = sigmoid(p.time_mix_v[ch]);
+        }
+        for (std::size_t t = 0; t < T; ++t) {
+            const Real* ut = u + t * d + c0;
+            const Real* u1 = ut - d;      // u_{t-1}
+            const Real* u2 = ut - 2 * d;  // u_{t-2}
+            const Real* u4 = ut - 4 * d;  // u_{t-4}
+            Real* sh = cache.shifted.data() + t * d + c0;
+            Real* xr = cache.xr.data() + t * d + c0;
+            Real* xk = cache.xk.data() + t * d + c0;
+            Real* xv = cache.xv.data() + t * d + c0;
+            LRNN_IVDEP
+            for (std::size_t j = 0; j < nc; ++j) {
+                sh[j] = (g1[j] * u1[j] + g2[j] * u2[j] + g4[j] * u4[j]) / G[j];
+                xr[j] = ut[j] * mr[j] + sh[j] * (Real(1) - mr[j]);
+                xk[j] = ut[j] * mk[j] + sh[j] * (Real(1) - mk[j]);
+                xv[j] = ut[j] * mv[j] + sh[j] * (Real(1) - mv[j]);
+            }
         }
     }
 
@@ -83,26 +196,10 @@ void time_mix_forward(const LayerView<const Real*>& p, LayerCache<Real>& cache,
         const Real* v = cache.v.data() + t * d;
         const Real* w = cache.decay.data() + t * d;
 
-        std::fill_n(read_num, d, Real(0));
-        std::fill_n(read_den, d, Real(0));
-        for (std::size_t s = 0; s < S; ++s)
-            for (std::size_t ch = 0; ch < d; ++ch) {
-                read_num[ch] += rg[s] * N[s * d + ch];
-                read_den[ch] += rg[s] * D[s * d + ch];
-            }
-        Real* wkv = cache.wkv.data() + t * d;
-        Real* den = cache.wkv_den.data() + t * d;
-        for (std::size_t ch = 0; ch < d; ++ch) {
-            const Real bk = ws.bonus[ch] * k[ch];
-            den[ch] = read_den[ch] + bk + eps;
-            wkv[ch] = (read_num[ch] + bk * v[ch]) / den[ch];
-        }
-        for (std::size_t s = 0; s < S; ++s)
-            for (std::size_t ch = 0; ch < d; ++ch) {
-                const Real decay = w[ch] * ws.alibi_decay[ch];
-                N_next[s * d + ch] = decay * N[s * d + ch] + wg[s] * (k[ch] * v[ch]);
-                D_next[s * d + ch] = decay * D[s * d + ch] + wg[s] * k[ch];
-            }
+        scan_read(N, D, rg, read_num, read_den, S, d);
+        scan_output(read_num, read_den, ws.bonus.data(), k, v, cache.wkv_den.data() + t * d,
+                    cache.wkv.data() + t * d, d);
+        scan_write(N, D, w, ws.alibi_decay.data(), wg, k, v, N_next, D_next, S, d);
     }
 
     // 8. h += (r * wkv) @ Wo
@@ -154,44 +251,28 @@ void time_mix_backward(const LayerView<const Real*>& p, const LayerCache<Real>& 
         Real* drg = ws.dread_gate.data() + t * S;
 
         // write: N_{t+1} = w a N_t + wg k v,  D_{t+1} = w a D_t + wg k
-        for (std::size_t ch = 0; ch < d; ++ch) dw[ch] = dk[ch] = dv[ch] = Real(0);
+        scan_write_backward(dN, dD, N, D, wg, k, v, dw, dk, dv, S, d);
         for (std::size_t s = 0; s < S; ++s) {
-            Real dwg_s = 0;
-            for (std::size_t ch = 0; ch < d; ++ch) {
-                const Real gN = dN[s * d + ch], gD = dD[s * d + ch];
-                dw[ch] += gN * N[s * d + ch] + gD * D[s * d + ch];
-                dwg_s += gN * (k[ch] * v[ch]) + gD * k[ch];
-                dk[ch] += wg[s] * (gN * v[ch] + gD);
-                dv[ch] += wg[s] * gN * k[ch];
-            }
-            dwg[s] = dwg_s;
+            const Real* gN = dN + s * d;
+            const Real* gD = dD + s * d;
+            dwg[s] = sum_in_lanes<Real>(
+                d, [&](std::size_t ch) { return gN[ch] * (k[ch] * v[ch]) + gD[ch] * k[ch]; });
         }
         for (std::size_t ch = 0; ch < d; ++ch) dw[ch] *= ws.alibi_decay[ch];
 
         // read: wkv = (RN + beta k v) / (RD + beta k + eps)
-        for (std::size_t ch = 0; ch < d; ++ch) {
-            const Real beta = ws.bonus[ch];
-            d_read_num[ch] = dwkv[ch] / den[ch];
-            d_read_den[ch] = -dwkv[ch] * wkv[ch] / den[ch];
-            ws.dbonus[ch] += d_read_num[ch] * k[ch] * v[ch] + d_read_den[ch] * k[ch];
-            dk[ch] += d_read_num[ch] * beta * v[ch] + d_read_den[ch] * beta;
-            dv[ch] += d_read_num[ch] * beta * k[ch];
-        }
+        scan_output_backward(dwkv, den, wkv, ws.bonus.data(), k, v, d_read_num, d_read_den,
+                             ws.dbonus.data(), dk, dv, d);
         for (std::size_t s = 0; s < S; ++s) {
-            Real drg_s = 0;
-            for (std::size_t ch = 0; ch < d; ++ch)
-                drg_s += d_read_num[ch] * N[s * d + ch] + d_read_den[ch] * D[s * d + ch];
-            drg[s] = drg_s;
+            const Real* Ns = N + s * d;
+            const Real* Ds = D + s * d;
+            drg[s] = sum_in_lanes<Real>(d, [&](std::size_t ch) {
+                return d_read_num[ch] * Ns[ch] + d_read_den[ch] * Ds[ch];
+            });
         }
 
         // gradient of N_t, D_t: through the decay of the write and through the read
-        (void)eps;
-        for (std::size_t s = 0; s < S; ++s)
-            for (std::size_t ch = 0; ch < d; ++ch) {
-                const Real decay = w[ch] * ws.alibi_decay[ch];
-                dN[s * d + ch] = decay * dN[s * d + ch] + rg[s] * d_read_num[ch];
-                dD[s * d + ch] = decay * dD[s * d + ch] + rg[s] * d_read_den[ch];
-            }
+        scan_state_backward(w, ws.alibi_decay.data(), rg, d_read_num, d_read_den, dN, dD, S, d);
     }
     for (std::size_t ch = 0; ch < d; ++ch)
         grad.time_first[ch] += ws.dbonus[ch] * clampexp_grad(p.time_first[ch], ws.bonus[ch]);
@@ -232,37 +313,61 @@ void time_mix_backward(const LayerView<const Real*>& p, const LayerCache<Real>& 
     matmul_backward_weight(cache.xv.data(), ws.dv.data(), grad.Wv, T, d, d);
     matmul_backward_input(ws.dv.data(), p.Wv, ws.dxv.data(), T, d, d);
 
-    // 3. mixes: x = u m + sh (1 - m), m = sigmoid(time_mix)
-    for (std::size_t t = 0; t < T; ++t)
-        for (std::size_t ch = 0; ch < d; ++ch) {
-            const std::size_t i = t * d + ch;
-            const Real mr = sigmoid(p.time_mix_r[ch]), mk = sigmoid(p.time_mix_k[ch]),
-                       mv = sigmoid(p.time_mix_v[ch]);
-            const Real diff = u[i] - cache.shifted[i];
-            du[i] += ws.dxr[i] * mr + ws.dxk[i] * mk + ws.dxv[i] * mv;
-            ws.dshifted[i] = ws.dxr[i] * (Real(1) - mr) + ws.dxk[i] * (Real(1) - mk) +
-                             ws.dxv[i] * (Real(1) - mv);
-            grad.time_mix_r[ch] += ws.dxr[i] * diff * mr * (Real(1) - mr);
-            grad.time_mix_k[ch] += ws.dxk[i] * diff * mk * (Real(1) - mk);
-            grad.time_mix_v[ch] += ws.dxv[i] * diff * mv * (Real(1) - mv);
+    // 3. mixes: x = u m + sh (1 - m), m = sigmoid(time_mix); then
+    // 2. shift: sh_t = (g1 u_{t-1} + g2 u_{t-2} + g4 u_{t-4}) / G; d sh / d g_j = (u_{t-j} - sh) / G.
+    // One pass over t, a block of channels at a time (see kChannelBlock). Row t of du gets its
+    // mix term at step t and its shift terms at steps t+1, t+2, t+4, in that order, as it
+    // would in two separate passes; the gradient of sh_t is used at once, never stored.
+    for (std::size_t c0 = 0; c0 < d; c0 += kChannelBlock) {
+        const std::size_t nc = std::min(kChannelBlock, d - c0);
+        Real g1[kChannelBlock], g2[kChannelBlock], g4[kChannelBlock], G[kChannelBlock];
+        Real mr[kChannelBlock], mk[kChannelBlock], mv[kChannelBlock];
+        for (std::size_t j = 0; j < nc; ++j) {
+            const std::size_t ch = c0 + j;
+            g1[j] = sigmoid(p.time_shift_w1[ch]), g2[j] = sigmoid(p.time_shift_w2[ch]),
+            g4[j] = sigmoid(p.time_shift_w4[ch]);
+            G[j] = g1[j] + g2[j] + g4[j] + eps;
+            mr[j] = sigmoid(p.time_mix_r[ch]), mk[j] = sigmoid(p.time_mix_k[ch]),
+            mv[j] = sigmoid(p.time_mix_v[ch]);
         }
-
-    // 2. shift: sh_t = (g1 u_{t-1} + g2 u_{t-2} + g4 u_{t-4}) / G; d sh / d g_j = (u_{t-j} - sh) / G
-    for (std::size_t t = 0; t < T; ++t)
-        for (std::size_t ch = 0; ch < d; ++ch) {
-            const std::size_t i = t * d + ch;
-            const Real g1 = sigmoid(p.time_shift_w1[ch]), g2 = sigmoid(p.time_shift_w2[ch]),
-                       g4 = sigmoid(p.time_shift_w4[ch]);
-            const Real G = g1 + g2 + g4 + eps;
-            const Real dsh = ws.dshifted[i];
-            const Real sh = cache.shifted[i];
-            du[i - d] += dsh * g1 / G;
-            du[i - 2 * d] += dsh * g2 / G;
-            du[i - 4 * d] += dsh * g4 / G;
-            grad.time_shift_w1[ch] += dsh * (u[i - d] - sh) / G * g1 * (Real(1) - g1);
-            grad.time_shift_w2[ch] += dsh * (u[i - 2 * d] - sh) / G * g2 * (Real(1) - g2);
-            grad.time_shift_w4[ch] += dsh * (u[i - 4 * d] - sh) / G * g4 * (Real(1) - g4);
+        Real* gmr = grad.time_mix_r + c0;
+        Real* gmk = grad.time_mix_k + c0;
+        Real* gmv = grad.time_mix_v + c0;
+        Real* gw1 = grad.time_shift_w1 + c0;
+        Real* gw2 = grad.time_shift_w2 + c0;
+        Real* gw4 = grad.time_shift_w4 + c0;
+        for (std::size_t t = 0; t < T; ++t) {
+            const std::size_t row = t * d + c0;
+            const Real* ut = u + row;
+            const Real* sh = cache.shifted.data() + row;
+            const Real* dxr = ws.dxr.data() + row;
+            const Real* dxk = ws.dxk.data() + row;
+            const Real* dxv = ws.dxv.data() + row;
+            const Real* u1 = ut - d;  // u_{t-1}
+            const Real* u2 = ut - 2 * d;
+            const Real* u4 = ut - 4 * d;
+            Real* dut = du + row;
+            Real* du1 = dut - d;
+            Real* du2 = dut - 2 * d;
+            Real* du4 = dut - 4 * d;
+            LRNN_IVDEP
+            for (std::size_t j = 0; j < nc; ++j) {
+                const Real diff = ut[j] - sh[j];
+                dut[j] += dxr[j] * mr[j] + dxk[j] * mk[j] + dxv[j] * mv[j];
+                const Real dsh = dxr[j] * (Real(1) - mr[j]) + dxk[j] * (Real(1) - mk[j]) +
+                                 dxv[j] * (Real(1) - mv[j]);
+                gmr[j] += dxr[j] * diff * mr[j] * (Real(1) - mr[j]);
+                gmk[j] += dxk[j] * diff * mk[j] * (Real(1) - mk[j]);
+                gmv[j] += dxv[j] * diff * mv[j] * (Real(1) - mv[j]);
+                du1[j] += dsh * g1[j] / G[j];
+                du2[j] += dsh * g2[j] / G[j];
+                du4[j] += dsh * g4[j] / G[j];
+                gw1[j] += dsh * (u1[j] - sh[j]) / G[j] * g1[j] * (Real(1) - g1[j]);
+                gw2[j] += dsh * (u2[j] - sh[j]) / G[j] * g2[j] * (Real(1) - g2[j]);
+                gw4[j] += dsh * (u4[j] - sh[j]) / G[j] * g4[j] * (Real(1) - g4[j]);
+            }
         }
+    }
 
     // 1. ln1; the residual path already sits in ws.dh
     layernorm_backward(du, cache.h_in.data(), cache.ln1_mean.data(), cache.ln1_rstd.data(),
