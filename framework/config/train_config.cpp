@@ -129,6 +129,7 @@ const std::vector<Field>& schema() {
         LRNN_FIELD(double, "generate.top_p", generate.top_p),
         LRNN_FIELD(std::string, "generate.prompt", generate.prompt),
         LRNN_FIELD(std::int64_t, "generate.seed", generate.seed),
+        LRNN_FIELD(std::string, "dist.reduce", dist.reduce),
     };
     return fields;
 }
@@ -175,8 +176,8 @@ void apply_document(TrainConfig& config, const YAML::Node& root, const std::stri
     if (root.IsNull()) return;  // an empty file is an empty config
     if (!root.IsMap())
         throw UserError(location(file, root.Mark()) + "the config must be a mapping of sections "
-                        "(run, data, model, train, generate)");
-    static const std::set<std::string> sections = {"run", "data", "model", "train", "generate"};
+                        "(run, data, model, train, generate, dist)");
+    static const std::set<std::string> sections = {"run", "data", "model", "train", "generate", "dist"};
     for (const auto& section : root) {
         const std::string name = section.first.Scalar();
         const std::string where = location(file, section.first.Mark());
@@ -340,6 +341,7 @@ void validate(const TrainConfig& c) {
     check(g.temperature >= 0, "generate.temperature", "must be >= 0 (0 = greedy)");
     check(g.top_k >= 0, "generate.top_k", "must be >= 0 (0 = off)");
     check(g.top_p > 0 && g.top_p <= 1, "generate.top_p", "must be in (0, 1]");
+    one_of(c.dist.reduce, {"exact", "fast"}, "dist.reduce");
 }
 
 ModelConfig resolve_model_config(const TrainConfig& config, std::size_t corpus_bytes,

@@ -59,12 +59,18 @@ struct GenerateSection {
     std::int64_t seed = -1;  // -1 = random
 };
 
+// Training across MPI ranks (docs/distributed.md).
+struct DistSection {
+    std::string reduce = "exact";  // exact (bit-identical to one process) | fast (MPI_Allreduce)
+};
+
 struct TrainConfig {
     RunSection run;
     DataSection data;
     ModelSection model;
     TrainSection train;
     GenerateSection generate;
+    DistSection dist;
 
     // Keys given explicitly (file or overrides): model.auto fills in only the size keys that
     // were not given.
