@@ -371,8 +371,9 @@ TEST(Distributed, MismatchedConfigStopsEveryRankBeforeTraining) {
                                      mpirun(1));
     EXPECT_EQ(r.exit_code, 2) << r.err;
     for (const char* rank : {"rank 0 of 2", "rank 1 of 2"}) {
-        const std::string line = std::string("lrnn train: error: ") + rank +
-                                 ": the ranks would train different things, so none trains: rank 1's config differs "
+        // (main prints "lrnn train: error: " in separate writes, which mpirun may interleave
+        // between the ranks; the message itself is one write.)
+        const std::string line = std::string(rank) + ": the ranks would train different things, so none trains: rank 1's config differs "
                                  "from rank 0's at train.lr (0.02 here, 0.01 on rank 0)";
         EXPECT_NE(r.err.find(line), std::string::npos) << r.err;
     }
