@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <ctime>
 #include <cstdio>
 #include <iostream>
 #include <random>
@@ -31,16 +32,27 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double seconds_since(Clock::time_point start) {
-    return std::chrono::duration<double>(Clock::now() - start).count();
-}
+// Wall time and this thread's CPU time (the model runs on the calling thread alone). On a
+// shared machine the CPU time still measures the work when other processes take turns on
+// the cores, so both are reported.
+struct Stopwatch {
+    Clock::time_point wall = Clock::now();
+    double cpu = thread_cpu_seconds();
 
-std::string rate(std::size_t tokens, double seconds) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%zu tokens in %.3f s (%.0f tokens/s)", tokens, seconds,
-                  seconds > 0 ? double(tokens) / seconds : 0.0);
-    return buf;
-}
+    static double thread_cpu_seconds() {
+        timespec ts{};
+        ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+        return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
+    }
+    std::string rate(std::size_t tokens) const {
+        const double w = std::chrono::duration<double>(Clock::now() - wall).count();
+        const double c = thread_cpu_seconds() - cpu;
+        char buf[128];
+        std::snprintf(buf, sizeof buf, "%zu tokens in %.3f s (%.0f tokens/s; CPU %.3f s, %.0f tokens/s)",
+                      tokens, w, w > 0 ? double(tokens) / w : 0.0, c, c > 0 ? double(tokens) / c : 0.0);
+        return buf;
+    }
+};
 
 // Text to ids: a char outside the vocabulary is a UserError (naming byte and position);
 // unknown words become <unk> with a warning.
@@ -66,21 +78,21 @@ struct Session {
 // Feeds ids, generates the turn's tokens streaming to stdout, reports speed on stderr.
 // Returns whether the text written last ended with a newline.
 bool run_turn(Session& s, const std::vector<TokenId>& prompt, const std::string& label) {
-    const auto prompt_start = Clock::now();
+    const Stopwatch prompt_clock;
     s.generator.feed(prompt);
-    const double prompt_seconds = seconds_since(prompt_start);
+    const std::string prompt_rate = prompt_clock.rate(prompt.size());
 
     bool ends_with_newline = true;
-    const auto start = Clock::now();
+    const Stopwatch clock;
     generate_tokens(s.generator, s.sampler, s.rng, s.tokens_per_turn, [&](TokenId id) {
         const std::string_view text = token_text(s.tokenizer, id);
         std::fwrite(text.data(), 1, text.size(), stdout);
         std::fflush(stdout);  // stream: the user sees each token as it is made
         if (!text.empty()) ends_with_newline = text.back() == '\n';
     });
-    const double gen_seconds = seconds_since(start);
-    std::cerr << "lrnn generate: " << label << "prompt " << rate(prompt.size(), prompt_seconds)
-              << "; generated " << rate(std::size_t(s.tokens_per_turn), gen_seconds) << "\n";
+    const std::string gen_rate = clock.rate(std::size_t(s.tokens_per_turn));
+    std::cerr << "lrnn generate: " << label << "prompt " << prompt_rate << "; generated "
+              << gen_rate << "\n";
     return ends_with_newline;
 }
 
