@@ -23,6 +23,7 @@ const Recipe kRecipes[] = {
     {"train", "train a model from a YAML recipe (or --resume a run)", lrnn::recipes::train_main},
     {"generate", "stream text from a model (prompt, sampling, saved states)", lrnn::recipes::generate_main},
     {"eval", "loss, perplexity and bits per byte of a model on a text", lrnn::recipes::eval_main},
+    {"bench", "one-thread speed of the model core against the BLAS's own sgemm", lrnn::recipes::bench_main},
     {"debug", "inspect the numbers: logits and gradients of a model on given tokens",
      lrnn::recipes::debug_main},
 };
