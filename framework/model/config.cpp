@@ -24,15 +24,18 @@ void ModelConfig::validate() const {
     require(ctx_len >= 2, "ctx_len must be >= 2 (got " + std::to_string(ctx_len) + ")");
     require(decay_lora_rank >= 1,
             "decay_lora_rank must be >= 1 (got " + std::to_string(decay_lora_rank) + ")");
-    require(ffn_multiplier > 0, "ffn_multiplier must be > 0");
+    // Checked in double: n_embd * ffn_multiplier can overflow an int before any limit applies.
+    const double ffn = double(n_embd) * ffn_multiplier;
+    require(ffn_multiplier > 0 && ffn < double(1 << 18) + 1,
+            "ffn_multiplier must be > 0 with floor(n_embd * ffn_multiplier) <= 2^18");
     require(ffn_hidden() >= 1, "ffn_multiplier is too small: floor(n_embd * ffn_multiplier) is 0");
     require(n_mem_slots >= 1, "n_mem_slots must be >= 1 (got " + std::to_string(n_mem_slots) + ")");
     // Sizes far beyond anything trainable on a CPU are a typo, not a wish; refusing them keeps
     // allocations (and products of sizes) well inside int range.
     require(n_embd <= 16384 && n_layer <= 1024 && ctx_len <= 1 << 20 && n_mem_slots <= 1024 &&
-                decay_lora_rank <= 16384 && ffn_hidden() <= 1 << 18 && vocab_size <= 1 << 22,
+                decay_lora_rank <= 16384 && vocab_size <= 1 << 22,
             "sizes out of range (n_embd <= 16384, n_layer <= 1024, ctx_len <= 2^20, "
-            "n_mem_slots <= 1024, decay_lora_rank <= 16384, ffn hidden <= 2^18, vocab <= 2^22)");
+            "n_mem_slots <= 1024, decay_lora_rank <= 16384, vocab <= 2^22)");
 }
 
 ModelConfig auto_model_config(std::size_t corpus_bytes, bool word_tokenizer) {

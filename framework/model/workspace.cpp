@@ -44,7 +44,6 @@ Workspace<Real>::Workspace(const ModelConfig& c, std::size_t max_T)
     dlogits.resize(T * V);
     dh.resize(T * d), d_ln_out.resize(T * d);
     du.resize((T + 4) * d);
-    dshifted.resize(T * d);
     dxr.resize(T * d), dxk.resize(T * d), dxv.resize(T * d);
     dr_pre.resize(T * d), dk.resize(T * d), dv.resize(T * d), ddecay.resize(T * d);
     dwkv.resize(T * d), dgated.resize(T * d);

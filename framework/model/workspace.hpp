@@ -68,7 +68,6 @@ struct Workspace {
     std::vector<Real> dh;           // (T, d)  gradient of the residual stream
     std::vector<Real> d_ln_out;     // (T, d)
     std::vector<Real> du;           // (T + 4, d)
-    std::vector<Real> dshifted;     // (T, d)
     std::vector<Real> dxr, dxk, dxv;// (T, d)
     std::vector<Real> dr_pre, dk, dv, ddecay; // (T, d)
     std::vector<Real> dwkv, dgated; // (T, d)
