@@ -1,5 +1,6 @@
 #include "train/checkpoint.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -113,9 +114,12 @@ Checkpoint read_checkpoint(const std::string& path) {
     const std::vector<char> bytes = read_file_bytes(path);
     ByteReader in(bytes, path);
     if (bytes.empty()) in.fail("checkpoint file is empty (0 bytes)");
-    char magic[8];
-    in.read_bytes(magic, 8, "checkpoint magic");
-    if (std::memcmp(magic, kMagic, 8) != 0) in.fail("not an lrnn checkpoint (wrong magic)");
+    if (std::memcmp(bytes.data(), kMagic, std::min(bytes.size(), sizeof kMagic)) != 0)
+        in.fail("not an lrnn checkpoint (wrong magic)");
+    if (bytes.size() < kHeaderBytes)
+        in.fail("the file is truncated: " + std::to_string(bytes.size()) + " bytes, shorter than the " +
+                std::to_string(kHeaderBytes) + "-byte checkpoint header");
+    in.skip(sizeof kMagic, "checkpoint magic");
     const auto version = in.read<std::uint32_t>("checkpoint version");
     in.read<std::uint32_t>("checkpoint flags");
     const auto payload_size = in.read<std::uint64_t>("payload size");
@@ -126,9 +130,12 @@ Checkpoint read_checkpoint(const std::string& path) {
     if (version != kCheckpointVersion)
         in.fail("checkpoint format version " + std::to_string(version) + " is not supported (this build reads version " +
                 std::to_string(kCheckpointVersion) + ")");
-    if (payload_size != in.remaining())
-        in.fail("payload is " + std::to_string(in.remaining()) + " bytes but the header says " +
-                std::to_string(payload_size) + (payload_size > in.remaining() ? ": the file is truncated" : ""));
+    if (payload_size > in.remaining())
+        in.fail("the file is truncated: the payload has " + std::to_string(in.remaining()) +
+                " bytes, the header says " + std::to_string(payload_size));
+    if (payload_size < in.remaining())
+        in.fail("the file has " + std::to_string(in.remaining() - payload_size) +
+                " unexpected bytes after the payload of " + std::to_string(payload_size) + " bytes");
     if (crc32c(bytes.data() + kHeaderBytes, payload_size) != payload_crc)
         in.fail("payload checksum mismatch: the file is corrupted");
 
@@ -139,7 +146,8 @@ Checkpoint read_checkpoint(const std::string& path) {
         in.read_bytes(tag, 4, "record tag");
         const auto size = in.read<std::uint64_t>("record size");
         in.need(size, "record " + std::string(tag, 4));
-        records[std::string(tag, 4)] = {in.position(), std::size_t(size)};
+        if (!records.emplace(std::string(tag, 4), std::pair{in.position(), std::size_t(size)}).second)
+            in.fail("record " + std::string(tag, 4) + " appears twice");
         in.skip(std::size_t(size), "record " + std::string(tag, 4));
     }
     auto record = [&](const char* tag) {
@@ -166,6 +174,7 @@ Checkpoint read_checkpoint(const std::string& path) {
         c.model.decay_lora_rank = r.read<std::int32_t>("decay_lora_rank");
         c.model.n_mem_slots = r.read<std::int32_t>("n_mem_slots");
         c.model.ffn_multiplier = r.read<double>("ffn_multiplier");
+        if (r.remaining()) r.fail("unexpected bytes after the model shape");
         try {
             c.model.validate();
         } catch (const UserError& e) {

@@ -1,6 +1,6 @@
 #pragma once
 // Training checkpoints: everything needed to continue a run as if it had never stopped.
-// File format (docs/formats.md): a 32-byte header (magic "LRNNCKPT", version, payload size,
+// File format (docs/checkpoints.md): a 32-byte header (magic "LRNNCKPT", version, payload size,
 // CRC-32C of the payload, CRC-32C of the header) and a payload of tagged records.
 // Written atomically (io/atomic_file.hpp); read with every size checked before use.
 
