@@ -8,6 +8,7 @@
 #include <fstream>
 #include <ostream>
 #include <sstream>
+#include <utility>
 
 #include "core/error.hpp"
 #include "io/atomic_file.hpp"
@@ -24,15 +25,31 @@ std::string checkpoint_path(const std::string& run_dir, std::int64_t step) {
     return checkpoint_dir(run_dir) + "/" + name;
 }
 
+std::int64_t checkpoint_step(const std::string& path) {
+    const std::string name = fs::path(path).filename().string();
+    // "step-" digits ".ckpt"; more than 18 digits could overflow and never happens.
+    if (name.size() < 11 || name.size() > 28 || name.rfind("step-", 0) != 0 || !name.ends_with(".ckpt"))
+        return -1;
+    std::int64_t step = 0;
+    for (std::size_t i = 5; i + 5 < name.size(); ++i) {
+        if (name[i] < '0' || name[i] > '9') return -1;
+        step = step * 10 + (name[i] - '0');
+    }
+    return step;
+}
+
 std::vector<std::string> list_checkpoints(const std::string& run_dir) {
-    std::vector<std::string> out;
+    std::vector<std::pair<std::int64_t, std::string>> found;
     std::error_code ec;
     for (const auto& entry : fs::directory_iterator(checkpoint_dir(run_dir), ec)) {
-        const std::string name = entry.path().filename().string();
-        if (name.size() == 19 && name.rfind("step-", 0) == 0 && name.ends_with(".ckpt"))
-            out.push_back(entry.path().string());
+        const std::int64_t step = checkpoint_step(entry.path().string());
+        if (step >= 0 && entry.is_regular_file(ec)) found.emplace_back(step, entry.path().string());
     }
-    std::sort(out.begin(), out.end());  // zero-padded step: lexical order is step order
+    // By step, not by name: the zero padding runs out at a billion steps.
+    std::sort(found.begin(), found.end());
+    std::vector<std::string> out;
+    out.reserve(found.size());
+    for (auto& f : found) out.push_back(std::move(f.second));
     return out;
 }
 
@@ -44,7 +61,7 @@ Checkpoint load_newest_checkpoint(const std::string& run_dir, std::ostream& note
     for (auto it = files.rbegin(); it != files.rend(); ++it) {
         try {
             Checkpoint c = read_checkpoint(*it);
-            if (it != files.rbegin()) notes << "using " << *it << "\n";
+            if (it != files.rbegin()) notes << "falling back to the newest good checkpoint: " << *it << "\n";
             if (path_out) *path_out = *it;
             return c;
         } catch (const UserError& e) {
@@ -57,10 +74,30 @@ Checkpoint load_newest_checkpoint(const std::string& run_dir, std::ostream& note
 
 void prune_checkpoints(const std::string& run_dir, int keep) {
     const std::vector<std::string> files = list_checkpoints(run_dir);
-    for (std::size_t i = 0; i + std::size_t(keep) < files.size(); ++i) {
+    for (std::size_t i = 0; i + std::size_t(std::max(keep, 0)) < files.size(); ++i) {
         std::error_code ec;
         fs::remove(files[i], ec);
     }
+    // Leftovers of writes cut short by a kill: write_file_atomically's ".NAME.tmp.XXXXXX" and
+    // mark_best_checkpoint's "best.ckpt.tmp.link". No write is in flight when this runs.
+    std::error_code ec;
+    std::vector<fs::path> stale;
+    for (const auto& entry : fs::directory_iterator(checkpoint_dir(run_dir), ec)) {
+        const std::string name = entry.path().filename().string();
+        if ((name.rfind('.', 0) == 0 && name.find(".ckpt.tmp.") != std::string::npos) || name == "best.ckpt.tmp.link")
+            stale.push_back(entry.path());
+    }
+    for (const fs::path& p : stale) fs::remove(p, ec);
+}
+
+std::vector<std::string> remove_checkpoints_after(const std::string& run_dir, std::int64_t step) {
+    std::vector<std::string> removed;
+    for (const std::string& file : list_checkpoints(run_dir)) {
+        if (checkpoint_step(file) <= step) continue;
+        std::error_code ec;
+        if (fs::remove(file, ec)) removed.push_back(file);
+    }
+    return removed;
 }
 
 void mark_best_checkpoint(const std::string& run_dir, const std::string& checkpoint) {

@@ -18,7 +18,11 @@ namespace lrnn {
 std::string checkpoint_dir(const std::string& run_dir);
 std::string checkpoint_path(const std::string& run_dir, std::int64_t step);
 
-// Step checkpoints of a run, oldest first.
+// The step a checkpoint file name stands for ("step-000000040.ckpt" -> 40), -1 if the name is
+// not a step checkpoint's (best.ckpt, temporary files, anything else).
+std::int64_t checkpoint_step(const std::string& path);
+
+// Step checkpoints of a run, oldest first (by step).
 std::vector<std::string> list_checkpoints(const std::string& run_dir);
 
 // The newest checkpoint of the run that loads and verifies. Unusable newer ones are reported
@@ -26,8 +30,17 @@ std::vector<std::string> list_checkpoints(const std::string& run_dir);
 Checkpoint load_newest_checkpoint(const std::string& run_dir, std::ostream& notes,
                                   std::string* path_out = nullptr);
 
-// Removes all but the newest `keep` step checkpoints (best.ckpt is a separate link).
+// Removes all but the newest `keep` step checkpoints (best.ckpt is a separate link), and the
+// temporary files of writes that a kill interrupted (".step-....ckpt.tmp.XXXXXX"): call it
+// right after a successful save, when no write of this run is in flight.
 void prune_checkpoints(const std::string& run_dir, int keep);
+
+// Removes the step checkpoints newer than `step` and returns their paths. Resuming from an
+// older checkpoint (--resume FILE) starts a new timeline: the newer files belong to the
+// abandoned one (their metrics rows are dropped too), and left in place they would make the
+// new run's checkpoints the oldest, pruned at once, and a later --resume RUN_DIR would pick
+// the abandoned timeline up again.
+std::vector<std::string> remove_checkpoints_after(const std::string& run_dir, std::int64_t step);
 
 // Points best.ckpt at the given checkpoint (hard link, replaced atomically).
 void mark_best_checkpoint(const std::string& run_dir, const std::string& checkpoint);
