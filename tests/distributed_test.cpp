@@ -17,6 +17,8 @@
 #include <random>
 #include <thread>
 
+#include <tbb/global_control.h>
+
 #include "cli_util.hpp"
 #include "dist/batch_tree.hpp"
 #include "dist/rank_agreement.hpp"
@@ -139,6 +141,9 @@ void expect_rebuild_matches(const Parameters<float>& p, const Batch& b, const st
 }
 
 TEST(DistributedTree, RebuildIsBitIdenticalToOneProcess) {
+    // One thread: the subject here is the split over ranks and the rebuild; that BatchGradient
+    // itself does not depend on the thread count is train_test's (BatchGradient.*).
+    tbb::global_control one_thread(tbb::global_control::max_allowed_parallelism, 1);
     const ModelConfig c = test::tiny_config();
     const auto p = test::noisy_parameters<float>(c, 11, 0.2);
     for (std::size_t n : {1, 2, 3, 5, 6, 7, 8, 11}) {
@@ -348,9 +353,10 @@ TEST(Distributed, KilledRankStopsTheOthers) {
     if (victim <= 0 || lines() < 5) job.join();  // nothing to kill: let the job end, then fail
     ASSERT_GT(victim, 0) << "rank 1 never wrote its pid";
     ASSERT_GE(lines(), 5) << "training never got going";
-    ASSERT_EQ(0, ::kill(victim, SIGKILL));
+    const int kill_rc = ::kill(victim, SIGKILL);
     const auto killed = std::chrono::steady_clock::now();
     job.join();
+    ASSERT_EQ(kill_rc, 0) << "rank 1 (pid " << victim << ") was gone before the test killed it";
     const double seconds = std::chrono::duration<double>(ended - killed).count();
     EXPECT_NE(result.exit_code, 0);
     EXPECT_NE(result.exit_code, 124) << "mpirun hung until the timeout";
