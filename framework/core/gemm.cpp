@@ -24,11 +24,23 @@ void gemv(CBLAS_TRANSPOSE t, int m, int n, double alpha, const double* a, int ld
     cblas_dgemv(CblasRowMajor, t, m, n, alpha, a, lda, x, 1, beta, y, 1);
 }
 
+// The BLAS must compute in the calling thread: TBB owns the cores, and a BLAS that started
+// threads of its own inside every TBB task would oversubscribe them. Done once, on the first
+// product, so that every entry point (the program, the tests, benchmarks) gets it.
+void ensure_single_threaded_blas() {
+    static const bool done = [] {
+        openblas_set_num_threads(1);
+        return true;
+    }();
+    (void)done;
+}
+
 }  // namespace
 
 template <typename Real>
 void matmul(const Real* x, const Real* w, Real* out, std::size_t n, std::size_t inner,
             std::size_t cols, Real beta) {
+    ensure_single_threaded_blas();
     if (n == 1) {
         // One row (generation): out = w^T x is a matrix-vector product.
         gemv(CblasTrans, int(inner), int(cols), Real(1), w, int(cols), x, beta, out);
@@ -41,6 +53,7 @@ void matmul(const Real* x, const Real* w, Real* out, std::size_t n, std::size_t 
 template <typename Real>
 void matmul_backward_input(const Real* dy, const Real* w, Real* dx, std::size_t n,
                            std::size_t inner, std::size_t cols, Real beta) {
+    ensure_single_threaded_blas();
     gemm(CblasNoTrans, CblasTrans, int(n), int(inner), int(cols), Real(1), dy, int(cols), w,
          int(cols), beta, dx, int(inner));
 }
@@ -48,11 +61,12 @@ void matmul_backward_input(const Real* dy, const Real* w, Real* dx, std::size_t 
 template <typename Real>
 void matmul_backward_weight(const Real* x, const Real* dy, Real* dw, std::size_t n,
                             std::size_t inner, std::size_t cols) {
+    ensure_single_threaded_blas();
     gemm(CblasTrans, CblasNoTrans, int(inner), int(cols), int(n), Real(1), x, int(inner), dy,
          int(cols), Real(1), dw, int(cols));
 }
 
-void blas_use_single_thread() { openblas_set_num_threads(1); }
+void blas_use_single_thread() { ensure_single_threaded_blas(); }
 
 template void matmul<float>(const float*, const float*, float*, std::size_t, std::size_t,
                             std::size_t, float);

@@ -3,6 +3,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -191,7 +192,10 @@ Run start_resume(const TrainOptions& options, std::ostream& out) {
     run.config = parse_train_config_text(ckpt.config_yaml, ckpt_path + " (stored config)");
     for (const std::string& item : options.resume_overrides) {
         const std::string key = item.substr(0, item.find('='));
-        if (!key_may_change_on_resume(key))
+        const std::vector<std::string> known = config_keys();
+        const bool is_key = std::find(known.begin(), known.end(), key) != known.end();
+        // (an unknown or misspelt key is left to apply_overrides, which says "did you mean")
+        if (is_key && !key_may_change_on_resume(key))
             throw UserError("override '" + item + "': " + key +
                             " cannot change when resuming (it would change the model, tokenizer, data or run identity); "
                             "start a new run instead");
@@ -215,6 +219,10 @@ Run start_resume(const TrainOptions& options, std::ostream& out) {
     run.optimizer->state() = std::move(ckpt.adam);
     run.progress = ckpt.progress;
     run.progress.finished = false;
+    // An accepted corpus change (--allow-changed-corpus) is recorded, so later checkpoints
+    // describe the corpus they were trained on and the next resume is not refused again.
+    run.progress.corpus_hash = run.corpus.hash;
+    run.progress.corpus_bytes = run.corpus.bytes;
     return run;
 }
 
@@ -225,6 +233,10 @@ void write_run_start(const Run& run, const TrainOptions& options, std::ostream& 
     if (!options.resume.empty()) {
         write_file_atomically(run.run_dir + "/config.yaml", run.config_yaml);
         truncate_metrics(run.run_dir + "/metrics.jsonl", run.progress.step);
+        // Resuming from an older checkpoint abandons what came after it: its newer checkpoints
+        // would otherwise outlive the new ones and be picked up by the next --resume RUN_DIR.
+        for (const std::string& removed : remove_checkpoints_after(run.run_dir, run.progress.step))
+            out << "removed " << removed << " (newer than the checkpoint resumed)\n";
         return;
     }
     if (fs::exists(run.run_dir, ec)) {  // --force, checked by start_fresh
@@ -302,6 +314,9 @@ static TrainResult train_this_rank(const TrainOptions& options, Communicator& co
     tbb::global_control thread_limit(tbb::global_control::max_allowed_parallelism, std::size_t(threads));
 
     ChunkSampler sampler(run.corpus.train_tokens.size(), std::size_t(model.ctx_len), cfg.run.seed);
+    // A resumed position past the end of the epoch (a corpus that shrank, accepted with
+    // --allow-changed-corpus) starts the next epoch instead of an empty batch.
+    if (prog.position >= sampler.chunks_per_epoch()) prog.position = 0, prog.epoch += 1;
     run.total_steps = planned_steps(cfg, sampler.chunks_per_epoch());
     run.steps_per_epoch = (sampler.chunks_per_epoch() + tc.batch_chunks - 1) / tc.batch_chunks;
     const LrSchedule schedule{tc.lr, tc.min_lr, tc.warmup_steps, run.total_steps, tc.schedule == "cosine"};
@@ -348,6 +363,18 @@ static TrainResult train_this_rank(const TrainOptions& options, Communicator& co
         if (prog.best_step == prog.step) mark_best_checkpoint(run.run_dir, path);
         prune_checkpoints(run.run_dir, tc.keep_checkpoints);
         return true;
+    };
+
+    // A failed save (reported by save()) stops the run or, by config, goes on without it;
+    // either way the exit code says a checkpoint is missing. Returns the code to stop with, or 0.
+    auto after_failed_save = [&]() -> int {
+        exit_code = kExitSaveFailed;
+        if (tc.on_save_error == "stop") {
+            out << "stopping: the previous checkpoints are intact (train.on_save_error=stop)\n";
+            return kExitSaveFailed;
+        }
+        out << "continuing without this checkpoint (train.on_save_error=continue)\n";
+        return 0;
     };
 
     auto evaluate_now = [&](JsonObject& row) {
@@ -435,17 +462,9 @@ static TrainResult train_this_rank(const TrainOptions& options, Communicator& co
             if (eval_step && comm.is_root()) best = evaluate_now(row);
             if (metrics) metrics->write(row);
             const bool periodic = tc.checkpoint_every > 0 && prog.step % tc.checkpoint_every == 0;
-            if ((best || periodic || last) && !save(last)) {
-                if (tc.on_save_error == "stop") {
-                    out << "stopping: the previous checkpoints are intact (train.on_save_error=stop)\n";
-                    stop_code = kExitSaveFailed;
-                } else {
-                    out << "continuing without this checkpoint (train.on_save_error=continue)\n";
-                    exit_code = kExitSaveFailed;
-                }
-            }
+            if ((best || periodic || last) && !save(last)) stop_code = after_failed_save();
         } else if (tc.checkpoint_every > 0 && prog.step % tc.checkpoint_every == 0) {
-            if (!save(false) && tc.on_save_error == "stop") stop_code = kExitSaveFailed;
+            if (!save(false)) stop_code = after_failed_save();
         }
         // Only rank 0 saves: the others learn here whether to stop with it.
         if ((stop_code = comm.from_root(stop_code))) return TrainResult{stop_code, run.run_dir};
