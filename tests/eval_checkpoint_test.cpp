@@ -1,0 +1,56 @@
+// `lrnn eval` of a trained checkpoint on the validation text reproduces the val_loss that
+// training logged for it (same chunking, same model core, same summation order).
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include "cli_util.hpp"
+
+namespace lrnn {
+namespace {
+
+namespace fs = std::filesystem;
+
+double json_field(const std::string& text, const std::string& key) {
+    const auto at = text.rfind("\"" + key + "\":");
+    if (at == std::string::npos) return NAN;
+    return std::stod(text.substr(at + key.size() + 3));
+}
+
+TEST(EvalCheckpoint, ReproducesTheLoggedValidationLoss) {
+    const fs::path dir = fs::temp_directory_path() / ("lrnn_eval_ckpt_" + std::to_string(::getpid()));
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    std::ifstream in(std::string(LRNN_SOURCE_DIR) + "/data/tinyshakespeare.txt", std::ios::binary);
+    std::string text(20000, '\0');
+    in.read(text.data(), text.size());
+    std::ofstream(dir / "corpus.txt", std::ios::binary) << text;
+    // The validation part: the last 10% of the bytes (data.val_fraction 0.1).
+    const std::size_t split = std::size_t(double(text.size()) * 0.9);
+    std::ofstream(dir / "val.txt", std::ios::binary) << text.substr(split);
+    std::ofstream(dir / "tiny.yaml") << "run: {name: e, dir: " << (dir / "runs").string() << "}\n"
+                                     << "data: {path: corpus.txt, val_fraction: 0.1}\n"
+                                     << "model: {n_layer: 1, n_embd: 16, n_head: 2, ctx_len: 16, n_mem_slots: 2}\n"
+                                     << "train: {max_steps: 10, batch_chunks: 4, eval_every: 0, eval_tokens: 0}\n";
+    const auto train = test::run_lrnn("train " + (dir / "tiny.yaml").string() + " --no-sample");
+    ASSERT_EQ(train.exit_code, 0) << train.err;
+    const std::string metrics = test::read_text(dir / "runs" / "e" / "metrics.jsonl");
+    const double logged = json_field(metrics, "val_loss");
+    ASSERT_TRUE(std::isfinite(logged)) << metrics;
+
+    for (const std::string& model : std::vector<std::string>{(dir / "runs" / "e").string(),
+                                    (dir / "runs" / "e" / "checkpoints" / "step-000000010.ckpt").string()}) {
+        const auto eval = test::run_lrnn("eval " + model + " --text " + (dir / "val.txt").string() + " --json");
+        ASSERT_EQ(eval.exit_code, 0) << eval.err;
+        const double measured = json_field(eval.out, "loss");
+        EXPECT_NEAR(measured, logged, 1e-9 * logged) << eval.out << " vs " << metrics;
+        EXPECT_NEAR(json_field(eval.out, "bits_per_byte"), json_field(metrics, "val_bpc"), 1e-9);
+    }
+    fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace lrnn
