@@ -20,7 +20,7 @@ double json_field(const std::string& text, const std::string& key) {
     return std::stod(text.substr(at + key.size() + 3));
 }
 
-TEST(EvalCheckpoint, ReproducesTheLoggedValidationLoss) {
+TEST(EvalCheckpoint, ReproducesTheLoggedValidationLossAndGenerates) {
     const fs::path dir = fs::temp_directory_path() / ("lrnn_eval_ckpt_" + std::to_string(::getpid()));
     fs::remove_all(dir);
     fs::create_directories(dir);
@@ -49,6 +49,12 @@ TEST(EvalCheckpoint, ReproducesTheLoggedValidationLoss) {
         EXPECT_NEAR(measured, logged, 1e-9 * logged) << eval.out << " vs " << metrics;
         EXPECT_NEAR(json_field(eval.out, "bits_per_byte"), json_field(metrics, "val_bpc"), 1e-9);
     }
+    // The run's config says generate.seed: -1 ("random"): generate takes it, draws a seed and
+    // says which.
+    const auto gen = test::run_lrnn("generate " + (dir / "runs" / "e").string() + " --tokens 20");
+    EXPECT_EQ(gen.exit_code, 0) << gen.err;
+    EXPECT_FALSE(gen.out.empty());
+    EXPECT_NE(gen.err.find("--seed"), std::string::npos) << gen.err;
     fs::remove_all(dir);
 }
 

@@ -85,7 +85,8 @@ void apply_generate_setting(GenerateSettings& s, const std::string& key, const s
     else if (key == "top_k") s.sampling.top_k = parse_integer(value, what);
     else if (key == "top_p") s.sampling.top_p = parse_number(value, what);
     else if (key == "prompt") s.prompt = value;
-    else if (key == "seed") s.seed = parse_unsigned(value, what);
+    // -1 is the training config's "random" (config.md): no fixed seed, one is drawn and printed.
+    else if (key == "seed") s.seed = value == "-1" ? std::nullopt : std::optional(parse_unsigned(value, what));
     else throw UserError(source + ": " + unknown_key_message(key));
 }
 
