@@ -583,7 +583,11 @@ TEST(GenerateSettings, BadValuesAreClearErrors) {
               std::string::npos);
     EXPECT_THROW(apply_generate_setting(s, "top_p", "0.5x", "--top-p"), UserError);
     EXPECT_THROW(apply_generate_setting(s, "tokens", "1.5", "--tokens"), UserError);
-    EXPECT_THROW(apply_generate_setting(s, "seed", "-1", "--seed"), UserError);
+    EXPECT_THROW(apply_generate_setting(s, "seed", "-2", "--seed"), UserError);
+    // -1 is the config's "random": no fixed seed.
+    s.seed = 5;
+    apply_generate_setting(s, "seed", "-1", "config");
+    EXPECT_FALSE(s.seed.has_value());
     EXPECT_THROW(apply_generate_setting(s, "temperature", "inf", "--temperature"), UserError);
     EXPECT_NE(user_error([&] { apply_generate_override(s, "generate.tokns=5"); }).find("did you mean generate.tokens"),
               std::string::npos);
