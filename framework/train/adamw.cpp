@@ -17,7 +17,8 @@ AdamW::AdamW(const ParameterLayout& layout, AdamWSettings settings) : settings_(
             std::fill_n(decays_.begin() + t.offset, t.size(), std::uint8_t(1));
 }
 
-void AdamW::update(std::span<float> params, std::span<const float> grads, double lr) {
+void AdamW::update(std::span<float> params, std::span<const float> grads, double lr,
+                   float grad_scale) {
     assert(params.size() == state_.m.size() && grads.size() == params.size());
     state_.step += 1;
     const double b1 = settings_.beta1, b2 = settings_.beta2;
@@ -30,7 +31,7 @@ void AdamW::update(std::span<float> params, std::span<const float> grads, double
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, params.size(), 1 << 14),
                       [&](const tbb::blocked_range<std::size_t>& range) {
         for (std::size_t i = range.begin(); i < range.end(); ++i) {
-            const float g = grads[i];
+            const float g = grads[i] * grad_scale;
             m[i] = b1f * m[i] + (1.0f - b1f) * g;
             v[i] = b2f * v[i] + (1.0f - b2f) * g * g;
             const float m_hat = m[i] / correction1;
@@ -43,9 +44,18 @@ void AdamW::update(std::span<float> params, std::span<const float> grads, double
 }
 
 double gradient_norm(std::span<const float> grads) {
-    double sum = 0;
-    for (float g : grads) sum += double(g) * double(g);
-    return std::sqrt(sum);
+    constexpr std::size_t kBlock = 1 << 16;
+    const std::size_t n_blocks = (grads.size() + kBlock - 1) / kBlock;
+    std::vector<double> block_sums(n_blocks, 0.0);
+    tbb::parallel_for(std::size_t(0), n_blocks, [&](std::size_t b) {
+        const std::size_t end = std::min(grads.size(), (b + 1) * kBlock);
+        double sum = 0;
+        for (std::size_t i = b * kBlock; i < end; ++i) sum += double(grads[i]) * double(grads[i]);
+        block_sums[b] = sum;
+    });
+    double total = 0;
+    for (double s : block_sums) total += s;
+    return std::sqrt(total);
 }
 
 }  // namespace lrnn

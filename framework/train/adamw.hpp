@@ -28,9 +28,11 @@ class AdamW {
 public:
     AdamW(const ParameterLayout& layout, AdamWSettings settings);
 
-    // One update of params from grads at learning rate lr. Elementwise and parallel over
-    // blocks: the result does not depend on the thread count.
-    void update(std::span<float> params, std::span<const float> grads, double lr);
+    // One update of params from grad_scale * grads at learning rate lr (grad_scale carries the
+    // norm clipping, so the gradient is not rescaled in a pass of its own). Elementwise and
+    // parallel over blocks: the result does not depend on the thread count.
+    void update(std::span<float> params, std::span<const float> grads, double lr,
+                float grad_scale = 1.0f);
 
     AdamWState& state() { return state_; }
     const AdamWState& state() const { return state_; }
@@ -41,7 +43,8 @@ private:
     std::vector<std::uint8_t> decays_;  // (P) 1 where weight decay applies
 };
 
-// Global L2 norm of the gradient (summed in double, in a fixed order).
+// Global L2 norm of the gradient: fixed blocks summed in parallel (in double), then the block
+// sums added in block order, so the result does not depend on the thread count.
 double gradient_norm(std::span<const float> grads);
 
 }  // namespace lrnn

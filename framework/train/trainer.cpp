@@ -426,11 +426,8 @@ static TrainResult train_this_rank(const TrainOptions& options, Communicator& co
             out << "warning: step " << prog.step + 1 << " skipped: loss " << mean_loss << ", gradient norm " << norm
                 << " (" << prog.skipped_steps << " skipped so far)\n";
         } else {
-            if (tc.grad_clip > 0 && norm > tc.grad_clip) {
-                const float scale = float(tc.grad_clip / norm);
-                for (float& g : grad) g *= scale;
-            }
-            run.optimizer->update(params.values, grad, lr);
+            const float clip_scale = tc.grad_clip > 0 && norm > tc.grad_clip ? float(tc.grad_clip / norm) : 1.0f;
+            run.optimizer->update(params.values, grad, lr, clip_scale);
         }
         step_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - step_start).count();
         prog.step += 1;
