@@ -89,5 +89,18 @@ TEST_F(TrainCli, NotATerminalPrintsPlainProgressLines) {
     EXPECT_EQ(r.out.find("sample"), std::string::npos);
 }
 
+TEST_F(TrainCli, OnATerminalOneLiveProgressLine) {
+    // script(1) (bsdutils, essential in Debian) gives the program a pseudo-terminal.
+    const std::string out = (dir_ / "tty.txt").string();
+    const std::string cmd = "script -qc '" + std::string(LRNN_BINARY) + " train " + config_ +
+                            " --no-sample' /dev/null > " + out + " 2>&1";
+    ASSERT_EQ(std::system(cmd.c_str()), 0);
+    const std::string text = test::read_text(out);
+    // The live line is redrawn in place (carriage return, erase line), never scrolled.
+    EXPECT_NE(text.find("\r\033[Kepoch 1 | step"), std::string::npos) << text;
+    EXPECT_NE(text.find("ETA"), std::string::npos);
+    EXPECT_NE(text.find("done: 8 steps"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace lrnn
