@@ -1,0 +1,135 @@
+#include "compare/child_process.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <exception>
+
+#include "core/error.hpp"
+
+extern char** environ;
+
+namespace lrnn {
+
+namespace {
+
+// Closes a file descriptor when it goes out of scope.
+class Fd {
+public:
+    explicit Fd(int fd = -1) : fd_(fd) {}
+    ~Fd() { reset(); }
+    Fd(const Fd&) = delete;
+    Fd& operator=(const Fd&) = delete;
+    int get() const { return fd_; }
+    void reset() {
+        if (fd_ >= 0) ::close(fd_);
+        fd_ = -1;
+    }
+
+private:
+    int fd_;
+};
+
+struct SpawnActions {
+    posix_spawn_file_actions_t actions;
+    SpawnActions() { posix_spawn_file_actions_init(&actions); }
+    ~SpawnActions() { posix_spawn_file_actions_destroy(&actions); }
+    SpawnActions(const SpawnActions&) = delete;
+    SpawnActions& operator=(const SpawnActions&) = delete;
+};
+
+struct SpawnAttributes {
+    posix_spawnattr_t attr;
+    SpawnAttributes() { posix_spawnattr_init(&attr); }
+    ~SpawnAttributes() { posix_spawnattr_destroy(&attr); }
+    SpawnAttributes(const SpawnAttributes&) = delete;
+    SpawnAttributes& operator=(const SpawnAttributes&) = delete;
+};
+
+}  // namespace
+
+bool ChildExit::interrupted() const {
+    return (exited && code == 128 + SIGINT) || (!exited && signal == SIGINT);
+}
+
+std::string ChildExit::describe() const {
+    if (exited) return "exit code " + std::to_string(code);
+    const char* name = ::strsignal(signal);
+    return "killed by signal " + std::to_string(signal) + (name ? std::string(" (") + name + ")" : "");
+}
+
+ChildExit run_child(const std::string& program, const std::vector<std::string>& args,
+                    const std::function<void(std::string_view)>& on_output) {
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0) throw UserError(std::string("cannot create a pipe: ") + std::strerror(errno));
+    Fd read_end(fds[0]), write_end(fds[1]);
+
+    SpawnActions file_actions;
+    posix_spawn_file_actions_addopen(&file_actions.actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&file_actions.actions, write_end.get(), STDOUT_FILENO);
+    posix_spawn_file_actions_adddup2(&file_actions.actions, write_end.get(), STDERR_FILENO);
+
+    SpawnAttributes attributes;
+    sigset_t defaults, empty;
+    sigemptyset(&defaults);
+    sigaddset(&defaults, SIGINT);
+    sigaddset(&defaults, SIGTERM);
+    sigaddset(&defaults, SIGPIPE);
+    sigemptyset(&empty);
+    posix_spawnattr_setsigdefault(&attributes.attr, &defaults);
+    posix_spawnattr_setsigmask(&attributes.attr, &empty);
+    posix_spawnattr_setflags(&attributes.attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+
+    // argv: the program, then the arguments; posix_spawn wants mutable char* but does not write.
+    std::vector<std::string> argv_text;
+    argv_text.push_back(program);
+    argv_text.insert(argv_text.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (auto& a : argv_text) argv.push_back(a.data());
+    argv.push_back(nullptr);
+
+    pid_t pid = 0;
+    const int rc = ::posix_spawn(&pid, program.c_str(), &file_actions.actions, &attributes.attr, argv.data(), environ);
+    if (rc != 0) throw UserError("cannot start " + program + ": " + std::strerror(rc));
+    write_end.reset();  // the child holds the only write end: EOF when it exits
+
+    // A failing consumer (e.g. a full disk under the log file) must not leave the child
+    // unwaited: keep draining the pipe and rethrow once the child has been collected.
+    std::exception_ptr consumer_error;
+    char buffer[4096];
+    for (;;) {
+        const ssize_t n = ::read(read_end.get(), buffer, sizeof buffer);
+        if (n > 0) {
+            if (!consumer_error) {
+                try {
+                    on_output(std::string_view(buffer, std::size_t(n)));
+                } catch (...) {
+                    consumer_error = std::current_exception();
+                }
+            }
+            continue;
+        }
+        if (n < 0 && errno == EINTR) continue;
+        break;  // EOF (or a read error: then waitpid below still collects the child)
+    }
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR) throw UserError(std::string("waitpid failed: ") + std::strerror(errno));
+    if (consumer_error) std::rethrow_exception(consumer_error);
+    ChildExit result;
+    if (WIFEXITED(status)) result.exited = true, result.code = WEXITSTATUS(status);
+    else if (WIFSIGNALED(status)) result.signal = WTERMSIG(status);
+    return result;
+}
+
+IgnoreInterrupts::IgnoreInterrupts() : previous_(std::signal(SIGINT, SIG_IGN)) {}
+
+IgnoreInterrupts::~IgnoreInterrupts() { std::signal(SIGINT, previous_); }
+
+}  // namespace lrnn

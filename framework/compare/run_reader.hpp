@@ -1,0 +1,39 @@
+#pragma once
+// Reading a run directory (train/run_directory.hpp describes its files) into the numbers
+// compare shows.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "compare/flat_json.hpp"
+#include "compare/run_record.hpp"
+#include "config/train_config.hpp"
+
+namespace lrnn {
+
+struct RunFiles {
+    std::optional<TrainConfig> config;   // config.yaml
+    std::vector<MetricsRow> metrics;     // metrics.jsonl
+    std::optional<FlatJsonObject> summary;  // summary.json (a finished run)
+    std::string sample;                  // samples/final.txt
+};
+
+// True if `dir` holds metrics.jsonl (what makes it a run directory compare can read).
+bool has_metrics(const std::string& dir);
+
+// Reads what is there. UserError naming the file if metrics.jsonl is missing or malformed,
+// or config.yaml / summary.json exist but do not parse. A last metrics line without its
+// newline (cut short by a kill) is dropped, as `lrnn train --resume` does.
+RunFiles read_run_files(const std::string& dir);
+
+// metrics.jsonl text -> rows; `where` names the file in errors.
+std::vector<MetricsRow> parse_metrics(const std::string& text, const std::string& where);
+
+// The result numbers: from summary.json where it has them, else from the metrics rows.
+RunNumbers run_numbers(const RunFiles& files);
+
+// Every config key -> its value as plain text (config_value, strings unquoted).
+std::map<std::string, std::string> config_values(const TrainConfig& config);
+
+}  // namespace lrnn

@@ -1,0 +1,249 @@
+#include "compare/runner.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "compare/child_process.hpp"
+#include "compare/reuse.hpp"
+#include "compare/run_reader.hpp"
+#include "core/error.hpp"
+
+namespace lrnn {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// The child's output, kept in RUN_DIR/train.log. The trainer creates RUN_DIR itself (and
+// refuses one that exists), so output is held in memory until the directory appears; if the
+// child fails before creating it, finish() creates it to keep the log.
+class TrainLog {
+public:
+    TrainLog(std::string run_dir, bool append) : run_dir_(std::move(run_dir)), append_(append) {}
+
+    void write(std::string_view text) {
+        if (!file_.is_open()) {
+            pending_.append(text);
+            std::error_code ec;
+            if (fs::is_directory(run_dir_, ec)) open();
+        } else {
+            file_.write(text.data(), std::streamsize(text.size()));
+            file_.flush();
+        }
+        // The error message is usually the last line the child printed.
+        tail_.append(text);
+        if (tail_.size() > 8192) tail_.erase(0, tail_.size() - 4096);
+    }
+
+    // Returns the log's path ("" if it could not be written).
+    std::string finish() {
+        if (!file_.is_open()) {
+            std::error_code ec;
+            fs::create_directories(run_dir_, ec);
+            open();
+        }
+        file_.close();
+        return file_ok_ ? path() : "";
+    }
+
+    // The child's own error message: its last "error:" line, else (with_last_line) its last line.
+    std::string error_line(bool with_last_line) const {
+        std::string last, last_error;
+        std::size_t start = 0;
+        while (start < tail_.size()) {
+            auto nl = tail_.find('\n', start);
+            if (nl == std::string::npos) nl = tail_.size();
+            std::string line = tail_.substr(start, nl - start);
+            start = nl + 1;
+            if (const auto cr = line.rfind('\r'); cr != std::string::npos) line.erase(0, cr + 1);
+            if (line.find_first_not_of(' ') == std::string::npos) continue;
+            last = line;
+            if (const auto at = line.find("error: "); at != std::string::npos) last_error = line.substr(at + 7);
+        }
+        return last_error.empty() && with_last_line ? last : last_error;
+    }
+
+private:
+    std::string path() const { return run_dir_ + "/train.log"; }
+    void open() {
+        file_.open(path(), append_ ? std::ios::app | std::ios::binary : std::ios::trunc | std::ios::binary);
+        file_ok_ = file_.is_open();
+        if (!file_ok_) return;
+        file_.write(pending_.data(), std::streamsize(pending_.size()));
+        file_.flush();
+        pending_.clear();
+    }
+
+    std::string run_dir_;
+    bool append_;
+    std::ofstream file_;
+    bool file_ok_ = false;
+    std::string pending_;
+    std::string tail_;
+};
+
+std::string number_text(double v, int decimals) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+    return buf;
+}
+
+// "300 steps in 12.3 s, best val_loss 1.8321 (val_bpc 2.6432) at step 300"
+std::string result_text(const RunNumbers& n) {
+    std::string text;
+    if (n.steps) text += number_text(*n.steps, 0) + " steps";
+    if (n.wall_s) text += " in " + number_text(*n.wall_s, 1) + " s";
+    if (n.best_val_loss) {
+        text += ", best val_loss " + number_text(*n.best_val_loss, 4);
+        if (n.best_val_bpc) text += " (val_bpc " + number_text(*n.best_val_bpc, 4) + ")";
+        if (n.best_step) text += " at step " + number_text(*n.best_step, 0);
+    }
+    return text;
+}
+
+struct ChildRun {
+    ChildExit exit;
+    std::string log_path;
+    std::string error_line;
+};
+
+ChildRun run_train_child(const std::string& program, const std::vector<std::string>& args,
+                         const std::string& run_dir, bool append_log, ProgressLine& progress) {
+    TrainLog log(run_dir, append_log);
+    if (append_log) log.write("\n---- lrnn compare: resuming ----\n");
+    ChildRun result;
+    {
+        const IgnoreInterrupts ctrl_c_goes_to_the_child;
+        try {
+            result.exit = run_child(program, args, [&](std::string_view text) {
+                log.write(text);
+                progress.child_output(text);
+            });
+        } catch (const UserError& e) {
+            // Could not start it at all (the program is missing?): this run fails, the others may not.
+            log.write(std::string("lrnn compare: error: ") + e.what() + "\n");
+            result.exit = ChildExit{true, 127, 0};
+        }
+    }
+    result.log_path = log.finish();
+    // A killed child's last line is just progress; only an exit code comes with a message.
+    result.error_line = log.error_line(result.exit.exited);
+    return result;
+}
+
+}  // namespace
+
+RunRecord read_run_record(const std::string& name, const std::string& run_dir, const std::string& source) {
+    RunRecord record;
+    record.name = name;
+    record.run_dir = run_dir;
+    record.source = source;
+    const RunFiles files = read_run_files(run_dir);
+    if (files.config) record.config = config_values(*files.config);
+    record.metrics = files.metrics;
+    record.numbers = run_numbers(files);
+    record.sample = files.sample;
+    record.status = files.summary ? RunStatus::Ok : RunStatus::Unfinished;
+    if (!files.summary) record.error = "no summary.json: the run has not finished";
+    std::error_code ec;
+    if (fs::is_regular_file(run_dir + "/train.log", ec)) record.log_path = run_dir + "/train.log";
+    return record;
+}
+
+ExecutedRun execute_run(const PlannedRun& run, const std::string& train_program, std::size_t index,
+                        ProgressLine& progress) {
+    ExecutedRun out;
+    RunRecord& record = out.record;
+    record.name = run.name;
+    record.config = run.config;
+
+    if (!run.train) {
+        progress.start(index, run.name, "reading " + run.run_dir);
+        try {
+            record = read_run_record(run.name, run.run_dir, "read");
+        } catch (const UserError& e) {
+            record.status = RunStatus::Failed, record.error = e.what(), record.source = "read";
+        }
+        progress.finish(record.status == RunStatus::Ok ? "read: " + result_text(record.numbers)
+                                                       : std::string(to_string(record.status)) + ": " + record.error);
+        return out;
+    }
+    if (!run.config_error.empty()) {
+        progress.start(index, run.name, "checking the config");
+        record.source = "not run";
+        record.status = RunStatus::Failed;
+        record.error = "invalid config: " + run.config_error;
+        progress.finish("FAILED: " + record.error);
+        return out;
+    }
+
+    ReuseDecision decision = decide_reuse(run.run_dir, *run.expected);
+    if (decision.action == ReuseAction::Reuse) {
+        progress.start(index, run.name, "reusing (" + decision.reason + ")");
+        try {
+            record = read_run_record(run.name, run.run_dir, "reused");
+            if (record.status == RunStatus::Ok) {
+                progress.finish("reused (" + decision.reason + "): " + result_text(record.numbers));
+                return out;
+            }
+        } catch (const UserError& e) {
+            decision = {ReuseAction::Fresh, std::string("restarting: ") + e.what()};
+        }
+        if (decision.action == ReuseAction::Reuse) decision = {ReuseAction::Fresh, "restarting: unreadable summary"};
+    }
+
+    ChildRun child;
+    record.source = "trained";
+    if (decision.action == ReuseAction::Resume) {
+        progress.start(index, run.name, decision.reason);
+        child = run_train_child(train_program, {"train", "--resume", run.run_dir}, run.run_dir, true, progress);
+        record.source = "resumed";
+        // exit 2: nothing usable to resume from (e.g. every checkpoint corrupt): start over.
+        if (child.exit.exited && child.exit.code == 2) decision = {ReuseAction::Fresh, "resume failed (" + child.error_line + "): restarting"};
+    }
+    if (decision.action == ReuseAction::Fresh) {
+        progress.start(index, run.name, decision.reason == "new" ? std::string("training") : decision.reason);
+        std::error_code ec;
+        // Only ever a folder compare named and made: compare/NAME/runs/VARIANT.
+        fs::remove_all(run.run_dir, ec);
+        std::vector<std::string> args{"train", run.config_path};
+        args.insert(args.end(), run.overrides.begin(), run.overrides.end());
+        child = run_train_child(train_program, args, run.run_dir, false, progress);
+        record.source = "trained";
+    }
+
+    record.run_dir = run.run_dir;
+    record.log_path = child.log_path;
+    if (has_metrics(run.run_dir)) {
+        try {
+            const std::string source = record.source, log = record.log_path;
+            record = read_run_record(run.name, run.run_dir, source);
+            record.log_path = log;
+        } catch (const UserError& e) {
+            record.error = e.what();
+            record.status = RunStatus::Failed;
+        }
+    }
+    if (record.config.empty()) record.config = run.config;
+    out.interrupted = child.exit.interrupted();
+    if (out.interrupted) {
+        record.status = RunStatus::Unfinished;
+        record.error = "interrupted (" + child.exit.describe() + "); run the compare again to resume it";
+        progress.finish("interrupted: " + record.error);
+    } else if (!child.exit.ok() || record.status != RunStatus::Ok) {
+        if (child.exit.ok() && !record.error.empty()) {
+            // exited 0 but left no summary: keep the reader's message
+        } else {
+            record.error = child.exit.describe() + (child.error_line.empty() ? "" : ": " + child.error_line);
+        }
+        record.status = RunStatus::Failed;
+        progress.finish("FAILED (" + record.error + ")" + (record.log_path.empty() ? "" : ", log: " + record.log_path));
+    } else {
+        progress.finish("done: " + result_text(record.numbers));
+    }
+    return out;
+}
+
+}  // namespace lrnn

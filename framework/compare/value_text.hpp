@@ -1,0 +1,12 @@
+#pragma once
+// Config values as people read them: config_value() gives YAML text, where strings are
+// double-quoted ("char"); tables and directory names want the plain text (char).
+
+#include <string>
+
+namespace lrnn {
+
+// YAML scalar text -> plain text (double-quoted strings decoded, everything else as is).
+std::string display_value(const std::string& yaml_text);
+
+}  // namespace lrnn
