@@ -26,6 +26,7 @@ const Recipe kRecipes[] = {
     {"bench", "one-thread speed of the model core against the BLAS's own sgemm", lrnn::recipes::bench_main},
     {"debug", "inspect the numbers: logits and gradients of a model on given tokens",
      lrnn::recipes::debug_main},
+    {"compare", "train configs or sweeps side by side; table, loss charts, HTML report", lrnn::recipes::compare_main},
 };
 
 void print_usage(std::ostream& out) {

@@ -5,6 +5,7 @@
 namespace lrnn::recipes {
 
 int bench_main(int argc, char** argv);
+int compare_main(int argc, char** argv);
 int debug_main(int argc, char** argv);
 int generate_main(int argc, char** argv);
 int eval_main(int argc, char** argv);
