@@ -91,7 +91,10 @@ class Cli : public testing::Test {
 protected:
     Result lrnn(const std::vector<std::string>& args) {
         std::string command = quote(kBinary);
-        for (const std::string& a : args) command += " " + quote(a);
+        for (const std::string& a : args) {
+            command += ' ';
+            command += quote(a);
+        }
         const std::string out = dir_.file("stdout.txt"), err = dir_.file("stderr.txt");
         command += " >" + quote(out) + " 2>" + quote(err) + " </dev/null";
         const int status = std::system(command.c_str());

@@ -423,7 +423,7 @@ TEST_F(ResumeTest, ResumeWithAnotherThreadCountIsBitExact) {
 TEST_F(ResumeTest, SigtermSavesAndResumeIsBitExact) {
     make_reference();
     const std::string run = run_dir("tiny");
-    auto p = start(fresh_args("tiny"), SpawnOptions{{"LRNN_TEST_STALL_CHECKPOINT_MS=40"}});
+    auto p = start(fresh_args("tiny"), SpawnOptions{{"LRNN_TEST_STALL_CHECKPOINT_MS=150"}});
     ASSERT_TRUE(wait_until(*p, [&] { return !temp_files(run).empty() && newest_step(run) >= 5; })) << p->log();
     p->signal(SIGTERM);
     ASSERT_EQ(p->wait(), 143) << p->log();
@@ -453,9 +453,9 @@ TEST_F(ResumeTest, SigintSavesAndResumeIsBitExact) {
     make_reference();
     const std::string run = run_dir("tiny");
     // checkpoint_every=0: the only checkpoints are at evaluations with a new best (step 10,
-    // 20, ...), so the stop is almost surely between two of them. A 20 ms stall per checkpoint
+    // 20, ...), so the stop is almost surely between two of them. A 150 ms stall per checkpoint
     // leaves time to deliver the signal before the run ends.
-    auto p = start(fresh_args("tiny", {"train.checkpoint_every=0"}), SpawnOptions{{"LRNN_TEST_STALL_CHECKPOINT_MS=20"}});
+    auto p = start(fresh_args("tiny", {"train.checkpoint_every=0"}), SpawnOptions{{"LRNN_TEST_STALL_CHECKPOINT_MS=150"}});
     ASSERT_TRUE(wait_until(*p, [&] {
         const auto steps = metrics_steps(run + "/metrics.jsonl");
         return !steps.empty() && steps.back() >= 12;
@@ -603,9 +603,10 @@ TEST_F(ResumeTest, SaveFailureWithContinueTrainsOnAndExits3) {
     EXPECT_EQ(snapshot(run), before);
     EXPECT_TRUE(temp_files(run).empty());
 
-    // Interrupted while saves fail: 3, not 143.
+    // Interrupted while saves fail: 3, not 143. Each failing save stalls 300 ms, so the run is
+    // still going when the signal arrives even on a loaded machine.
     SpawnOptions stalled = limited;
-    stalled.env = {"LRNN_TEST_STALL_CHECKPOINT_MS=30"};
+    stalled.env = {"LRNN_TEST_STALL_CHECKPOINT_MS=300"};
     auto p = start(resume_args(run, {"train.max_steps=40", "train.on_save_error=continue"}), stalled);
     ASSERT_TRUE(wait_until(*p, [&] { return contains(p->log(), "continuing without this checkpoint"); })) << p->log();
     p->signal(SIGTERM);
