@@ -1,7 +1,7 @@
 // lrnn generate: stream text from a model (model-spec.md section 5; docs/recipes-generate.md).
 //   lrnn generate MODEL [CONFIG.yaml] [generate.key=value ...] [--prompt TEXT | --prompt-file FILE]
 //                 [--tokens N] [--temperature T] [--top-k K] [--top-p P] [--seed S]
-//                 [--save-state FILE] [--load-state FILE] [--interactive]
+//                 [--save-state FILE] [--load-state FILE] [--interactive] [--weights float32|bf16]
 // Text goes to stdout as it is produced; the seed (when random), warnings and speed go to
 // stderr, so stdout is exactly the generated text.
 
@@ -73,6 +73,7 @@ struct Session {
     Sampler& sampler;
     Rng& rng;
     std::int64_t tokens_per_turn;
+    WeightPrecision weights;
 };
 
 // Feeds ids, generates the turn's tokens streaming to stdout, reports speed on stderr.
@@ -92,7 +93,7 @@ bool run_turn(Session& s, const std::vector<TokenId>& prompt, const std::string&
     });
     const std::string gen_rate = clock.rate(std::size_t(s.tokens_per_turn));
     std::cerr << "lrnn generate: " << label << "prompt " << prompt_rate << "; generated "
-              << gen_rate << "\n";
+              << gen_rate << " (" << weight_precision_name(s.weights) << " weights)\n";
     return ends_with_newline;
 }
 
@@ -120,6 +121,8 @@ int generate_main(int argc, char** argv) {
         "save-state", po::value<std::string>(), "write the state after the run to FILE")(
         "load-state", po::value<std::string>(), "start from a saved state (the prompt is then optional)")(
         "interactive", po::bool_switch(), "read a prompt per line from stdin, reply to each")(
+        "weights", po::value<std::string>(),
+        "float32 (default: exact) | bf16 (half the bytes per token: faster, logits rounded)")(
         "prompt-chunk", po::value<std::string>(),
         "tokens per forward call while reading a prompt (default min(ctx_len, 64))")(
         "bench-shape", po::value<std::string>(),
@@ -166,7 +169,8 @@ int generate_main(int argc, char** argv) {
     for (const std::string& arg : args)
         if (arg.find('=') != std::string::npos) apply_generate_override(settings, arg);
     for (const auto& [flag, key] : {std::pair{"tokens", "tokens"}, {"temperature", "temperature"},
-                                    {"top-k", "top_k"}, {"top-p", "top_p"}, {"seed", "seed"}})
+                                    {"top-k", "top_k"}, {"top-p", "top_p"}, {"seed", "seed"},
+                                    {"weights", "weights"}})
         if (has(flag)) apply_generate_setting(settings, key, str(flag), std::string("--") + flag);
     if (has("prompt") && has("prompt-file")) throw UserError("give --prompt or --prompt-file, not both");
     if (has("prompt")) settings.prompt = str("prompt");
@@ -190,7 +194,7 @@ int generate_main(int argc, char** argv) {
     const bool states = has("load-state") || has("save-state");
     const ModelFingerprint fingerprint =
         states ? fingerprint_model(model.params, model.tokenizer) : ModelFingerprint{};
-    Generator generator(model.params, prompt_chunk);
+    Generator generator(model.params, prompt_chunk, settings.weights);
     if (has("load-state")) {
         restore_state(generator, read_state_file(str("load-state"), fingerprint));
     }
@@ -215,7 +219,7 @@ int generate_main(int argc, char** argv) {
                       << " reproduces this text)\n";
     }
     Rng rng(seed);
-    Session session{model.tokenizer, generator, sampler, rng, settings.tokens};
+    Session session{model.tokenizer, generator, sampler, rng, settings.tokens, settings.weights};
 
     if (!interactive) {
         const bool newline = run_turn(session, prompt, "");

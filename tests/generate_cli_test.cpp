@@ -425,6 +425,29 @@ TEST_F(GenerateCli, BadPromptsAndFlags) {
     expect_user_error({"generate"}, {"which model"});
     expect_user_error({"generate", dir_.file("missing.bin")}, {"missing.bin"});
     expect_user_error({"generate", "--bench-shape", "huge"}, {"small or medium"});
+    expect_user_error({"generate", kModel, "--weights", "fp8"}, {"--weights", "'fp8'", "float32, bf16"});
+    expect_user_error({"generate", kModel, "generate.weights=half"}, {"generate.weights", "'half'"});
+}
+
+// --weights bf16 (docs/recipes-generate.md): reported on stderr, reproducible by seed, set by
+// flag, override or YAML alike; the default stays float32.
+TEST_F(GenerateCli, Bf16WeightsFromFlagOverrideAndYaml) {
+    const Result exact = generate({"--seed", "3", "--tokens", "100"});
+    ASSERT_EQ(exact.exit_code, 0) << exact.err;
+    EXPECT_NE(exact.err.find("(float32 weights)"), std::string::npos) << exact.err;
+    const Result flag = generate({"--seed", "3", "--tokens", "100", "--weights", "bf16"});
+    ASSERT_EQ(flag.exit_code, 0) << flag.err;
+    EXPECT_NE(flag.err.find("(bf16 weights)"), std::string::npos) << flag.err;
+    EXPECT_EQ(flag.out.size(), 100u);
+    const Result override = generate({"--seed", "3", "--tokens", "100", "generate.weights=bf16"});
+    write_text(dir_.file("bf16.yaml"), "generate:\n  weights: bf16\n");
+    const Result yaml = generate({dir_.file("bf16.yaml"), "--seed", "3", "--tokens", "100"});
+    EXPECT_EQ(override.out, flag.out);
+    EXPECT_EQ(yaml.out, flag.out);
+    EXPECT_NE(yaml.err.find("(bf16 weights)"), std::string::npos) << yaml.err;
+    // The flag wins over the YAML.
+    const Result back = generate({dir_.file("bf16.yaml"), "--seed", "3", "--tokens", "100", "--weights", "float32"});
+    EXPECT_EQ(back.out, exact.out);
 }
 
 TEST_F(GenerateCli, TokensZeroOnlyReadsThePrompt) {

@@ -92,6 +92,7 @@ TEST(TrainConfig, ErrorsNameTheKey) {
         {"data: {path: x}\nmodel:\n  n_layer: 0\n", {}, {"model.n_layer must be in 1..1024"}},
         {"data: {path: x}\ntrain:\n  schedule: linear\n", {}, {"train.schedule is 'linear'", "constant, cosine"}},
         {"data: {path: x}\ndata:\n  tokenizer: bpe\n", {}, {"data.tokenizer"}},
+        {"data: {path: x}\ngenerate:\n  weights: int4\n", {}, {"generate.weights is 'int4'", "float32, bf16"}},
         {"train: {lr: 0.1}\n", {}, {"data.path is required"}},
         {"data: {path: x}\n", {"train.lr"}, {"override 'train.lr'", "key.path=value"}},
         {"data: {path: x}\n", {"train.learning_rate=1"}, {"unknown key 'train.learning_rate'"}},

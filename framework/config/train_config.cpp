@@ -129,6 +129,7 @@ const std::vector<Field>& schema() {
         LRNN_FIELD(double, "generate.top_p", generate.top_p),
         LRNN_FIELD(std::string, "generate.prompt", generate.prompt),
         LRNN_FIELD(std::int64_t, "generate.seed", generate.seed),
+        LRNN_FIELD(std::string, "generate.weights", generate.weights),
         LRNN_FIELD(std::string, "dist.reduce", dist.reduce),
     };
     return fields;
@@ -341,6 +342,7 @@ void validate(const TrainConfig& c) {
     check(g.temperature >= 0, "generate.temperature", "must be >= 0 (0 = greedy)");
     check(g.top_k >= 0, "generate.top_k", "must be >= 0 (0 = off)");
     check(g.top_p > 0 && g.top_p <= 1, "generate.top_p", "must be in (0, 1]");
+    one_of(c.generate.weights, {"float32", "bf16"}, "generate.weights");
     one_of(c.dist.reduce, {"exact", "fast"}, "dist.reduce");
 }
 

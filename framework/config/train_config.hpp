@@ -57,6 +57,7 @@ struct GenerateSection {
     double top_p = 0.95;
     std::string prompt = "\n";
     std::int64_t seed = -1;  // -1 = random
+    std::string weights = "float32";  // float32 | bf16: weights of lrnn generate's one-token steps
 };
 
 // Training across MPI ranks (docs/distributed.md).

@@ -12,12 +12,27 @@ std::size_t default_prompt_chunk(const ModelConfig& config) {
     return std::size_t(std::clamp(config.ctx_len, 1, 64));
 }
 
-Generator::Generator(const Parameters<float>& params, std::size_t prompt_chunk)
+std::optional<WeightPrecision> parse_weight_precision(std::string_view text) {
+    if (text == "float32") return WeightPrecision::Float32;
+    if (text == "bf16") return WeightPrecision::Bf16;
+    return std::nullopt;
+}
+
+std::string_view weight_precision_name(WeightPrecision precision) {
+    return precision == WeightPrecision::Bf16 ? "bf16" : "float32";
+}
+
+Generator::Generator(const Parameters<float>& params, std::size_t prompt_chunk,
+                     WeightPrecision weights)
     : config_(params.config()),
       view_(params.view()),
+      bf16_weights_(weights == WeightPrecision::Bf16 ? std::make_unique<const Bf16Weights>(params)
+                                                     : nullptr),
       ws_(params.config(), std::max<std::size_t>(prompt_chunk, 1)),
       state_(params.config()),
-      logits_(std::size_t(params.config().vocab_size), 0.0f) {}
+      logits_(std::size_t(params.config().vocab_size), 0.0f) {
+    ws_.bf16_weights = bf16_weights_.get();
+}
 
 void Generator::reset() {
     state_.reset();

@@ -87,7 +87,11 @@ void apply_generate_setting(GenerateSettings& s, const std::string& key, const s
     else if (key == "prompt") s.prompt = value;
     // -1 is the training config's "random" (config.md): no fixed seed, one is drawn and printed.
     else if (key == "seed") s.seed = value == "-1" ? std::nullopt : std::optional(parse_unsigned(value, what));
-    else throw UserError(source + ": " + unknown_key_message(key));
+    else if (key == "weights") {
+        const auto precision = parse_weight_precision(value);
+        if (!precision) throw UserError(what + ": '" + value + "' is not one of: float32, bf16");
+        s.weights = *precision;
+    } else throw UserError(source + ": " + unknown_key_message(key));
 }
 
 void apply_generate_override(GenerateSettings& s, const std::string& assignment) {

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "data/tokenizer.hpp"
+#include "generate/generator.hpp"
 #include "generate/sampler.hpp"
 
 namespace lrnn {
@@ -25,14 +26,15 @@ struct GenerateSettings {
     SamplingOptions sampling;           // temperature 0.8, top_k 0 (off), top_p 0.95
     std::optional<std::string> prompt;  // unset: default_prompt(tokenizer)
     std::optional<std::uint64_t> seed;  // unset: one from std::random_device, printed
+    WeightPrecision weights = WeightPrecision::Float32;  // of the one-token steps
 
     // Throws UserError for a value out of range.
     void validate() const;
 };
 
 // The keys of the `generate` section.
-inline constexpr std::array<std::string_view, 6> kGenerateSettingKeys = {
-    "tokens", "temperature", "top_k", "top_p", "prompt", "seed"};
+inline constexpr std::array<std::string_view, 7> kGenerateSettingKeys = {
+    "tokens", "temperature", "top_k", "top_p", "prompt", "seed", "weights"};
 
 // One setting by key (without the "generate." prefix); `source` names where the value came
 // from in messages ("--tokens", "config.yaml"). Unknown key: UserError with a suggestion.

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/gemm.hpp"
+#include "model/forward_product.hpp"
 #include "model/layers.hpp"
 #include "model/math.hpp"
 
@@ -31,13 +32,13 @@ void channel_mix_forward(const LayerView<const Real*>& p, LayerCache<Real>& cach
             for (std::size_t j = 0; j < nc; ++j) xm[j] = zt[j] * m[j] + z1[j] * (Real(1) - m[j]);
         }
     }
-    matmul(cache.xm.data(), p.ffn_gate, cache.gate_pre.data(), T, d, F);
-    matmul(cache.xm.data(), p.ffn_up, cache.up.data(), T, d, F);
+    forward_product(ws, cache.xm.data(), p.ffn_gate, cache.gate_pre.data(), T, d, F);
+    forward_product(ws, cache.xm.data(), p.ffn_up, cache.up.data(), T, d, F);
     for (std::size_t i = 0; i < T * F; ++i) {
         const Real g = cache.gate_pre[i];
         cache.act[i] = g * sigmoid(g) * cache.up[i];
     }
-    matmul(cache.act.data(), p.ffn_down, ws.h.data(), T, F, d, Real(1));
+    forward_product(ws, cache.act.data(), p.ffn_down, ws.h.data(), T, F, d, Real(1));
 }
 
 template <typename Real>

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "core/gemm.hpp"
+#include "model/forward_product.hpp"
 #include "model/layers.hpp"
 #include "model/math.hpp"
 
@@ -55,7 +56,7 @@ void model_forward(const ModelView<const Real*>& p, std::span<const TokenId> tok
     // 4.4 output
     layernorm_forward(ws.h.data(), p.ln_out_weight, p.ln_out_bias, ws.ln_out.data(),
                       ws.ln_out_mean.data(), ws.ln_out_rstd.data(), T, d);
-    matmul(ws.ln_out.data(), p.head, ws.logits.data(), T, d, V);
+    forward_product(ws, ws.ln_out.data(), p.head, ws.logits.data(), T, d, V);
 }
 
 template <typename Real>

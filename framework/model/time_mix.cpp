@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "core/gemm.hpp"
+#include "model/forward_product.hpp"
 #include "model/layers.hpp"
 #include "model/math.hpp"
 
@@ -157,17 +158,17 @@ void time_mix_forward(const LayerView<const Real*>& p, LayerCache<Real>& cache,
     }
 
     // 4. projections
-    matmul(cache.xr.data(), p.Wr, cache.r.data(), T, d, d);
-    matmul(cache.xk.data(), p.Wk, cache.k_pre.data(), T, d, d);
-    matmul(cache.xv.data(), p.Wv, cache.v.data(), T, d, d);
+    forward_product(ws, cache.xr.data(), p.Wr, cache.r.data(), T, d, d);
+    forward_product(ws, cache.xk.data(), p.Wk, cache.k_pre.data(), T, d, d);
+    forward_product(ws, cache.xv.data(), p.Wv, cache.v.data(), T, d, d);
     for (std::size_t i = 0; i < T * d; ++i) {
         cache.r[i] = sigmoid(cache.r[i]);
         cache.k[i] = clampexp(cache.k_pre[i]);
     }
 
     // 5. decay w_t = sigmoid(decay_base + (u_t @ A) @ B)
-    matmul(u, p.decay_lora_a, cache.lora_mid.data(), T, d, rank);
-    matmul(cache.lora_mid.data(), p.decay_lora_b, cache.decay.data(), T, rank, d);
+    forward_product(ws, u, p.decay_lora_a, cache.lora_mid.data(), T, d, rank);
+    forward_product(ws, cache.lora_mid.data(), p.decay_lora_b, cache.decay.data(), T, rank, d);
     for (std::size_t t = 0; t < T; ++t)
         for (std::size_t ch = 0; ch < d; ++ch) {
             Real& w = cache.decay[t * d + ch];
@@ -178,8 +179,8 @@ void time_mix_forward(const LayerView<const Real*>& p, LayerCache<Real>& cache,
     for (std::size_t ch = 0; ch < d; ++ch) ws.bonus[ch] = clampexp(p.time_first[ch]);
 
     // 7. slot memory: gates, then the scan over t
-    matmul(u, p.mem_gate_write, cache.write_gate.data(), T, d, S);
-    matmul(u, p.mem_gate_read, cache.read_gate.data(), T, d, S);
+    forward_product(ws, u, p.mem_gate_write, cache.write_gate.data(), T, d, S);
+    forward_product(ws, u, p.mem_gate_read, cache.read_gate.data(), T, d, S);
     softmax_rows(cache.write_gate.data(), T, S);
     softmax_rows(cache.read_gate.data(), T, S);
 
@@ -204,7 +205,7 @@ void time_mix_forward(const LayerView<const Real*>& p, LayerCache<Real>& cache,
 
     // 8. h += (r * wkv) @ Wo
     for (std::size_t i = 0; i < T * d; ++i) cache.gated[i] = cache.r[i] * cache.wkv[i];
-    matmul(cache.gated.data(), p.Wo, ws.h.data(), T, d, d, Real(1));
+    forward_product(ws, cache.gated.data(), p.Wo, ws.h.data(), T, d, d, Real(1));
 }
 
 template <typename Real>

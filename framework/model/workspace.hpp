@@ -10,6 +10,8 @@
 
 namespace lrnn {
 
+class Bf16Weights;
+
 // What the forward pass keeps of one layer for the backward pass. T = steps in the chunk.
 template <typename Real>
 struct LayerCache {
@@ -50,6 +52,11 @@ struct Workspace {
     ModelConfig config;
     std::size_t max_steps;
     std::size_t steps = 0;          // T of the chunk currently held
+
+    // Generation with --weights bf16: one-token forward steps (T = 1) multiply by these bf16
+    // copies of the weights instead of the float ones (model/forward_product.hpp). Null for
+    // training, evaluation and float generation; never used in double precision.
+    const Bf16Weights* bf16_weights = nullptr;
 
     std::vector<Real> alibi_decay;  // (d)  a_h of each channel's head, fixed
     std::vector<Real> bonus;        // (d)  beta = clampexp(time_first), per layer in turn

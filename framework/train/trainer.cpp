@@ -88,7 +88,8 @@ std::string sample_text(const Parameters<float>& params, const Tokenizer& tokeni
         prompt.clear();  // a prompt the vocabulary cannot encode: start from the first token
     }
     if (prompt.empty()) prompt.push_back(0);
-    Generator generator(params, default_prompt_chunk(params.config()));
+    Generator generator(params, default_prompt_chunk(params.config()),
+                        *parse_weight_precision(g.weights));  // validated with the config
     generator.feed(prompt);
     SamplingOptions opts;
     opts.temperature = g.temperature;
