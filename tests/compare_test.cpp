@@ -572,6 +572,23 @@ TEST_F(CompareRun, FailingVariantsAreReportedAndTheOthersStillRun) {
     EXPECT_NE(table_.find("failed"), std::string::npos) << table_;
 }
 
+// A variant that diverges (lr 1e30: every loss overflows after the first step) is stopped by
+// the trainer (train.max_skipped_in_a_row, exit 4) and reported as failed with the trainer's
+// message; the other variant is unaffected.
+TEST_F(CompareRun, DivergingVariantIsReportedAsFailed) {
+    CompareOptions o = options({"train.lr=0.003,1e30"});
+    o.arguments.push_back("train.max_skipped_in_a_row=2");
+    const CompareResult r = compare(o);
+    EXPECT_EQ(r.exit_code, kCompareExitRunsFailed) << progress_;
+    ASSERT_EQ(r.runs.size(), 2u);
+    EXPECT_EQ(r.runs[0].status, RunStatus::Ok) << r.runs[0].error;
+    EXPECT_EQ(r.runs[1].status, RunStatus::Failed);
+    EXPECT_NE(r.runs[1].error.find("exit code 4"), std::string::npos) << r.runs[1].error;
+    EXPECT_NE(r.runs[1].error.find("training diverged"), std::string::npos) << r.runs[1].error;
+    const std::string md = test::read_text(dir_ / "compare" / "t" / "report.md");
+    EXPECT_NE(md.find("training diverged"), std::string::npos) << md;
+}
+
 TEST_F(CompareRun, CtrlCStopsTheCompareAndARerunCompletesIt) {
     // The wrapper stands for a run stopped by Ctrl-C: it dies of SIGINT, as a child does
     // before the trainer's handler is in place (after it, the trainer exits 130: the same).

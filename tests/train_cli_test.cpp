@@ -77,6 +77,27 @@ TEST_F(TrainCli, RunDirectoryMetricsAndForce) {
     EXPECT_TRUE(fs::exists(run / "checkpoints" / "step-000000004.ckpt"));
 }
 
+// A learning rate of 1e30 sends every weight to ~1e30 in the first step; from then on every
+// loss overflows, every step is skipped, and train.max_skipped_in_a_row of them end the run
+// with exit code 4 and a message that says what to do, instead of burning the whole budget.
+TEST_F(TrainCli, DivergedRunStopsWithExitCode4) {
+    const auto r = test::run_lrnn("train " + config_ +
+                                  " --no-sample train.lr=1e30 train.min_lr=0 train.grad_clip=0 "
+                                  "train.max_steps=40 train.max_skipped_in_a_row=3");
+    EXPECT_EQ(r.exit_code, 4) << r.err;
+    EXPECT_NE(r.err.find("training diverged: the last 3 steps"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("train.max_skipped_in_a_row = 3"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("Lower train.lr"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("skipped so far"), std::string::npos) << "each skipped step is reported: " << r.err;
+    EXPECT_FALSE(fs::exists(dir_ / "runs" / "tiny" / "summary.json")) << "a diverged run has no summary";
+    // 0 turns the stop off: the run goes to its end, skipping.
+    const auto off = test::run_lrnn("train " + config_ +
+                                    " --no-sample --force train.lr=1e30 train.min_lr=0 train.grad_clip=0 "
+                                    "train.max_steps=6 train.max_skipped_in_a_row=0");
+    EXPECT_EQ(off.exit_code, 0) << off.err;
+    EXPECT_NE(off.err.find("skipped so far"), std::string::npos) << off.err;
+}
+
 TEST_F(TrainCli, NotATerminalPrintsPlainProgressLines) {
     const auto r = test::run_lrnn("train " + config_ + " --no-sample");
     ASSERT_EQ(r.exit_code, 0) << r.err;

@@ -123,6 +123,7 @@ const std::vector<Field>& schema() {
         LRNN_FIELD(std::int64_t, "train.checkpoint_every", train.checkpoint_every),
         LRNN_FIELD(int, "train.keep_checkpoints", train.keep_checkpoints),
         LRNN_FIELD(std::string, "train.on_save_error", train.on_save_error),
+        LRNN_FIELD(int, "train.max_skipped_in_a_row", train.max_skipped_in_a_row),
         LRNN_FIELD(int, "generate.tokens", generate.tokens),
         LRNN_FIELD(double, "generate.temperature", generate.temperature),
         LRNN_FIELD(int, "generate.top_k", generate.top_k),
@@ -337,6 +338,7 @@ void validate(const TrainConfig& c) {
     check(t.checkpoint_every >= 0, "train.checkpoint_every", "must be >= 0 (0 = only at the end)");
     check(t.keep_checkpoints >= 1, "train.keep_checkpoints", "must be >= 1");
     one_of(t.on_save_error, {"stop", "continue"}, "train.on_save_error");
+    check(t.max_skipped_in_a_row >= 0, "train.max_skipped_in_a_row", "must be >= 0 (0 = never stop)");
     const GenerateSection& g = c.generate;
     check(g.tokens >= 1, "generate.tokens", "must be >= 1");
     check(g.temperature >= 0, "generate.temperature", "must be >= 0 (0 = greedy)");

@@ -48,6 +48,7 @@ struct TrainSection {
     std::int64_t checkpoint_every = 0;  // 0 = only at the end (and on SIGINT/SIGTERM)
     int keep_checkpoints = 3;
     std::string on_save_error = "stop";  // stop | continue
+    int max_skipped_in_a_row = 50;  // this many non-finite steps in a row end the run (exit 4); 0 = never
 };
 
 struct GenerateSection {

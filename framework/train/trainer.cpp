@@ -292,7 +292,7 @@ bool key_may_change_on_resume(const std::string& key) {
     static const char* allowed[] = {"train.epochs",         "train.max_steps",        "train.max_seconds",
                                     "train.threads",        "train.log_every",        "train.eval_every",
                                     "train.eval_tokens",    "train.checkpoint_every", "train.keep_checkpoints",
-                                    "train.on_save_error",  "dist.reduce"};
+                                    "train.on_save_error",  "train.max_skipped_in_a_row", "dist.reduce"};
     for (const char* a : allowed)
         if (key == a) return true;
     return false;
@@ -397,6 +397,10 @@ static TrainResult train_this_rank(const TrainOptions& options, Communicator& co
     // Throughput counts the steps alone (not evaluation or checkpoint writes).
     double step_seconds = 0;
     bool stopped_by_budget = false;
+    // Non-finite steps in a row, counted from the start of this process (a resume starts at
+    // 0: the checkpoint format has no field for it, and a resumed diverging run stops again
+    // after as many more).
+    int skipped_in_a_row = 0;
 
     while (prog.step < run.total_steps) {
         if (int sig = comm.max_over_ranks(signals.received())) {
@@ -423,12 +427,14 @@ static TrainResult train_this_rank(const TrainOptions& options, Communicator& co
         const double norm = gradient_norm(grad);
         if (!std::isfinite(mean_loss) || !std::isfinite(norm)) {
             ++prog.skipped_steps;
+            ++skipped_in_a_row;
             display.clear_line();
             out << "warning: step " << prog.step + 1 << " skipped: loss " << mean_loss << ", gradient norm " << norm
                 << " (" << prog.skipped_steps << " skipped so far)\n";
         } else {
             const float clip_scale = tc.grad_clip > 0 && norm > tc.grad_clip ? float(tc.grad_clip / norm) : 1.0f;
             run.optimizer->update(params.values, grad, lr, clip_scale);
+            skipped_in_a_row = 0;
         }
         step_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - step_start).count();
         prog.step += 1;
@@ -466,6 +472,18 @@ static TrainResult train_this_rank(const TrainOptions& options, Communicator& co
         }
         // Only rank 0 saves: the others learn here whether to stop with it.
         if ((stop_code = comm.from_root(stop_code))) return TrainResult{stop_code, run.run_dir};
+        // Every rank has the same gradient, so every rank comes to this decision at once.
+        if (tc.max_skipped_in_a_row > 0 && skipped_in_a_row >= tc.max_skipped_in_a_row) {
+            display.clear_line();
+            out << "lrnn train: error: training diverged: the last " << skipped_in_a_row << " steps (to step "
+                << prog.step << ") all had a non-finite loss or gradient norm and were skipped "
+                << "(train.max_skipped_in_a_row = " << tc.max_skipped_in_a_row << "); the parameters are "
+                << "still those after step " << prog.step - skipped_in_a_row << " and the checkpoints saved in "
+                << run.run_dir << "/checkpoints are intact. Lower train.lr or set train.grad_clip and start "
+                << "again.\n"
+                << std::flush;
+            return TrainResult{kExitDiverged, run.run_dir};
+        }
     }
     if (!comm.is_root()) return TrainResult{exit_code, run.run_dir};
     display.clear_line();

@@ -14,6 +14,8 @@ namespace lrnn {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitBadInput = 2;
 inline constexpr int kExitSaveFailed = 3;
+// train.max_skipped_in_a_row steps in a row had a non-finite loss or gradient norm.
+inline constexpr int kExitDiverged = 4;
 // Interrupted by SIGINT / SIGTERM after saving a checkpoint: 128 + signal (130, 143).
 
 struct TrainOptions {
