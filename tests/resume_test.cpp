@@ -603,9 +603,13 @@ TEST_F(ResumeTest, SaveFailureWithContinueTrainsOnAndExits3) {
     EXPECT_EQ(snapshot(run), before);
     EXPECT_TRUE(temp_files(run).empty());
 
-    // Interrupted while saves fail: 3, not 143. Each failing save stalls 300 ms, so the run is
-    // still going when the signal arrives even on a loaded machine.
+    // Interrupted while saves fail: 3, not 143. Each failing save stalls 300 ms halfway, so the
+    // run is still going when the signal arrives even on a loaded machine. The limit sits at
+    // three quarters of a checkpoint: the first half is always written (the stall happens),
+    // the rest fails. (At one half, a checkpoint a few bytes longer than step 20's would fail
+    // before the halfway stall, and the run could end before the signal.)
     SpawnOptions stalled = limited;
+    stalled.file_size_limit = fs::file_size(checkpoint_path(run, 20)) * 3 / 4;
     stalled.env = {"LRNN_TEST_STALL_CHECKPOINT_MS=300"};
     auto p = start(resume_args(run, {"train.max_steps=40", "train.on_save_error=continue"}), stalled);
     ASSERT_TRUE(wait_until(*p, [&] { return contains(p->log(), "continuing without this checkpoint"); })) << p->log();
