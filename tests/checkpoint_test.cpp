@@ -607,10 +607,18 @@ TEST(CheckpointRunDir, NamingListingAndPruning) {
     mark_best_checkpoint(run, checkpoint_path(run, 1000000005));
     EXPECT_TRUE(same_bits(read_checkpoint(run + "/checkpoints/best.ckpt").params, newer.params));
 
-    // Resuming from an older checkpoint abandons the newer ones.
-    EXPECT_EQ(remove_checkpoints_after(run, 999999999),
-              (std::vector<std::string>{checkpoint_path(run, 1000000000), checkpoint_path(run, 1000000005)}));
+    // Resuming from an older checkpoint abandons the newer ones: good ones are removed, an
+    // unreadable one (damaged, or another version's) is renamed aside, not destroyed.
+    write_file_atomically(checkpoint_path(run, 1000000010), "not a checkpoint of ours");
+    const std::vector<std::string> notes = remove_checkpoints_after(run, 999999999);
+    ASSERT_EQ(notes.size(), 3u);
+    EXPECT_EQ(notes[0], "removed " + checkpoint_path(run, 1000000000) + " (newer than the checkpoint resumed)");
+    EXPECT_EQ(notes[1], "removed " + checkpoint_path(run, 1000000005) + " (newer than the checkpoint resumed)");
+    EXPECT_EQ(notes[2].rfind("renamed " + checkpoint_path(run, 1000000010) + " to " +
+                                 checkpoint_path(run, 1000000010) + ".unusable (newer than the checkpoint resumed, "
+                                 "and unreadable: ", 0), 0u) << notes[2];
     EXPECT_EQ(list_checkpoints(run), std::vector<std::string>{checkpoint_path(run, 999999999)});
+    EXPECT_EQ(read_bytes(checkpoint_path(run, 1000000010) + ".unusable"), "not a checkpoint of ours");
     EXPECT_TRUE(remove_checkpoints_after(run, 999999999).empty());
 }
 

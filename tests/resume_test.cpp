@@ -621,28 +621,51 @@ TEST_F(ResumeTest, SaveFailureWithContinueTrainsOnAndExits3) {
     EXPECT_TRUE(temp_files(run).empty());
 }
 
-// An unusable checkpoints directory: checkpoints/ replaced by a regular file (root ignores
-// permission bits, so chmod 0555 would prove nothing under CI). The run resumes from the
-// checkpoints moved aside, fails to save with a message naming the directory, exits 3, and
-// the moved checkpoints still load.
+// A checkpoints directory that becomes unusable mid-run: while the save of step 25 is stalled
+// halfway, checkpoints/ is moved aside and a regular file put in its place (root ignores
+// permission bits, so chmod 0555 would prove nothing under CI). The save fails with a message
+// naming the file and the reason, the run exits 3, and the checkpoints moved aside still load.
 TEST_F(ResumeTest, SaveFailureInUnusableDirectoryStopsWithExitCode3) {
     const std::string run = run_dir("tiny");
     const RunResult first = run_lrnn(fresh_args("tiny", {"train.max_steps=20"}));
     ASSERT_EQ(first.code, 0) << first.log;
+    const std::string kept = run + "/kept/step-000000020.ckpt";
+    const std::string kept_bytes = read_text(checkpoint_path(run, 20));
+
+    auto p = start(resume_args(run, {"train.max_steps=40"}), SpawnOptions{{"LRNN_TEST_STALL_CHECKPOINT_MS=300"}});
+    ASSERT_TRUE(wait_until(*p, [&] { return !temp_files(run).empty(); })) << p->log();
     fs::rename(checkpoint_dir(run), run + "/kept");
     write_text(checkpoint_dir(run), "not a directory\n");
-    const std::string kept = run + "/kept/step-000000020.ckpt";
-    const std::string kept_bytes = read_text(kept);
-
-    const RunResult r = run_lrnn(resume_args(kept, {"train.max_steps=40"}));
-    EXPECT_EQ(r.code, 3) << r.log;
-    EXPECT_TRUE(contains(r.log, "resuming from " + kept + " (step 20)")) << r.log;
-    EXPECT_TRUE(contains(r.log, "saving the checkpoint failed: " + checkpoint_path(run, 25) +
-                                    ": cannot create a temporary file in " + checkpoint_dir(run) + " (Not a directory)"))
-        << r.log;
+    EXPECT_EQ(p->wait(), 3) << p->log();
+    const std::string log = p->log();
+    EXPECT_TRUE(contains(log, "resuming from " + checkpoint_path(run, 20) + " (step 20)")) << log;
+    EXPECT_TRUE(contains(log, "saving the checkpoint failed: " + checkpoint_path(run, 25) + ": rename failed (Not a directory)"))
+        << log;
+    EXPECT_TRUE(contains(log, "stopping: the previous checkpoints are intact")) << log;
     EXPECT_EQ(read_text(kept), kept_bytes);
     EXPECT_EQ(read_checkpoint(kept).progress.step, 20);
     EXPECT_EQ(read_text(checkpoint_dir(run)), "not a directory\n");
+}
+
+// --resume FILE continues the run that holds the file (RUN_DIR/checkpoints/FILE). A checkpoint
+// copied anywhere else is refused, and nothing is written next to it: guessing its grandparent
+// as the run directory would overwrite an unrelated config.yaml and metrics.jsonl.
+TEST_F(ResumeTest, ResumeFromACheckpointOutsideARunIsRefused) {
+    const std::string run = run_dir("tiny");
+    const RunResult first = run_lrnn(fresh_args("tiny", {"train.max_steps=10"}));
+    ASSERT_EQ(first.code, 0) << first.log;
+    const fs::path elsewhere = fs::path(run).parent_path() / "mine";
+    fs::create_directories(elsewhere / "backup");
+    write_text((elsewhere / "config.yaml").string(), "my own file\n");
+    fs::copy_file(checkpoint_path(run, 10), elsewhere / "backup" / "saved.ckpt");
+    const RunResult r = run_lrnn(resume_args((elsewhere / "backup" / "saved.ckpt").string()));
+    EXPECT_EQ(r.code, 2) << r.log;
+    EXPECT_TRUE(contains(r.log, "not inside a run directory's checkpoints/ folder")) << r.log;
+    EXPECT_EQ(read_text((elsewhere / "config.yaml").string()), "my own file\n");
+    std::vector<std::string> files;
+    for (const auto& e : fs::recursive_directory_iterator(elsewhere)) files.push_back(e.path().filename().string());
+    std::sort(files.begin(), files.end());
+    EXPECT_EQ(files, (std::vector<std::string>{"backup", "config.yaml", "saved.ckpt"}));
 }
 
 // Overrides on resume: the model shape, tokenizer, data and seed are refused naming the key,

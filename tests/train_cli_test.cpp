@@ -75,6 +75,14 @@ TEST_F(TrainCli, RunDirectoryMetricsAndForce) {
     EXPECT_EQ(forced.exit_code, 0) << forced.err;
     EXPECT_FALSE(fs::exists(run / "checkpoints" / "step-000000008.ckpt"));
     EXPECT_TRUE(fs::exists(run / "checkpoints" / "step-000000004.ckpt"));
+
+    // --force replaces runs only: a folder that is not an lrnn run survives it.
+    fs::create_directories(dir_ / "runs" / "notes");
+    std::ofstream(dir_ / "runs" / "notes" / "keep.txt") << "mine\n";
+    const auto other = test::run_lrnn("train " + config_ + " --force run.name=notes train.max_steps=2");
+    EXPECT_EQ(other.exit_code, 2) << other.err;
+    EXPECT_NE(other.err.find("is not an lrnn run directory"), std::string::npos) << other.err;
+    EXPECT_EQ(test::read_text(dir_ / "runs" / "notes" / "keep.txt"), "mine\n");
 }
 
 // A learning rate of 1e30 sends every weight to ~1e30 in the first step; from then on every

@@ -52,9 +52,10 @@ TEST(TrainConfig, ValidFileAndOverrides) {
     EXPECT_EQ(c.run.name, "c");  // the file's stem
     // data.path in the file resolves against the file's folder
     EXPECT_EQ(fs::path(c.data.path), (d.path / "corpus.txt").lexically_normal());
-    // on the command line: against the working directory
+    // on the command line: against the working directory, stored absolute (so that the run's
+    // config.yaml resumes from any directory)
     const TrainConfig c2 = load_train_config({file, {"data.path=x.txt"}});
-    EXPECT_EQ(c2.data.path, "x.txt");
+    EXPECT_EQ(fs::path(c2.data.path), (fs::current_path() / "x.txt").lexically_normal());
     // The resolved YAML parses back to the same values.
     const TrainConfig back = parse_train_config_text(to_yaml(c), "resolved");
     EXPECT_EQ(to_yaml(back), to_yaml(c));
@@ -83,16 +84,22 @@ TEST(TrainConfig, ErrorsNameTheKey) {
     };
     const std::vector<Case> cases = {
         {"data: {path: x}\ntrain:\n  lrr: 0.1\n", {}, {"c.yaml:3:", "train.lrr", "did you mean 'train.lr'"}},
-        {"data: {path: x}\ntrian:\n  lr: 0.1\n", {}, {"c.yaml:2:", "unknown key 'trian'"}},
+        {"data: {path: x}\ntrian:\n  lr: 0.1\n", {}, {"c.yaml:2:", "unknown key 'trian'", "did you mean 'train'"}},
+        {"data: {path: x}\ntrain:\n  lr: 0.1\n  lr: 2\n", {}, {"c.yaml:4:", "'train.lr' appears twice", "c.yaml:3)"}},
+        {"data: {path: x}\ntrain: {lr: 1}\ntrain: {epochs: 2}\n", {}, {"c.yaml:3:", "'train' appears twice"}},
+        {"data: {path: x}\ntrain:\n  lr: .inf\n", {}, {"c.yaml:3:", "train.lr expects a finite number"}},
+        {"data: {path: x}\ntrain:\n  grad_clip: .nan\n", {}, {"train.grad_clip expects a finite number"}},
+        {"data: {path: x}\n", {"run.name=.."}, {"override 'run.name=..'", "not '.' or '..'"}},
+        {"data: {path: x}\n", {"train.lr=-2"}, {"override 'train.lr=-2': train.lr must be > 0"}},
         {"data: {path: x}\ntrain:\n  lr: fast\n", {}, {"c.yaml:3:", "train.lr expects a number", "'fast'"}},
         {"data: {path: x}\ntrain:\n  epochs: 2.5\n", {}, {"train.epochs expects an integer", "'2.5'"}},
         {"data: {path: x}\ntrain:\n  batch_chunks: [1, 2]\n", {}, {"train.batch_chunks expects an integer, got a list"}},
-        {"data: {path: x}\ntrain:\n  lr: -1\n", {}, {"train.lr must be > 0"}},
-        {"data: {path: x}\nmodel:\n  n_embd: 30\n  n_head: 4\n", {}, {"model.n_embd", "divisible by model.n_head"}},
+        {"data: {path: x}\ntrain:\n  lr: -1\n", {}, {"c.yaml:3: train.lr must be > 0"}},
+        {"data: {path: x}\nmodel:\n  n_embd: 30\n  n_head: 4\n", {}, {"c.yaml:3: model.n_embd", "divisible by model.n_head"}},
         {"data: {path: x}\nmodel:\n  n_layer: 0\n", {}, {"model.n_layer must be in 1..1024"}},
-        {"data: {path: x}\ntrain:\n  schedule: linear\n", {}, {"train.schedule is 'linear'", "constant, cosine"}},
-        {"data: {path: x}\ndata:\n  tokenizer: bpe\n", {}, {"data.tokenizer"}},
-        {"data: {path: x}\ngenerate:\n  weights: int4\n", {}, {"generate.weights is 'int4'", "float32, bf16"}},
+        {"data: {path: x}\ntrain:\n  schedule: linear\n", {}, {"c.yaml:3: train.schedule is 'linear'", "constant, cosine"}},
+        {"data:\n  path: x\n  tokenizer: bpe\n", {}, {"c.yaml:3: data.tokenizer"}},
+        {"data: {path: x}\ngenerate:\n  weights: int4\n", {}, {"c.yaml:3: generate.weights is 'int4'", "float32, bf16"}},
         {"train: {lr: 0.1}\n", {}, {"data.path is required"}},
         {"data: {path: x}\n", {"train.lr"}, {"override 'train.lr'", "key.path=value"}},
         {"data: {path: x}\n", {"train.learning_rate=1"}, {"unknown key 'train.learning_rate'"}},

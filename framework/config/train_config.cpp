@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <filesystem>
 #include <functional>
 #include <set>
@@ -75,7 +76,13 @@ Field field(std::string key, Access access) {
                 throw UserError(where + key + " expects an integer, got '" + s + "'");
         }
         access(c) = convert<T>(node, key, kind, where);
+        if constexpr (std::is_floating_point_v<T>) {
+            // YAML reads .inf and .nan as numbers; no setting means either.
+            if (!std::isfinite(access(c)))
+                throw UserError(where + key + " expects a finite number, got '" + node.Scalar() + "'");
+        }
         c.explicit_keys.insert(key);
+        c.key_origins[key] = where;
     };
     f.get = [access](const TrainConfig& c) -> std::string {
         const T& v = access(const_cast<TrainConfig&>(c));
@@ -158,9 +165,19 @@ std::size_t edit_distance(const std::string& a, const std::string& b) {
     return row[b.size()];
 }
 
+const std::set<std::string>& section_names() {
+    static const std::set<std::string> sections = {"run", "data", "model", "train", "generate", "dist"};
+    return sections;
+}
+
 std::string unknown_key_message(const std::string& where, const std::string& key) {
     std::string msg = where + "unknown key '" + key + "'";
-    const std::string guess = closest_key(key);
+    std::string guess = closest_key(key);
+    if (key.find('.') == std::string::npos) {
+        // A top-level name: a misspelt section ("trian") is likelier than a key.
+        for (const std::string& s : section_names())
+            if (edit_distance(key, s) <= 2) guess = s;
+    }
     if (!guess.empty()) msg += " (did you mean '" + guess + "'?)";
     else msg += " (see docs/config.md for the keys)";
     return msg;
@@ -179,11 +196,20 @@ void apply_document(TrainConfig& config, const YAML::Node& root, const std::stri
     if (!root.IsMap())
         throw UserError(location(file, root.Mark()) + "the config must be a mapping of sections "
                         "(run, data, model, train, generate, dist)");
-    static const std::set<std::string> sections = {"run", "data", "model", "train", "generate", "dist"};
+    // YAML leaves duplicate keys to the parser, and yaml-cpp keeps both: refuse them rather
+    // than let the last one win silently.
+    std::map<std::string, std::string> first_seen;  // section or key -> where
+    auto refuse_duplicate = [&](const std::string& name, const std::string& where) {
+        const auto [it, fresh] = first_seen.emplace(name, where);
+        if (!fresh)
+            throw UserError(where + "'" + name + "' appears twice (first at " +
+                            it->second.substr(0, it->second.size() - 2) + "); give each key once");
+    };
     for (const auto& section : root) {
         const std::string name = section.first.Scalar();
         const std::string where = location(file, section.first.Mark());
-        if (!sections.count(name)) throw UserError(unknown_key_message(where, name));
+        if (!section_names().count(name)) throw UserError(unknown_key_message(where, name));
+        refuse_duplicate(name, where);
         if (section.second.IsNull()) continue;
         if (!section.second.IsMap())
             throw UserError(where + "section '" + name + "' must be a mapping of keys");
@@ -192,6 +218,7 @@ void apply_document(TrainConfig& config, const YAML::Node& root, const std::stri
             const std::string at = location(file, entry.first.Mark());
             const Field* f = find_field(key);
             if (!f) throw UserError(unknown_key_message(at, key));
+            refuse_duplicate(key, at);
             f->set(config, entry.second, at);
             if (key == "data.path" && !config.data.path.empty()) {
                 const std::filesystem::path p(config.data.path);
@@ -246,6 +273,11 @@ void apply_overrides(TrainConfig& config, const std::vector<std::string>& overri
         }
         if (node.IsNull() && f->kind == Kind::Text) node = YAML::Node(value);
         f->set(config, node, where);
+        if (key == "data.path" && !config.data.path.empty()) {
+            // Stored absolute, so that the run's config.yaml resumes from any directory.
+            const std::filesystem::path p(config.data.path);
+            if (p.is_relative()) config.data.path = std::filesystem::absolute(p).lexically_normal().string();
+        }
     }
 }
 
@@ -289,8 +321,13 @@ TrainConfig load_train_config(const ConfigSource& source) {
 }
 
 void validate(const TrainConfig& c) {
-    auto check = [](bool ok, const std::string& key, const std::string& what) {
-        if (!ok) throw UserError(key + " " + what);
+    // "c.yaml:12: train.lr must be > 0": the place the value came from, when it was given.
+    auto origin = [&](const std::string& key) {
+        const auto it = c.key_origins.find(key);
+        return it == c.key_origins.end() ? std::string() : it->second;
+    };
+    auto check = [&](bool ok, const std::string& key, const std::string& what) {
+        if (!ok) throw UserError(origin(key) + key + " " + what);
     };
     auto one_of = [&](const std::string& value, std::initializer_list<const char*> allowed,
                       const std::string& key) {
@@ -298,10 +335,11 @@ void validate(const TrainConfig& c) {
             if (value == a) return;
         std::string list;
         for (const char* a : allowed) list += std::string(list.empty() ? "" : ", ") + a;
-        throw UserError(key + " is '" + value + "', expected one of: " + list);
+        throw UserError(origin(key) + key + " is '" + value + "', expected one of: " + list);
     };
-    check(!c.run.name.empty() && c.run.name.find('/') == std::string::npos, "run.name",
-          "must be a non-empty name without '/'");
+    check(!c.run.name.empty() && c.run.name.find('/') == std::string::npos && c.run.name != "." &&
+              c.run.name != "..",
+          "run.name", "must be a folder name: not empty, not '.' or '..', without '/'");
     check(!c.run.dir.empty(), "run.dir", "must not be empty");
     check(!c.data.path.empty(), "data.path", "is required: the training text file");
     one_of(c.data.tokenizer, {"char", "word", "auto"}, "data.tokenizer");

@@ -4,6 +4,7 @@
 // meaning is listed once in train_config.cpp's schema table and documented in docs/config.md.
 
 #include <cstdint>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -77,6 +78,9 @@ struct TrainConfig {
     // Keys given explicitly (file or overrides): model.auto fills in only the size keys that
     // were not given.
     std::set<std::string> explicit_keys;
+    // Where each explicit key was set ("c.yaml:12: " or "override 'train.lr=-1': "), so that
+    // validate() can name the place of a value it refuses.
+    std::map<std::string, std::string> key_origins;
 };
 
 // The model shape to train: explicit keys, or section 1's auto table for those not given when

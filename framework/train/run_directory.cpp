@@ -91,13 +91,34 @@ void prune_checkpoints(const std::string& run_dir, int keep) {
 }
 
 std::vector<std::string> remove_checkpoints_after(const std::string& run_dir, std::int64_t step) {
-    std::vector<std::string> removed;
+    std::vector<std::string> notes;
     for (const std::string& file : list_checkpoints(run_dir)) {
         if (checkpoint_step(file) <= step) continue;
+        std::string problem;
+        try {
+            (void)read_checkpoint(file);
+        } catch (const UserError& e) {
+            problem = e.what();
+        }
         std::error_code ec;
-        if (fs::remove(file, ec)) removed.push_back(file);
+        if (problem.empty()) {
+            if (fs::remove(file, ec)) notes.push_back("removed " + file + " (newer than the checkpoint resumed)");
+        } else {
+            fs::rename(file, file + ".unusable", ec);
+            if (!ec)
+                notes.push_back("renamed " + file + " to " + file + ".unusable (newer than the checkpoint resumed, "
+                                "and unreadable: " + problem + ")");
+        }
     }
-    return removed;
+    return notes;
+}
+
+bool is_replaceable_run_directory(const std::string& dir) {
+    std::error_code ec;
+    if (fs::is_empty(dir, ec) && !ec) return true;
+    const fs::path d(dir);
+    return fs::is_regular_file(d / "config.yaml", ec) &&
+           (fs::is_regular_file(d / "metrics.jsonl", ec) || fs::is_directory(d / "checkpoints", ec));
 }
 
 void mark_best_checkpoint(const std::string& run_dir, const std::string& checkpoint) {

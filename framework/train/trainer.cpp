@@ -185,6 +185,14 @@ Run start_resume(const TrainOptions& options, std::ostream& out) {
     } else {
         if (!fs::exists(options.resume, ec)) throw UserError("--resume " + options.resume + ": no such file or directory");
         ckpt_path = options.resume;
+        // The run continues in the run directory that holds the file: RUN_DIR/checkpoints/FILE.
+        // A checkpoint anywhere else has no run directory to continue (its config.yaml and
+        // metrics.jsonl), and guessing one would write into some unrelated folder.
+        const fs::path folder = fs::absolute(ckpt_path).lexically_normal().parent_path();
+        if (folder.filename() != "checkpoints" || !fs::is_regular_file(folder.parent_path() / "config.yaml", ec))
+            throw UserError("--resume " + ckpt_path + ": not inside a run directory's checkpoints/ folder "
+                            "(RUN_DIR/checkpoints/FILE, next to RUN_DIR/config.yaml); to continue from a copied "
+                            "checkpoint, put it into the checkpoints/ folder of the run it came from");
         ckpt = read_checkpoint(ckpt_path);
         run.run_dir = fs::path(ckpt_path).parent_path().parent_path().string();
         if (run.run_dir.empty()) run.run_dir = ".";
@@ -236,11 +244,14 @@ void write_run_start(const Run& run, const TrainOptions& options, std::ostream& 
         truncate_metrics(run.run_dir + "/metrics.jsonl", run.progress.step);
         // Resuming from an older checkpoint abandons what came after it: its newer checkpoints
         // would otherwise outlive the new ones and be picked up by the next --resume RUN_DIR.
-        for (const std::string& removed : remove_checkpoints_after(run.run_dir, run.progress.step))
-            out << "removed " << removed << " (newer than the checkpoint resumed)\n";
+        for (const std::string& note : remove_checkpoints_after(run.run_dir, run.progress.step)) out << note << "\n";
         return;
     }
     if (fs::exists(run.run_dir, ec)) {  // --force, checked by start_fresh
+        // --force replaces a run, never a folder that is something else (run.dir=. run.name=data).
+        if (!fs::is_directory(run.run_dir, ec) || !is_replaceable_run_directory(run.run_dir))
+            throw UserError(run.run_dir + " exists and is not an lrnn run directory (no config.yaml with "
+                            "metrics.jsonl or checkpoints/); --force only replaces runs: choose another run.name");
         fs::remove_all(run.run_dir, ec);
         if (ec) throw UserError(run.run_dir + ": cannot remove the old run (" + ec.message() + ")");
         out << "replacing " << run.run_dir << " (--force)\n";
