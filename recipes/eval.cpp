@@ -90,9 +90,10 @@ int eval_main(int argc, char** argv) {
     const std::string text_path = vm["text"].as<std::string>();
     const std::vector<char> bytes = read_file_bytes(text_path);
     std::size_t unknown = 0;
+    std::vector<std::uint32_t> token_bytes;
     // A char outside the vocabulary: UserError naming the byte and its position in the file.
     const std::vector<TokenId> tokens =
-        model.tokenizer.encode(std::string_view(bytes.data(), bytes.size()), text_path, &unknown);
+        model.tokenizer.encode(std::string_view(bytes.data(), bytes.size()), text_path, &unknown, &token_bytes);
     if (unknown > 0)
         std::cerr << "lrnn eval: warning: " << unknown
                   << " word(s) of the text are not in the model's vocabulary and count as <unk>\n";
@@ -101,7 +102,7 @@ int eval_main(int argc, char** argv) {
                         " token(s), evaluation needs at least 2");
 
     const EvalResult r =
-        evaluate(model.params, model.tokenizer, tokens, std::size_t(model.params.config().ctx_len));
+        evaluate(model.params, tokens, token_bytes, std::size_t(model.params.config().ctx_len));
     if (vm["json"].as<bool>()) {
         std::cout << "{\"loss\":" << json_number(r.loss) << ",\"perplexity\":" << json_number(r.perplexity)
                   << ",\"bits_per_byte\":" << json_number(r.bits_per_byte) << ",\"tokens\":" << r.tokens

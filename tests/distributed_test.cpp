@@ -182,8 +182,8 @@ TEST(DistributedTree, RebuildRefusesNodesThatDoNotPartitionTheTree) {
 TEST(DistributedAgreement, FirstConfigDifferenceNamesTheKey) {
     const std::string a = "run:\n  name: x\ntrain:\n  epochs: 1\n  lr: 0.01\n";
     const std::string b = "run:\n  name: x\ntrain:\n  epochs: 1\n  lr: 0.02\n";
-    EXPECT_EQ(first_config_difference(b, a), "train.lr (0.02 here, 0.01 on rank 0)");
-    EXPECT_EQ(first_config_difference(a, a), "");
+    EXPECT_EQ(first_config_difference(b, a, 1), "train.lr (0.02 on rank 1, 0.01 on rank 0)");
+    EXPECT_EQ(first_config_difference(a, a, 1), "");
 }
 
 // ---- The real binary under mpirun ----
@@ -389,7 +389,7 @@ TEST(Distributed, MismatchedConfigStopsEveryRankBeforeTraining) {
         // (main prints "lrnn train: error: " in separate writes, which mpirun may interleave
         // between the ranks; the message itself is one write.)
         const std::string line = std::string(rank) + ": the ranks would train different things, so none trains: rank 1's config differs "
-                                 "from rank 0's at train.lr (0.02 here, 0.01 on rank 0)";
+                                 "from rank 0's at train.lr (0.02 on rank 1, 0.01 on rank 0)";
         EXPECT_NE(r.err.find(line), std::string::npos) << r.err;
     }
     EXPECT_FALSE(fs::exists(run.run_dir("m"))) << "nothing may be written when the ranks disagree";

@@ -519,6 +519,29 @@ TEST_F(GenerateCli, WordModelUnknownWordsBecomeUnkWithAWarning) {
         ++pieces;
     }
     EXPECT_LE(pieces, 12u);
+
+    // eval counts bits per byte over the text's own bytes: "extraordinary" (13 bytes) is one
+    // <unk> token, and counts 13, not the 5 of the text "<unk>".
+    write_text(dir_.file("text.txt"), "hello extraordinary world, hello world.");
+    const Result e = lrnn({"eval", path, "--text", dir_.file("text.txt"), "--json"});
+    ASSERT_EQ(e.exit_code, 0) << e.err;
+    // 39 bytes; the first token ("hello", 5 bytes) is context, not predicted (decoding
+    // "<unk>" instead would give 26).
+    EXPECT_NE(e.out.find("\"bytes\":34"), std::string::npos) << e.out;
+    EXPECT_NE(e.err.find("1 word(s)"), std::string::npos) << e.err;
+}
+
+TEST(Tokenizer, TokenBytesAreTheTextsOwnBytes) {
+    const Tokenizer words = Tokenizer::from_words({"<unk>", "<pad>", " ", ",", "hello", "world"});
+    std::vector<std::uint32_t> bytes;
+    std::size_t unknown = 0;
+    const auto ids = words.encode("hello marvellous world,", "t", &unknown, &bytes);
+    EXPECT_EQ(unknown, 1u);
+    EXPECT_EQ(ids.size(), bytes.size());
+    EXPECT_EQ(bytes, (std::vector<std::uint32_t>{5, 1, 10, 1, 5, 1}));
+    const Tokenizer chars = Tokenizer::from_chars({'a', 'b'});
+    chars.encode("abba", "t", nullptr, &bytes);
+    EXPECT_EQ(bytes, (std::vector<std::uint32_t>{1, 1, 1, 1}));
 }
 
 }  // namespace

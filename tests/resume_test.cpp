@@ -668,6 +668,40 @@ TEST_F(ResumeTest, ResumeFromACheckpointOutsideARunIsRefused) {
     EXPECT_EQ(files, (std::vector<std::string>{"backup", "config.yaml", "saved.ckpt"}));
 }
 
+// One lrnn train per run directory: while a run trains (here stalled in a checkpoint write),
+// a second --resume of it, or a --force over it, is refused naming the first one's pid.
+TEST_F(ResumeTest, ARunInProgressCannotBeTrainedTwice) {
+    const std::string run = run_dir("tiny");
+    const RunResult first = run_lrnn(fresh_args("tiny", {"train.max_steps=10"}));
+    ASSERT_EQ(first.code, 0) << first.log;
+    auto p = start(resume_args(run, {"train.max_steps=40"}), SpawnOptions{{"LRNN_TEST_STALL_CHECKPOINT_MS=300"}});
+    ASSERT_TRUE(wait_until(*p, [&] { return !temp_files(run).empty(); })) << p->log();
+    const RunResult second = run_lrnn(resume_args(run, {"train.max_steps=40"}));
+    EXPECT_EQ(second.code, 2) << second.log;
+    EXPECT_TRUE(contains(second.log, "is being trained by another lrnn train (pid ")) << second.log;
+    const RunResult forced = run_lrnn(fresh_args("tiny", {"train.max_steps=5"}));
+    EXPECT_EQ(forced.code, 2) << forced.log;
+    EXPECT_TRUE(contains(forced.log, "--force does not replace a run in progress")) << forced.log;
+    EXPECT_EQ(p->wait(), 0) << p->log();
+    EXPECT_EQ(metrics_steps(run + "/metrics.jsonl"), step_range(1, 40));
+    // Once it has ended, the run is free again.
+    const RunResult later = run_lrnn(resume_args(run, {"train.max_steps=45"}));
+    EXPECT_EQ(later.code, 0) << later.log;
+}
+
+// metrics.jsonl cannot be written (a full disk; here a file-size limit below its size): the
+// run stops at once with exit code 3, like a failed checkpoint save, and says so.
+TEST_F(ResumeTest, MetricsWriteFailureStopsWithExitCode3) {
+    const RunResult sizing = run_lrnn(fresh_args("tiny", {"train.max_steps=1"}));
+    ASSERT_EQ(sizing.code, 0) << sizing.log;
+    SpawnOptions limited;  // room for config.yaml, and for a few metrics rows
+    limited.file_size_limit = fs::file_size(run_dir("tiny") + "/config.yaml") + 700;
+    const RunResult r = run_lrnn(fresh_args("tiny", {"train.checkpoint_every=0", "train.eval_every=0"}), limited);
+    EXPECT_EQ(r.code, 3) << r.log;
+    EXPECT_TRUE(contains(r.log, "cannot write metrics (File too large)")) << r.log;
+    EXPECT_TRUE(contains(r.log, "stopping: the checkpoints saved so far are intact")) << r.log;
+}
+
 // Overrides on resume: the model shape, tokenizer, data and seed are refused naming the key,
 // before anything in the run directory changes.
 TEST_F(ResumeTest, ResumeRefusesOverridesThatChangeModelOrData) {
@@ -711,6 +745,16 @@ TEST_F(ResumeTest, ResumeRefusesChangedCorpusUnlessAllowed) {
         << refused.log;
     EXPECT_TRUE(contains(refused.log, "--allow-changed-corpus")) << refused.log;
     EXPECT_EQ(snapshot(run), before);
+
+    // A change that brings a character the stored vocabulary lacks: still "changed" first
+    // (the cause), not "not in the vocabulary" (the symptom).
+    std::string with_new_char = changed;
+    with_new_char[at] = '~';
+    write_text(corpus_, with_new_char);
+    const RunResult refused_again = run_lrnn(resume_args(run, {"train.max_steps=40"}));
+    EXPECT_EQ(refused_again.code, 2) << refused_again.log;
+    EXPECT_TRUE(contains(refused_again.log, "has changed since the checkpoint was written")) << refused_again.log;
+    write_text(corpus_, changed);
 
     const RunResult allowed = run_lrnn({"train", "--resume", run, "--no-sample", "--allow-changed-corpus", "train.max_steps=40"});
     EXPECT_EQ(allowed.code, 0) << allowed.log;

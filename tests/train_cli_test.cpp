@@ -54,7 +54,8 @@ TEST_F(TrainCli, RunDirectoryMetricsAndForce) {
                               "ev=[r for r in rows if 'val_loss' in r]\n"
                               "assert [r['step'] for r in ev]==[4,8], ev\n"
                               "assert all('val_ppl' in r and 'val_bpc' in r for r in ev)\n"
-                              "s=json.load(open(sys.argv[2])); assert s['steps']==8 and s['best_val_loss']>0\n\" " +
+                              "s=json.load(open(sys.argv[2])); assert s['steps']==8 and s['best_val_loss']>0\n"
+                              "best=[r for r in ev if r['step']==s['best_step']][0]; assert abs(s['best_val_bpc']-best['val_bpc'])<1e-12*best['val_bpc'], (s, best)\n\" " +
                               (run / "metrics.jsonl").string() + " " + (run / "summary.json").string();
     EXPECT_EQ(std::system(check.c_str()), 0);
 
@@ -98,12 +99,16 @@ TEST_F(TrainCli, DivergedRunStopsWithExitCode4) {
     EXPECT_NE(r.err.find("Lower train.lr"), std::string::npos) << r.err;
     EXPECT_NE(r.err.find("skipped so far"), std::string::npos) << "each skipped step is reported: " << r.err;
     EXPECT_FALSE(fs::exists(dir_ / "runs" / "tiny" / "summary.json")) << "a diverged run has no summary";
-    // 0 turns the stop off: the run goes to its end, skipping.
+    // 0 turns that stop off: the run goes to its end, skipping; but a run whose final
+    // validation loss is not finite has still diverged: exit 4 after its summary.
     const auto off = test::run_lrnn("train " + config_ +
                                     " --no-sample --force train.lr=1e30 train.min_lr=0 train.grad_clip=0 "
                                     "train.max_steps=6 train.max_skipped_in_a_row=0");
-    EXPECT_EQ(off.exit_code, 0) << off.err;
+    EXPECT_EQ(off.exit_code, 4) << off.err;
     EXPECT_NE(off.err.find("skipped so far"), std::string::npos) << off.err;
+    EXPECT_NE(off.err.find("training diverged: the final validation loss is"), std::string::npos) << off.err;
+    EXPECT_NE(off.err.find("5 of 6 steps were skipped"), std::string::npos) << off.err;
+    EXPECT_TRUE(fs::exists(dir_ / "runs" / "tiny" / "summary.json"));
 }
 
 TEST_F(TrainCli, NotATerminalPrintsPlainProgressLines) {

@@ -47,7 +47,8 @@ Corpus load_corpus(const std::string& path, const std::string& tokenizer_kind, d
     }
     c.train_tokens = c.tokenizer.encode(train, path + " (training part)");
     c.val_tokens = c.tokenizer.encode(val, path + " (validation part, from byte " +
-                                               std::to_string(c.train_bytes) + ")");
+                                               std::to_string(c.train_bytes) + ")",
+                                      nullptr, &c.val_token_bytes);
     return c;
 }
 

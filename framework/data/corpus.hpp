@@ -19,6 +19,7 @@ struct Corpus {
     Tokenizer tokenizer;
     std::vector<TokenId> train_tokens;
     std::vector<TokenId> val_tokens;
+    std::vector<std::uint32_t> val_token_bytes;  // bytes of the validation text behind each token
 };
 
 // UserError naming the path for a missing, unreadable or empty file, and (resume with a stored

@@ -109,8 +109,10 @@ int Tokenizer::vocab_size() const {
 }
 
 std::vector<TokenId> Tokenizer::encode(std::string_view text, const std::string& context,
-                                       std::size_t* unknown_words) const {
+                                       std::size_t* unknown_words,
+                                       std::vector<std::uint32_t>* token_bytes) const {
     std::vector<TokenId> ids;
+    if (token_bytes) token_bytes->clear();
     if (kind_ == TokenizerKind::Char) {
         ids.reserve(text.size());
         for (std::size_t i = 0; i < text.size(); ++i) {
@@ -121,9 +123,11 @@ std::vector<TokenId> Tokenizer::encode(std::string_view text, const std::string&
                                 " is not in the model's character vocabulary");
             ids.push_back(id);
         }
+        if (token_bytes) token_bytes->assign(ids.size(), 1);
         return ids;
     }
     split_words(text, [&](std::string_view piece) {
+        if (token_bytes) token_bytes->push_back(std::uint32_t(piece.size()));
         const auto it = word_to_id_.find(std::string(piece));
         if (it == word_to_id_.end()) {
             ids.push_back(kUnk);

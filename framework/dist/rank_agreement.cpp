@@ -36,7 +36,7 @@ std::vector<std::string> lines(const std::string& text) {
 
 }  // namespace
 
-std::string first_config_difference(const std::string& mine, const std::string& root) {
+std::string first_config_difference(const std::string& mine, const std::string& root, int rank) {
     const auto a = lines(mine), b = lines(root);
     std::string section;
     for (std::size_t i = 0; i < std::max(a.size(), b.size()); ++i) {
@@ -45,12 +45,15 @@ std::string first_config_difference(const std::string& mine, const std::string& 
         if (!x.empty() && x[0] != ' ') section = x.substr(0, x.find(':'));
         if (x == y) continue;
         const auto colon = x.find(':');
-        if (x.empty() || x[0] != ' ' || colon == std::string::npos) return "'" + x + "' (on rank 0: '" + y + "')";
+        const std::string on_rank = " on rank " + std::to_string(rank);
+        if (x.empty() || x[0] != ' ' || colon == std::string::npos)
+            return "'" + x + "'" + on_rank + " ('" + y + "' on rank 0)";
         const std::string key = section + "." + x.substr(2, colon - 2);
         const std::string value = x.substr(std::min(x.size(), colon + 2));
         const auto ycolon = y.find(':');
         const std::string root_value = ycolon == std::string::npos ? "(missing)" : y.substr(std::min(y.size(), ycolon + 2));
-        return key + " (" + value + " here, " + root_value + " on rank 0)";
+        // The same text on every rank (all compare the gathered reports), so no "here".
+        return key + " (" + value + on_rank + ", " + root_value + " on rank 0)";
     }
     return "";
 }
@@ -73,7 +76,7 @@ void agree_on_start(Communicator& comm, const std::string& error, const StartFin
         std::string what;
         if (r.compare(newline, std::string::npos, root, root_newline, std::string::npos) != 0)
             what = "config differs from rank 0's at " +
-                   first_config_difference(r.substr(newline + 1), root.substr(root_newline + 1));
+                   first_config_difference(r.substr(newline + 1), root.substr(root_newline + 1), int(q));
         else if (r.compare(1, 16, root, 1, 16) != 0)
             what = "corpus (data.path) differs from rank 0's (another file or another version of it)";
         else if (r.compare(18, 16, root, 18, 16) != 0)

@@ -27,8 +27,8 @@ void agree_on_start(Communicator& comm, const std::string& error, const StartFin
 // has one, every rank throws it.
 void agree_no_error(Communicator& comm, const std::string& error);
 
-// The first key whose line differs between two to_yaml() texts, as
-// "train.lr (0.02 here, 0.01 on rank 0)"; "" if the texts are equal.
-std::string first_config_difference(const std::string& mine, const std::string& root);
+// The first key whose line differs between two to_yaml() texts (rank `rank`'s and rank 0's),
+// e.g. "train.lr (0.02 on rank 1, 0.01 on rank 0)"; "" if the texts are equal.
+std::string first_config_difference(const std::string& mine, const std::string& root, int rank);
 
 }  // namespace lrnn

@@ -1,6 +1,7 @@
 #include "train/evaluation.hpp"
 
 #include <cmath>
+#include <stdexcept>
 #include <vector>
 
 #include <tbb/enumerable_thread_specific.h>
@@ -10,9 +11,11 @@
 
 namespace lrnn {
 
-EvalResult evaluate(const Parameters<float>& params, const Tokenizer& tokenizer,
-                    std::span<const TokenId> tokens, std::size_t ctx_len) {
+EvalResult evaluate(const Parameters<float>& params, std::span<const TokenId> tokens,
+                    std::span<const std::uint32_t> token_bytes, std::size_t ctx_len) {
     if (tokens.size() < 2) throw UserError("evaluation needs at least 2 tokens");
+    if (token_bytes.size() != tokens.size())
+        throw std::invalid_argument("evaluate: one byte count per token expected");
     const std::size_t predicted = tokens.size() - 1;
     const std::size_t n_chunks = (predicted + ctx_len - 1) / ctx_len;
     std::vector<double> chunk_loss(n_chunks, 0.0);
@@ -31,7 +34,7 @@ EvalResult evaluate(const Parameters<float>& params, const Tokenizer& tokenizer,
     double total = 0;
     for (double l : chunk_loss) total += l;  // chunk order: independent of the scheduler
     r.tokens = predicted;
-    for (std::size_t t = 1; t < tokens.size(); ++t) r.bytes += tokenizer.decode_one(tokens[t]).size();
+    for (std::size_t t = 1; t < tokens.size(); ++t) r.bytes += token_bytes[t];
     r.loss = total / double(predicted);
     r.perplexity = std::exp(r.loss);
     r.bits_per_byte = r.bytes ? total / std::log(2.0) / double(r.bytes) : 0.0;

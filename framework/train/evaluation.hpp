@@ -20,7 +20,9 @@ struct EvalResult {
     std::size_t bytes = 0;     // bytes of their text
 };
 
-EvalResult evaluate(const Parameters<float>& params, const Tokenizer& tokenizer,
-                    std::span<const TokenId> tokens, std::size_t ctx_len);
+// token_bytes (one per token, from Tokenizer::encode) are the bytes of text behind each token;
+// bits per byte count those of the predicted tokens (all but the first).
+EvalResult evaluate(const Parameters<float>& params, std::span<const TokenId> tokens,
+                    std::span<const std::uint32_t> token_bytes, std::size_t ctx_len);
 
 }  // namespace lrnn

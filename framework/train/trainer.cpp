@@ -28,6 +28,7 @@
 #include "generate/generator.hpp"
 #include "generate/sampler.hpp"
 #include "io/atomic_file.hpp"
+#include "io/byte_reader.hpp"
 #include "train/adamw.hpp"
 #include "train/batch_gradient.hpp"
 #include "train/checkpoint.hpp"
@@ -35,6 +36,7 @@
 #include "train/metrics.hpp"
 #include "train/progress.hpp"
 #include "train/run_directory.hpp"
+#include "train/run_lock.hpp"
 #include "train/schedule.hpp"
 
 namespace lrnn {
@@ -121,6 +123,7 @@ struct Run {
     std::string config_yaml;
     std::int64_t total_steps = 0;
     std::size_t steps_per_epoch = 0;
+    std::unique_ptr<RunLock> lock;  // held by rank 0 while it writes the run directory
 };
 
 std::int64_t planned_steps(const TrainConfig& c, std::size_t chunks_per_epoch) {
@@ -212,13 +215,28 @@ Run start_resume(const TrainOptions& options, std::ostream& out) {
     apply_overrides(run.config, options.resume_overrides);
     validate(run.config);
 
-    run.corpus = load_corpus(run.config.data.path, run.config.data.tokenizer, run.config.data.val_fraction,
-                             &ckpt.tokenizer);
+    const auto changed_corpus = [&](const std::string& path) {
+        return UserError("data.path: " + path + " has changed since the checkpoint was written "
+                         "(different size or content hash); resuming on it would not continue the same run. "
+                         "Use --allow-changed-corpus to resume anyway");
+    };
+    try {
+        run.corpus = load_corpus(run.config.data.path, run.config.data.tokenizer, run.config.data.val_fraction,
+                                 &ckpt.tokenizer);
+    } catch (const UserError&) {
+        // Say first that the corpus changed (the cause), not that a new character of it is
+        // missing from the stored vocabulary (the symptom).
+        if (!options.allow_changed_corpus) {
+            const std::vector<char> bytes = read_file_bytes(run.config.data.path);
+            if (bytes.size() != ckpt.progress.corpus_bytes ||
+                fnv1a64(bytes.data(), bytes.size()) != ckpt.progress.corpus_hash)
+                throw changed_corpus(run.config.data.path);
+        }
+        throw;
+    }
     if ((run.corpus.hash != ckpt.progress.corpus_hash || run.corpus.bytes != ckpt.progress.corpus_bytes) &&
         !options.allow_changed_corpus)
-        throw UserError("data.path: " + run.corpus.path + " has changed since the checkpoint was written "
-                        "(different size or content hash); resuming on it would not continue the same run. "
-                        "Use --allow-changed-corpus to resume anyway");
+        throw changed_corpus(run.corpus.path);
     check_corpus_fits(run.corpus, ckpt.model);
     run.config_yaml = to_yaml(run.config);
 
@@ -237,9 +255,10 @@ Run start_resume(const TrainOptions& options, std::ostream& out) {
 
 // What start_fresh / start_resume leave in the run directory; written only after every rank
 // has started and agreed (a refused multi-rank start leaves no trace).
-void write_run_start(const Run& run, const TrainOptions& options, std::ostream& out) {
+void write_run_start(Run& run, const TrainOptions& options, std::ostream& out) {
     std::error_code ec;
     if (!options.resume.empty()) {
+        run.lock = std::make_unique<RunLock>(run.run_dir);
         write_file_atomically(run.run_dir + "/config.yaml", run.config_yaml);
         truncate_metrics(run.run_dir + "/metrics.jsonl", run.progress.step);
         // Resuming from an older checkpoint abandons what came after it: its newer checkpoints
@@ -252,12 +271,16 @@ void write_run_start(const Run& run, const TrainOptions& options, std::ostream& 
         if (!fs::is_directory(run.run_dir, ec) || !is_replaceable_run_directory(run.run_dir))
             throw UserError(run.run_dir + " exists and is not an lrnn run directory (no config.yaml with "
                             "metrics.jsonl or checkpoints/); --force only replaces runs: choose another run.name");
+        if (RunLock::held_by_another(run.run_dir))
+            throw UserError(run.run_dir + " is being trained by another lrnn train; --force does not replace a "
+                            "run in progress: stop it first");
         fs::remove_all(run.run_dir, ec);
         if (ec) throw UserError(run.run_dir + ": cannot remove the old run (" + ec.message() + ")");
         out << "replacing " << run.run_dir << " (--force)\n";
     }
     fs::create_directories(checkpoint_dir(run.run_dir), ec);
     if (ec) throw UserError(run.run_dir + ": cannot create the run directory (" + ec.message() + ")");
+    run.lock = std::make_unique<RunLock>(run.run_dir);
     fs::create_directories(run.run_dir + "/samples", ec);
     write_file_atomically(run.run_dir + "/config.yaml", run.config_yaml);
     write_file_atomically(run.run_dir + "/metrics.jsonl", "");  // a fresh metrics file
@@ -355,8 +378,11 @@ static TrainResult train_this_rank(const TrainOptions& options, Communicator& co
     const std::span<const TokenId> val_tokens =
         tc.eval_tokens > 0 && std::size_t(tc.eval_tokens) + 1 < val_all.size() ? val_all.first(std::size_t(tc.eval_tokens) + 1)
                                                                                  : val_all;
+    const std::span<const std::uint32_t> val_bytes =
+        std::span<const std::uint32_t>(run.corpus.val_token_bytes).first(val_tokens.size());
     std::int64_t last_saved_step = -1;
     int exit_code = kExitOk;
+    bool on_save_error_stop_forced = false;  // metrics.jsonl could not be written
 
     // Saves a checkpoint of the current state; false if the save failed (reported).
     auto save = [&](bool finished) -> bool {
@@ -382,7 +408,10 @@ static TrainResult train_this_rank(const TrainOptions& options, Communicator& co
     auto after_failed_save = [&]() -> int {
         exit_code = kExitSaveFailed;
         if (tc.on_save_error == "stop") {
-            out << "stopping: the previous checkpoints are intact (train.on_save_error=stop)\n";
+            if (options.resume.empty() && last_saved_step < 0)
+                out << "stopping: no checkpoint of this run could be saved (train.on_save_error=stop)\n";
+            else
+                out << "stopping: the previous checkpoints are intact (train.on_save_error=stop)\n";
             return kExitSaveFailed;
         }
         out << "continuing without this checkpoint (train.on_save_error=continue)\n";
@@ -390,7 +419,7 @@ static TrainResult train_this_rank(const TrainOptions& options, Communicator& co
     };
 
     auto evaluate_now = [&](JsonObject& row) {
-        const EvalResult r = evaluate(params, run.corpus.tokenizer, val_tokens, std::size_t(model.ctx_len));
+        const EvalResult r = evaluate(params, val_tokens, val_bytes, std::size_t(model.ctx_len));
         prog.last_val_loss = r.loss;
         const bool best = r.loss < prog.best_val_loss;
         if (best) prog.best_val_loss = r.loss, prog.best_step = prog.step;
@@ -475,9 +504,25 @@ static TrainResult train_this_rank(const TrainOptions& options, Communicator& co
                 .add("elapsed_s", elapsed);
             bool best = false;
             if (eval_step && comm.is_root()) best = evaluate_now(row);
-            if (metrics) metrics->write(row);
+            if (metrics) {
+                try {
+                    metrics->write(row);
+                } catch (const UserError& e) {
+                    // A full disk, most likely: the same as a failed save, whatever
+                    // train.on_save_error says (a run without its metrics is no use to go on).
+                    display.clear_line();
+                    out << "error: " << e.what() << "\n";
+                    on_save_error_stop_forced = true;
+                }
+            }
             const bool periodic = tc.checkpoint_every > 0 && prog.step % tc.checkpoint_every == 0;
-            if ((best || periodic || last) && !save(last)) stop_code = after_failed_save();
+            if (on_save_error_stop_forced) {
+                exit_code = kExitSaveFailed;
+                out << "stopping: the checkpoints saved so far are intact; resume continues from the newest\n";
+                stop_code = kExitSaveFailed;
+            } else if ((best || periodic || last) && !save(last)) {
+                stop_code = after_failed_save();
+            }
         } else if (tc.checkpoint_every > 0 && prog.step % tc.checkpoint_every == 0) {
             if (!save(false)) stop_code = after_failed_save();
         }
@@ -500,7 +545,13 @@ static TrainResult train_this_rank(const TrainOptions& options, Communicator& co
     display.clear_line();
     if (stopped_by_budget) out << "stopped at the time budget (train.max_seconds = " << tc.max_seconds << ")\n";
 
-    // Summary
+    // Summary. Bits per byte of the best validation loss: every evaluation covers the same
+    // tokens, so it is the best loss times the tokens-to-bytes ratio of the validation text.
+    std::uint64_t val_text_bytes = 0;
+    for (std::size_t t = 1; t < val_bytes.size(); ++t) val_text_bytes += val_bytes[t];
+    const double best_val_bpc = prog.best_step >= 0 && val_text_bytes > 0
+                                    ? prog.best_val_loss * double(val_tokens.size() - 1) / std::log(2.0) / double(val_text_bytes)
+                                    : std::nan("");
     const double wall = prog.elapsed_s;
     const double tokens_per_s = double(prog.tokens_seen - tokens_at_start) / std::max(1e-9, step_seconds);
     JsonObject summary;
@@ -514,17 +565,27 @@ static TrainResult train_this_rank(const TrainOptions& options, Communicator& co
         .add("wall_s", wall)
         .add("final_val_loss", prog.last_val_loss)
         .add("best_val_loss", prog.best_val_loss)
+        .add("best_val_bpc", best_val_bpc)
         .add("best_step", (long long)prog.best_step)
         .add("peak_rss_mb", peak_rss_mb());
     write_file_atomically(run.run_dir + "/summary.json", summary.str() + "\n");
     out << "done: " << prog.step << " steps in " << wall << " s, " << std::llround(tokens_per_s)
-        << " tokens/s; best validation loss " << prog.best_val_loss << " at step " << prog.best_step << "\n"
+        << " tokens/s; best validation loss " << prog.best_val_loss << " (" << best_val_bpc
+        << " bits per byte) at step " << prog.best_step << "\n"
         << "files: " << run.run_dir << "/{config.yaml,metrics.jsonl,summary.json,checkpoints/}\n";
     if (comm.distributed())
         out << "gradient exchange: " << 1e3 * exchange.exchange_seconds() / double(std::max<std::int64_t>(1, exchange.steps()))
             << " ms/step over " << exchange.steps() << " steps (" << std::llround(100 * exchange.exchange_seconds() / std::max(1e-9, step_seconds))
             << "% of the step time)\n";
 
+    if (!std::isfinite(prog.last_val_loss)) {
+        // Finished, but into nothing: a compare (or a script) must not take it for a result.
+        out << "lrnn train: error: training diverged: the final validation loss is " << prog.last_val_loss << " ("
+            << prog.skipped_steps << " of " << prog.step << " steps were skipped for a non-finite loss or gradient "
+            << "norm). Lower train.lr or set train.grad_clip and start again.\n"
+            << std::flush;
+        return TrainResult{kExitDiverged, run.run_dir};
+    }
     if (options.print_sample) {
         const std::string text = sample_text(params, run.corpus.tokenizer, cfg.generate, cfg.run.seed);
         write_file_atomically(run.run_dir + "/samples/final.txt", text);
@@ -539,8 +600,13 @@ TrainResult run_training(const TrainOptions& options) {
     if (!comm.distributed()) return train_this_rank(options, comm);
     try {
         return train_this_rank(options, comm);
-    } catch (const CollectiveError&) {
-        throw;  // every rank stops here together, and finalises MPI on the way out
+    } catch (const CollectiveError& e) {
+        // Every rank stops here together. Each says why (one write, so that mpirun does not
+        // interleave the lines), and waits until all have said it before any exits: mpirun
+        // may kill the others as soon as the first one exits non-zero.
+        std::cerr << ("lrnn train: error: " + std::string(e.what()) + "\n") << std::flush;
+        (void)comm.gather_texts("");
+        return TrainResult{kExitBadInput, ""};
     } catch (const std::exception& e) {
         // This rank alone failed: the others would wait for it forever, so end the whole job.
         std::cerr << "lrnn train: " << comm.prefix() << "error: " << e.what() << " (stopping all ranks)\n" << std::flush;

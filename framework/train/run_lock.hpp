@@ -1,0 +1,27 @@
+#pragma once
+// One `lrnn train` per run directory at a time. Two processes training into the same run
+// (two --resume of one run, or a --force over a run still training) would interleave their
+// metrics and checkpoints; the second one is refused instead, naming the first one's pid.
+// An advisory flock on RUN_DIR/.lock: released by the kernel when the process ends, however
+// it ends, so a killed run never leaves a stale lock behind.
+
+#include <string>
+
+namespace lrnn {
+
+class RunLock {
+public:
+    // Locks run_dir/.lock (creating it). UserError if another process holds it.
+    explicit RunLock(const std::string& run_dir);
+    ~RunLock();
+    RunLock(const RunLock&) = delete;
+    RunLock& operator=(const RunLock&) = delete;
+
+    // True if some process holds the lock of run_dir now (a run directory being trained).
+    static bool held_by_another(const std::string& run_dir);
+
+private:
+    int fd_ = -1;
+};
+
+}  // namespace lrnn
