@@ -59,7 +59,7 @@ int eval_main(int argc, char** argv) {
     opts.add_options()("help,h", "show this help")(
         "text", po::value<std::string>(), "the text to evaluate on")(
         "json", po::bool_switch(), "print one JSON object instead of a sentence")(
-        "threads", po::value<std::string>(), "worker threads (default: all cores)");
+        "threads", po::value<std::string>(), "worker threads (default 0: all cores)");
     po::options_description hidden;
     hidden.add_options()("model", po::value<std::vector<std::string>>());
     po::options_description all;
@@ -82,8 +82,8 @@ int eval_main(int argc, char** argv) {
     if (vm.count("threads")) {
         const std::string value = vm["threads"].as<std::string>();
         const std::int64_t n = parse_integer(value, "--threads");
-        if (n < 1 || n > 4096) throw UserError("--threads must be in 1..4096, got " + value);
-        threads.emplace(tbb::global_control::max_allowed_parallelism, std::size_t(n));
+        if (n < 0 || n > 4096) throw UserError("--threads must be in 0..4096 (0 = all cores), got " + value);
+        if (n > 0) threads.emplace(tbb::global_control::max_allowed_parallelism, std::size_t(n));
     }
 
     const LoadedModel model = load_model(models.front());

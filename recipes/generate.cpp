@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <ctime>
 #include <cstdio>
 #include <iostream>
@@ -191,6 +192,16 @@ int generate_main(int argc, char** argv) {
 
     // Read and check everything before the first token is printed.
     const bool interactive = vm["interactive"].as<bool>();
+    if (has("save-state")) {
+        // The state is written at the end: a folder that is not there would lose a whole
+        // session's state after it ran, so say so now.
+        const std::filesystem::path folder = std::filesystem::absolute(str("save-state")).parent_path();
+        std::error_code ec;
+        if (!std::filesystem::is_directory(folder, ec))
+            throw UserError("--save-state " + str("save-state") + ": the folder " + folder.string() + " does not exist");
+        if (std::filesystem::is_directory(str("save-state"), ec))
+            throw UserError("--save-state " + str("save-state") + ": is a directory, expected a file name");
+    }
     const bool states = has("load-state") || has("save-state");
     const ModelFingerprint fingerprint =
         states ? fingerprint_model(model.params, model.tokenizer) : ModelFingerprint{};

@@ -273,7 +273,9 @@ TEST_F(GenerateCli, EvalOverManyChunksIsThreadIndependent) {
     const Result a = lrnn({"eval", kModel, "--text", dir_.file("long.txt"), "--json", "--threads", "1"});
     const Result b = lrnn({"eval", kModel, "--text", dir_.file("long.txt"), "--json", "--threads", "2"});
     ASSERT_EQ(a.exit_code, 0) << a.err;
+    const Result all = lrnn({"eval", kModel, "--text", dir_.file("long.txt"), "--json", "--threads", "0"});
     EXPECT_EQ(a.out, b.out);
+    EXPECT_EQ(a.out, all.out) << "0 = all cores";
     EXPECT_EQ(parse_flat_json(a.out).at("tokens"), std::to_string(text.size() - 1));
 }
 
@@ -285,7 +287,7 @@ TEST_F(GenerateCli, EvalErrors) {
     expect_user_error({"eval", kModel}, {"--text"});
     expect_user_error({"eval", kModel, "--text", dir_.file("missing.txt")}, {"missing.txt"});
     expect_user_error({"eval", kModel, "--text", kGolden + "/text.txt", "--threads", "zero"}, {"--threads"});
-    expect_user_error({"eval", kModel, "--text", kGolden + "/text.txt", "--threads", "0"}, {"--threads"});
+    expect_user_error({"eval", kModel, "--text", kGolden + "/text.txt", "--threads=-1"}, {"--threads", "0..4096"});
     expect_user_error({"eval", dir_.file("nope.bin"), "--text", kGolden + "/text.txt"}, {"nope.bin"});
 }
 
@@ -402,6 +404,11 @@ TEST_F(GenerateCli, StateErrors) {
     // Nothing processed, nothing to save.
     expect_user_error({"generate", kModel, "--interactive", "--save-state", dir_.file("empty.state")},
                       {"nothing was processed"});
+    // A folder that is not there is refused before anything is generated.
+    const Result nowhere = lrnn({"generate", kModel, "--tokens", "5", "--save-state", dir_.file("no/such/x.state")});
+    EXPECT_EQ(nowhere.exit_code, 2) << nowhere.err;
+    EXPECT_NE(nowhere.err.find("does not exist"), std::string::npos) << nowhere.err;
+    EXPECT_TRUE(nowhere.out.empty()) << nowhere.out;
 }
 
 TEST_F(GenerateCli, BadPromptsAndFlags) {
