@@ -46,12 +46,17 @@ int train_main(int argc, char** argv) {
     if (vm.count("args")) args = vm["args"].as<std::vector<std::string>>();
     if (vm.count("resume")) {
         options.resume = vm["resume"].as<std::string>();
+        if (options.force)
+            throw UserError("--force and --resume exclude each other: --resume continues a run, --force replaces "
+                            "one (give the config file to start over)");
         for (const auto& a : args) {
             if (a.find('=') == std::string::npos)
                 throw UserError("with --resume, only key.path=value overrides may follow (got '" + a + "')");
             options.resume_overrides.push_back(a);
         }
     } else {
+        if (options.allow_changed_corpus)
+            throw UserError("--allow-changed-corpus only applies with --resume");
         if (args.empty() || args[0].find('=') != std::string::npos)
             throw UserError("give a config file first: lrnn train CONFIG.yaml [key.path=value ...]");
         options.source.path = args[0];

@@ -724,6 +724,17 @@ TEST_F(ResumeTest, ResumeRefusesOverridesThatChangeModelOrData) {
         EXPECT_EQ(read_text(run + "/config.yaml"), config_before);
         EXPECT_EQ(read_text(run + "/metrics.jsonl"), metrics_before);
     }
+    // --force has no meaning for a resume: refused, not ignored.
+    const RunResult forced = run_lrnn({"train", "--resume", run, "--force", "train.max_steps=40"});
+    EXPECT_EQ(forced.code, 2) << forced.log;
+    EXPECT_TRUE(contains(forced.log, "--force and --resume exclude each other")) << forced.log;
+    EXPECT_EQ(snapshot(run), before);
+    // Repeating a stored value is no change: accepted.
+    const RunResult same = run_lrnn(resume_args(run, {"train.max_steps=25", "model.n_embd=16", "run.seed=9"}));
+    EXPECT_EQ(same.code, 2) << "run.seed=9 changes the seed: " << same.log;
+    EXPECT_TRUE(contains(same.log, "run.seed cannot change when resuming")) << same.log;
+    const RunResult repeated = run_lrnn(resume_args(run, {"train.max_steps=25", "model.n_embd=16"}));
+    EXPECT_EQ(repeated.code, 0) << repeated.log;
 }
 
 // A corpus that changed since the checkpoint (same size, same symbols, two bytes swapped) is

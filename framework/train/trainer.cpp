@@ -177,6 +177,19 @@ Run start_fresh(const TrainOptions& options) {
     return run;
 }
 
+// True if the override `key=value` sets the key to the value it already has (a resumed run
+// may repeat its own settings, e.g. from a script that always passes them).
+bool leaves_value_unchanged(const TrainConfig& config, const std::string& override_item) {
+    const std::string key = override_item.substr(0, override_item.find('='));
+    TrainConfig changed = config;
+    try {
+        apply_overrides(changed, {override_item});
+    } catch (const UserError&) {
+        return false;  // a malformed value: the refusal names the key
+    }
+    return config_value(changed, key) == config_value(config, key);
+}
+
 Run start_resume(const TrainOptions& options, std::ostream& out) {
     Run run;
     std::string ckpt_path;
@@ -207,7 +220,7 @@ Run start_resume(const TrainOptions& options, std::ostream& out) {
         const std::vector<std::string> known = config_keys();
         const bool is_key = std::find(known.begin(), known.end(), key) != known.end();
         // (an unknown or misspelt key is left to apply_overrides, which says "did you mean")
-        if (is_key && !key_may_change_on_resume(key))
+        if (is_key && !key_may_change_on_resume(key) && !leaves_value_unchanged(run.config, item))
             throw UserError("override '" + item + "': " + key +
                             " cannot change when resuming (it would change the model, tokenizer, data or run identity); "
                             "start a new run instead");
