@@ -667,6 +667,18 @@ TEST(CheckpointRunDir, NewestValidFallbackSaysWhatItSkipped) {
         EXPECT_TRUE(contains(e.what(), "none of its 4 checkpoints is usable")) << e.what();
     }
     EXPECT_TRUE(contains(all_bad.str(), checkpoint_path(run, 10))) << all_bad.str();
+
+    // ... unless best.ckpt still loads: the last resort, said so.
+    Checkpoint c5 = sample_checkpoint(5);
+    c5.progress.step = 5;
+    write_checkpoint(checkpoint_dir(run) + "/best.ckpt", c5);
+    std::ostringstream best_notes;
+    std::string best_used;
+    const Checkpoint from_best = load_newest_checkpoint(run, best_notes, &best_used);
+    EXPECT_EQ(best_used, checkpoint_dir(run) + "/best.ckpt");
+    EXPECT_EQ(from_best.progress.step, 5);
+    EXPECT_TRUE(contains(best_notes.str(), "every step checkpoint is unusable; falling back to " + best_used + " (step 5)"))
+        << best_notes.str();
 }
 
 TEST(CheckpointRunDir, TruncateMetricsKeepsRowsUpToTheCheckpoint) {

@@ -529,8 +529,26 @@ TEST_F(ResumeTest, DamagedCheckpointsAreRefusedAndSkipped) {
         EXPECT_EQ(metrics_rows(run + "/metrics.jsonl"), reference_metrics_);
     }
 
-    // Nothing usable at all: a clear error, no crash, the files left as they are.
-    for (const std::string& f : list_checkpoints(run)) write_text(f, good.substr(0, 100));
+    // No step file usable: best.ckpt (an older step, kept apart from the pruning) is the last
+    // resort, and the run says so and finishes exactly as the reference.
+    const std::string best = checkpoint_dir(run) + "/best.ckpt";
+    for (const std::string& f : list_checkpoints(run)) {
+        fs::remove(f);  // (a new inode: best.ckpt may be a hard link to one of them)
+        write_text(f, good.substr(0, 100));
+    }
+    const RunResult from_best = run_lrnn(resume_args(run));
+    ASSERT_EQ(from_best.code, 0) << from_best.log;
+    EXPECT_TRUE(contains(from_best.log, "every step checkpoint is unusable; falling back to " + best)) << from_best.log;
+    std::ostringstream ignored;  // (best.ckpt may be the final step itself: then nothing trains)
+    expect_same_training_state(reference_, load_newest_checkpoint(run, ignored), "resumed from best.ckpt");
+
+    // Nothing usable at all: a clear error, no crash.
+    for (const std::string& f : list_checkpoints(run)) {
+        fs::remove(f);
+        write_text(f, good.substr(0, 100));
+    }
+    fs::remove(best);
+    write_text(best, good.substr(0, 100));
     const RunResult none = run_lrnn(resume_args(run));
     EXPECT_EQ(none.code, 2) << none.log;
     EXPECT_TRUE(contains(none.log, "none of its 3 checkpoints is usable")) << none.log;

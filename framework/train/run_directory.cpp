@@ -68,6 +68,21 @@ Checkpoint load_newest_checkpoint(const std::string& run_dir, std::ostream& note
             notes << "skipping unusable checkpoint: " << e.what() << "\n";
         }
     }
+    // Last resort: best.ckpt, which outlives the pruning of its step file (an older step, but
+    // better than starting over).
+    const std::string best = checkpoint_dir(run_dir) + "/best.ckpt";
+    std::error_code ec;
+    if (fs::is_regular_file(best, ec)) {
+        try {
+            Checkpoint c = read_checkpoint(best);
+            notes << "every step checkpoint is unusable; falling back to " << best << " (step " << c.progress.step
+                  << ")\n";
+            if (path_out) *path_out = best;
+            return c;
+        } catch (const UserError& e) {
+            notes << "skipping unusable checkpoint: " << e.what() << "\n";
+        }
+    }
     throw UserError(run_dir + ": none of its " + std::to_string(files.size()) +
                     " checkpoints is usable (see the messages above)");
 }

@@ -26,7 +26,8 @@ std::int64_t checkpoint_step(const std::string& path);
 std::vector<std::string> list_checkpoints(const std::string& run_dir);
 
 // The newest checkpoint of the run that loads and verifies. Unusable newer ones are reported
-// on `notes` ("skipping FILE: reason"). UserError if there is none.
+// on `notes` ("skipping FILE: reason"). When no step file loads, best.ckpt is tried last.
+// UserError if there is none.
 Checkpoint load_newest_checkpoint(const std::string& run_dir, std::ostream& notes,
                                   std::string* path_out = nullptr);
 

@@ -601,6 +601,8 @@ static TrainResult train_this_rank(const TrainOptions& options, Communicator& co
     }
     if (options.print_sample) {
         const std::string text = sample_text(params, run.corpus.tokenizer, cfg.generate, cfg.run.seed);
+        std::error_code dir_error;  // (a samples/ folder deleted by hand comes back)
+        fs::create_directories(run.run_dir + "/samples", dir_error);
         write_file_atomically(run.run_dir + "/samples/final.txt", text);
         std::cout << "---- sample (" << cfg.generate.tokens << " tokens, temperature " << cfg.generate.temperature
                   << ") ----\n" << text << "\n----\n" << std::flush;
