@@ -831,11 +831,13 @@ TEST_F(ResumeTest, ResumeExtendsTheRunAndContinuesMetrics) {
     ASSERT_EQ(first.code, 0) << first.log;
     EXPECT_TRUE(read_checkpoint(checkpoint_path(run, 20)).progress.finished);
     const std::string metrics_before = read_text(run + "/metrics.jsonl");
+    const std::string summary_before = read_text(run + "/summary.json");
 
     const RunResult same = run_lrnn(resume_args(run));
     EXPECT_EQ(same.code, 0) << same.log;
-    EXPECT_TRUE(contains(same.log, "done: 20 steps")) << same.log;
+    EXPECT_TRUE(contains(same.log, "nothing to train: the run is complete at step 20")) << same.log;
     EXPECT_EQ(read_text(run + "/metrics.jsonl"), metrics_before);
+    EXPECT_EQ(read_text(run + "/summary.json"), summary_before) << "its tokens/s must not become 0";
 
     const RunResult longer = run_lrnn(resume_args(run, {"train.max_steps=40", "train.log_every=2"}));
     ASSERT_EQ(longer.code, 0) << longer.log;

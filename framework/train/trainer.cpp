@@ -581,10 +581,18 @@ static TrainResult train_this_rank(const TrainOptions& options, Communicator& co
         .add("best_val_bpc", best_val_bpc)
         .add("best_step", (long long)prog.best_step)
         .add("peak_rss_mb", peak_rss_mb());
-    write_file_atomically(run.run_dir + "/summary.json", summary.str() + "\n");
-    out << "done: " << prog.step << " steps in " << wall << " s, " << std::llround(tokens_per_s)
-        << " tokens/s; best validation loss " << prog.best_val_loss << " (" << best_val_bpc
-        << " bits per byte) at step " << prog.best_step << "\n"
+    const std::string summary_path = run.run_dir + "/summary.json";
+    std::error_code summary_error;
+    if (prog.tokens_seen == tokens_at_start && fs::exists(summary_path, summary_error)) {
+        // A finished run resumed without extending it: nothing trained, and a rewritten
+        // summary would report 0 tokens/s. The one written when it finished stays.
+        out << "nothing to train: the run is complete at step " << prog.step << " (" << summary_path << " kept)\n";
+    } else {
+        write_file_atomically(summary_path, summary.str() + "\n");
+        out << "done: " << prog.step << " steps in " << wall << " s, " << std::llround(tokens_per_s) << " tokens/s; ";
+    }
+    out << "best validation loss " << prog.best_val_loss << " (" << best_val_bpc << " bits per byte) at step "
+        << prog.best_step << "\n"
         << "files: " << run.run_dir << "/{config.yaml,metrics.jsonl,summary.json,checkpoints/}\n";
     if (comm.distributed())
         out << "gradient exchange: " << 1e3 * exchange.exchange_seconds() / double(std::max<std::int64_t>(1, exchange.steps()))
