@@ -254,6 +254,20 @@ TEST(CompareTable, OnlyDifferingKeysAndTheBestOfEachResultRowMarked) {
     EXPECT_EQ(format_result("best_val_bpc", 3.9345708156954387), "3.9346");
 }
 
+TEST(CompareTable, LossesCompeteOnlyBetweenRunsWithTheSameTokens) {
+    std::vector<RunRecord> runs = {record("char", RunStatus::Ok, "0.001", 1.5, 1000),
+                                   record("word", RunStatus::Ok, "0.001", 4.0, 1000)};
+    runs[0].config["data.tokenizer"] = "char";
+    runs[1].config["data.tokenizer"] = "word";
+    runs[0].numbers.best_val_bpc = 2.3;
+    runs[1].numbers.best_val_bpc = 2.1;
+    const ComparisonTable t = build_table(runs);
+    EXPECT_EQ(row_of(t, "best_val_loss").best, (std::vector<bool>{false, false})) << "nats per char vs per word";
+    EXPECT_EQ(row_of(t, "best_val_bpc").best, (std::vector<bool>{false, true}));
+    runs[1].config["data.tokenizer"] = "char";
+    EXPECT_EQ(row_of(build_table(runs), "best_val_loss").best, (std::vector<bool>{true, false}));
+}
+
 TEST(CompareTable, OneRunMarksNothing) {
     const ComparisonTable t = build_table({record("a", RunStatus::Ok, "0.001", 2.5, 1000)});
     for (const TableRow& r : t.rows) EXPECT_EQ(r.best, std::vector<bool>{false}) << r.key;

@@ -110,7 +110,21 @@ ComparisonTable build_table(const std::vector<RunRecord>& runs) {
             row.best.push_back(best && candidates >= 2 && runs[i].status == RunStatus::Ok && row.values[i] == best);
         table.rows.push_back(std::move(row));
     };
-    for (const ResultRowSpec& spec : kResultRows) add_result_row(spec.key, spec.label, spec.better, spec.field);
+    // Losses are nats per token: they compare only between runs that cut the same text into
+    // the same kind of tokens. Across tokenizers or corpora only bits per byte (per byte of
+    // text) compete for "best".
+    const auto setting = [](const RunRecord& r, const std::string& key) {
+        const auto it = r.config.find(key);
+        return it == r.config.end() ? std::string() : it->second;
+    };
+    const bool same_tokens = std::all_of(runs.begin(), runs.end(), [&](const RunRecord& r) {
+        return setting(r, "data.tokenizer") == setting(runs.front(), "data.tokenizer") &&
+               setting(r, "data.path") == setting(runs.front(), "data.path");
+    });
+    for (const ResultRowSpec& spec : kResultRows) {
+        const bool per_token = std::string(spec.key) == "final_train_loss" || std::string(spec.key) == "best_val_loss";
+        add_result_row(spec.key, spec.label, per_token && !same_tokens ? Better::None : spec.better, spec.field);
+    }
     const bool any_skipped = std::any_of(runs.begin(), runs.end(), [](const RunRecord& r) {
         return r.numbers.skipped_steps && *r.numbers.skipped_steps > 0;
     });
