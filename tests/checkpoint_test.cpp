@@ -620,6 +620,16 @@ TEST(CheckpointRunDir, NamingListingAndPruning) {
     EXPECT_EQ(list_checkpoints(run), std::vector<std::string>{checkpoint_path(run, 999999999)});
     EXPECT_EQ(read_bytes(checkpoint_path(run, 1000000010) + ".unusable"), "not a checkpoint of ours");
     EXPECT_TRUE(remove_checkpoints_after(run, 999999999).empty());
+    // A second unreadable file of the same name never replaces the first one set aside; an
+    // unreadable older one is set aside too (it would be skipped and pruned-counted forever).
+    write_file_atomically(checkpoint_path(run, 1000000010), "second");
+    write_file_atomically(checkpoint_path(run, 7), "older, damaged");
+    const std::vector<std::string> again = remove_checkpoints_after(run, 999999999);
+    ASSERT_EQ(again.size(), 2u);
+    EXPECT_EQ(read_bytes(checkpoint_path(run, 1000000010) + ".unusable"), "not a checkpoint of ours");
+    EXPECT_EQ(read_bytes(checkpoint_path(run, 1000000010) + ".unusable.2"), "second");
+    EXPECT_EQ(read_bytes(checkpoint_path(run, 7) + ".unusable"), "older, damaged");
+    EXPECT_EQ(list_checkpoints(run), std::vector<std::string>{checkpoint_path(run, 999999999)});
 }
 
 TEST(CheckpointRunDir, NewestValidFallbackSaysWhatItSkipped) {
@@ -664,7 +674,7 @@ TEST(CheckpointRunDir, NewestValidFallbackSaysWhatItSkipped) {
         load_newest_checkpoint(run, all_bad);
         ADD_FAILURE() << "no usable checkpoint";
     } catch (const UserError& e) {
-        EXPECT_TRUE(contains(e.what(), "none of its 4 checkpoints is usable")) << e.what();
+        EXPECT_TRUE(contains(e.what(), "none of its checkpoints is usable (4 step checkpoint(s) tried")) << e.what();
     }
     EXPECT_TRUE(contains(all_bad.str(), checkpoint_path(run, 10))) << all_bad.str();
 
@@ -679,6 +689,10 @@ TEST(CheckpointRunDir, NewestValidFallbackSaysWhatItSkipped) {
     EXPECT_EQ(from_best.progress.step, 5);
     EXPECT_TRUE(contains(best_notes.str(), "every step checkpoint is unusable; falling back to " + best_used + " (step 5)"))
         << best_notes.str();
+    // Also with no step file at all.
+    for (const std::string& f : list_checkpoints(run)) fs::remove(f);
+    std::ostringstream only_best;
+    EXPECT_EQ(load_newest_checkpoint(run, only_best).progress.step, 5) << only_best.str();
 }
 
 TEST(CheckpointRunDir, TruncateMetricsKeepsRowsUpToTheCheckpoint) {

@@ -546,6 +546,15 @@ TEST(Tokenizer, TokenBytesAreTheTextsOwnBytes) {
     EXPECT_EQ(unknown, 1u);
     EXPECT_EQ(ids.size(), bytes.size());
     EXPECT_EQ(bytes, (std::vector<std::uint32_t>{5, 1, 10, 1, 5, 1}));
+    // A dropped CR counts with the piece after it; a word cut at the longest word keeps its
+    // whole length: the counts add up to the text.
+    const std::string long_word(100, 'x');
+    const std::string text = "hello\r\n" + long_word + "\tworld";
+    words.encode(text, "t", nullptr, &bytes);
+    EXPECT_EQ(bytes, (std::vector<std::uint32_t>{5, 2, 100, 1, 5}));
+    std::size_t total = 0;
+    for (std::uint32_t b : bytes) total += b;
+    EXPECT_EQ(total, text.size());
     const Tokenizer chars = Tokenizer::from_chars({'a', 'b'});
     chars.encode("abba", "t", nullptr, &bytes);
     EXPECT_EQ(bytes, (std::vector<std::uint32_t>{1, 1, 1, 1}));

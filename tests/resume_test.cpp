@@ -551,7 +551,8 @@ TEST_F(ResumeTest, DamagedCheckpointsAreRefusedAndSkipped) {
     write_text(best, good.substr(0, 100));
     const RunResult none = run_lrnn(resume_args(run));
     EXPECT_EQ(none.code, 2) << none.log;
-    EXPECT_TRUE(contains(none.log, "none of its 3 checkpoints is usable")) << none.log;
+    EXPECT_TRUE(contains(none.log, "none of its checkpoints is usable (0 step checkpoint(s) and best.ckpt tried"))
+        << "the damaged step files were set aside by the resume from best.ckpt: " << none.log;
 }
 
 // The bytes of every step checkpoint and best.ckpt of a run.
@@ -686,6 +687,37 @@ TEST_F(ResumeTest, ResumeFromACheckpointOutsideARunIsRefused) {
     EXPECT_EQ(files, (std::vector<std::string>{"backup", "config.yaml", "saved.ckpt"}));
 }
 
+// --resume FILE with a path relative to the checkpoints/ folder itself (run from inside it, or
+// with "./" in it): the run directory is still the folder above checkpoints/.
+TEST_F(ResumeTest, ResumeFromARelativeCheckpointPathFindsItsRun) {
+    const std::string run = run_dir("tiny");
+    const RunResult first = run_lrnn(fresh_args("tiny", {"train.max_steps=10"}));
+    ASSERT_EQ(first.code, 0) << first.log;
+    const std::string command = "cd " + checkpoint_dir(run) + " && " + std::string(LRNN_BINARY) +
+                                " train --resume step-000000010.ckpt --no-sample train.max_steps=15 > " +
+                                file("inside.log") + " 2>&1";
+    EXPECT_EQ(std::system(command.c_str()), 0) << read_text(file("inside.log"));
+    EXPECT_FALSE(fs::exists(checkpoint_dir(run) + "/config.yaml")) << read_text(file("inside.log"));
+    EXPECT_EQ(newest_step(run), 15);
+    EXPECT_EQ(metrics_steps(run + "/metrics.jsonl"), step_range(1, 15));
+    const RunResult dotted = run_lrnn(resume_args(checkpoint_dir(run) + "/./step-000000015.ckpt", {"train.max_steps=20"}));
+    EXPECT_EQ(dotted.code, 0) << dotted.log;
+    EXPECT_FALSE(fs::exists(checkpoint_dir(run) + "/config.yaml"));
+    EXPECT_EQ(newest_step(run), 20);
+}
+
+// Resuming an older checkpoint without extending the run trains nothing; that is not a
+// divergence, even when no evaluation has happened yet at that step.
+TEST_F(ResumeTest, ResumeAtTheEndOfAnOlderCheckpointIsNotADivergence) {
+    const std::string run = run_dir("tiny");
+    const RunResult first = run_lrnn(fresh_args("tiny", {"train.max_steps=20", "train.eval_every=0"}));
+    ASSERT_EQ(first.code, 0) << first.log;
+    const RunResult r = run_lrnn(resume_args(checkpoint_path(run, 15), {"train.max_steps=15"}));
+    EXPECT_EQ(r.code, 0) << r.log;
+    EXPECT_FALSE(contains(r.log, "diverged")) << r.log;
+    EXPECT_TRUE(contains(read_text(run + "/summary.json"), "\"steps\": 15")) << "the summary describes this timeline";
+}
+
 // One lrnn train per run directory: while a run trains (here stalled in a checkpoint write),
 // a second --resume of it, or a --force over it, is refused naming the first one's pid.
 TEST_F(ResumeTest, ARunInProgressCannotBeTrainedTwice) {
@@ -717,7 +749,7 @@ TEST_F(ResumeTest, MetricsWriteFailureStopsWithExitCode3) {
     const RunResult r = run_lrnn(fresh_args("tiny", {"train.checkpoint_every=0", "train.eval_every=0"}), limited);
     EXPECT_EQ(r.code, 3) << r.log;
     EXPECT_TRUE(contains(r.log, "cannot write metrics (File too large)")) << r.log;
-    EXPECT_TRUE(contains(r.log, "stopping: the checkpoints saved so far are intact")) << r.log;
+    EXPECT_TRUE(contains(r.log, "stopping: no checkpoint of this run was saved yet")) << r.log;
 }
 
 // Overrides on resume: the model shape, tokenizer, data and seed are refused naming the key,

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -82,7 +83,7 @@ TEST_F(TrainCli, RunDirectoryMetricsAndForce) {
     std::ofstream(dir_ / "runs" / "notes" / "keep.txt") << "mine\n";
     const auto other = test::run_lrnn("train " + config_ + " --force run.name=notes train.max_steps=2");
     EXPECT_EQ(other.exit_code, 2) << other.err;
-    EXPECT_NE(other.err.find("is not an lrnn run directory"), std::string::npos) << other.err;
+    EXPECT_NE(other.err.find("holds 'keep.txt', which lrnn train did not make"), std::string::npos) << other.err;
     EXPECT_EQ(test::read_text(dir_ / "runs" / "notes" / "keep.txt"), "mine\n");
 }
 
@@ -92,8 +93,16 @@ TEST_F(TrainCli, RunDirectoryMetricsAndForce) {
 TEST_F(TrainCli, DivergedRunStopsWithExitCode4) {
     const auto r = test::run_lrnn("train " + config_ +
                                   " --no-sample train.lr=1e30 train.min_lr=0 train.grad_clip=0 "
-                                  "train.max_steps=40 train.max_skipped_in_a_row=3");
+                                  "train.max_steps=40 train.max_skipped_in_a_row=3 train.checkpoint_every=1");
     EXPECT_EQ(r.exit_code, 4) << r.err;
+    // No checkpoint is saved during the streak: the pruning (keep 3) would otherwise drop the
+    // last good one for states that only produce non-finite losses.
+    EXPECT_NE(r.err.find("not saving a checkpoint at step 2: the last 1 step(s) were skipped"), std::string::npos) << r.err;
+    std::vector<std::string> saved;
+    for (const auto& e : fs::directory_iterator(dir_ / "runs" / "tiny" / "checkpoints"))
+        saved.push_back(e.path().filename().string());
+    std::sort(saved.begin(), saved.end());
+    EXPECT_EQ(saved, (std::vector<std::string>{"step-000000001.ckpt"})) << r.err;
     EXPECT_NE(r.err.find("training diverged: the last 3 steps"), std::string::npos) << r.err;
     EXPECT_NE(r.err.find("train.max_skipped_in_a_row = 3"), std::string::npos) << r.err;
     EXPECT_NE(r.err.find("Lower train.lr"), std::string::npos) << r.err;

@@ -91,6 +91,7 @@ TEST(TrainConfig, ErrorsNameTheKey) {
         {"data: {path: x}\ntrain:\n  grad_clip: .nan\n", {}, {"train.grad_clip expects a finite number"}},
         {"data: {path: x}\n", {"run.name=.."}, {"override 'run.name=..'", "not '.' or '..'"}},
         {"data: {path: x}\n", {"train.lr=-2"}, {"override 'train.lr=-2': train.lr must be > 0"}},
+        {"data: {path: x}\n", {"train.lr=1", "train.lr=2"}, {"override 'train.lr=2'", "given twice", "'train.lr=1'"}},
         {"data: {path: x}\ntrain:\n  lr: fast\n", {}, {"c.yaml:3:", "train.lr expects a number", "'fast'"}},
         {"data: {path: x}\ntrain:\n  epochs: 2.5\n", {}, {"train.epochs expects an integer", "'2.5'"}},
         {"data: {path: x}\ntrain:\n  batch_chunks: [1, 2]\n", {}, {"train.batch_chunks expects an integer, got a list"}},

@@ -256,12 +256,16 @@ std::string config_value(const TrainConfig& config, const std::string& key) {
 }
 
 void apply_overrides(TrainConfig& config, const std::vector<std::string>& overrides) {
+    std::map<std::string, std::string> given;  // key -> the override that set it
     for (const std::string& item : overrides) {
         const auto eq = item.find('=');
         const std::string where = "override '" + item + "': ";
         if (eq == std::string::npos || eq == 0)
             throw UserError(where + "expected key.path=value (e.g. train.lr=1e-3)");
         const std::string key = item.substr(0, eq);
+        // As in the YAML: a key given twice is a mistake to point out, not a silent "last wins".
+        if (const auto [it, fresh] = given.emplace(key, item); !fresh)
+            throw UserError(where + key + " is given twice on the command line (first as '" + it->second + "')");
         const std::string value = item.substr(eq + 1);
         const Field* f = find_field(key);
         if (!f) throw UserError(unknown_key_message(where, key));

@@ -19,20 +19,29 @@ bool is_boundary(char ch) { return kBoundaries.find(ch) != std::string_view::npo
 
 // Splits text into word-vocabulary pieces: words (cut at 63 bytes) and boundary characters;
 // spaces and tabs become " ", CR is dropped.
+// emit(piece, source_bytes): source_bytes counts the bytes of `text` the piece stands for,
+// including what the piece leaves out (a dropped '\r' before it, the tail of a word cut at
+// kMaxWordBytes), so that the counts add up to the text's length (bar a trailing '\r').
 template <typename Emit>
 void split_words(std::string_view text, Emit emit) {
     std::size_t i = 0;
+    std::size_t dropped = 0;  // '\r' bytes not yet counted
     while (i < text.size()) {
         const char ch = text[i];
         if (is_boundary(ch)) {
-            if (ch == ' ' || ch == '\t') emit(std::string_view(" "));
-            else if (ch != '\r') emit(text.substr(i, 1));
+            if (ch == '\r') {
+                ++dropped;
+            } else {
+                emit(ch == ' ' || ch == '\t' ? std::string_view(" ") : text.substr(i, 1), 1 + dropped);
+                dropped = 0;
+            }
             ++i;
             continue;
         }
         std::size_t j = i;
         while (j < text.size() && !is_boundary(text[j])) ++j;
-        emit(text.substr(i, std::min(j - i, kMaxWordBytes)));
+        emit(text.substr(i, std::min(j - i, kMaxWordBytes)), j - i + dropped);
+        dropped = 0;
         i = j;
     }
 }
@@ -61,7 +70,7 @@ Tokenizer Tokenizer::build_word(std::string_view corpus) {
     t.kind_ = TokenizerKind::Word;
     t.words_ = kWordSpecials;
     t.index_words();
-    split_words(corpus, [&](std::string_view piece) {
+    split_words(corpus, [&](std::string_view piece, std::size_t) {
         std::string w(piece);
         if (!t.word_to_id_.count(w)) {
             t.word_to_id_.emplace(w, TokenId(t.words_.size()));
@@ -126,8 +135,8 @@ std::vector<TokenId> Tokenizer::encode(std::string_view text, const std::string&
         if (token_bytes) token_bytes->assign(ids.size(), 1);
         return ids;
     }
-    split_words(text, [&](std::string_view piece) {
-        if (token_bytes) token_bytes->push_back(std::uint32_t(piece.size()));
+    split_words(text, [&](std::string_view piece, std::size_t source_bytes) {
+        if (token_bytes) token_bytes->push_back(std::uint32_t(source_bytes));
         const auto it = word_to_id_.find(std::string(piece));
         if (it == word_to_id_.end()) {
             ids.push_back(kUnk);

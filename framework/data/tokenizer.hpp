@@ -35,9 +35,9 @@ public:
     // Text to ids. Char: a byte outside the vocabulary throws UserError naming the byte value
     // and its position (context names the text's source); Word: unknown words become <unk>
     // and are counted in *unknown_words when given. *token_bytes, when given, receives the
-    // number of bytes of `text` behind each id (1 for a char; the word's own length for a word,
-    // also for one that became <unk>): bits per byte are counted over the text, not over a
-    // decoding that writes "<unk>".
+    // number of bytes of `text` behind each id (1 for a char; for a word, its own length, also
+    // for one that became <unk> or was cut at the longest word, plus any dropped '\r' before
+    // it): bits per byte are counted over the text, not over a decoding that writes "<unk>".
     std::vector<TokenId> encode(std::string_view text, const std::string& context = "text",
                                 std::size_t* unknown_words = nullptr,
                                 std::vector<std::uint32_t>* token_bytes = nullptr) const;

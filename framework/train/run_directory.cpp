@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <set>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -56,7 +57,8 @@ std::vector<std::string> list_checkpoints(const std::string& run_dir) {
 Checkpoint load_newest_checkpoint(const std::string& run_dir, std::ostream& notes,
                                   std::string* path_out) {
     const std::vector<std::string> files = list_checkpoints(run_dir);
-    if (files.empty())
+    std::error_code ec;
+    if (files.empty() && !fs::is_regular_file(checkpoint_dir(run_dir) + "/best.ckpt", ec))
         throw UserError(run_dir + ": no checkpoints in " + checkpoint_dir(run_dir));
     for (auto it = files.rbegin(); it != files.rend(); ++it) {
         try {
@@ -71,8 +73,8 @@ Checkpoint load_newest_checkpoint(const std::string& run_dir, std::ostream& note
     // Last resort: best.ckpt, which outlives the pruning of its step file (an older step, but
     // better than starting over).
     const std::string best = checkpoint_dir(run_dir) + "/best.ckpt";
-    std::error_code ec;
-    if (fs::is_regular_file(best, ec)) {
+    const bool has_best = fs::is_regular_file(best, ec);
+    if (has_best) {
         try {
             Checkpoint c = read_checkpoint(best);
             notes << "every step checkpoint is unusable; falling back to " << best << " (step " << c.progress.step
@@ -83,8 +85,8 @@ Checkpoint load_newest_checkpoint(const std::string& run_dir, std::ostream& note
             notes << "skipping unusable checkpoint: " << e.what() << "\n";
         }
     }
-    throw UserError(run_dir + ": none of its " + std::to_string(files.size()) +
-                    " checkpoints is usable (see the messages above)");
+    throw UserError(run_dir + ": none of its checkpoints is usable (" + std::to_string(files.size()) +
+                    " step checkpoint(s)" + (has_best ? " and best.ckpt" : "") + " tried; see the messages above)");
 }
 
 void prune_checkpoints(const std::string& run_dir, int keep) {
@@ -105,10 +107,26 @@ void prune_checkpoints(const std::string& run_dir, int keep) {
     for (const fs::path& p : stale) fs::remove(p, ec);
 }
 
+namespace {
+
+// FILE.unusable, or FILE.unusable.2, .3, ... when an earlier one is there: never replaced.
+std::string set_aside(const std::string& file, const std::string& why) {
+    std::string target = file + ".unusable";
+    std::error_code ec;
+    for (int n = 2; fs::exists(target, ec) || ec; ++n) target = file + ".unusable." + std::to_string(n);
+    fs::rename(file, target, ec);
+    if (ec)
+        throw UserError(file + ": cannot move this unusable checkpoint out of the way (" + ec.message() +
+                        "); move or delete it by hand and resume again");
+    return "renamed " + file + " to " + target + " (" + why + ")";
+}
+
+}  // namespace
+
 std::vector<std::string> remove_checkpoints_after(const std::string& run_dir, std::int64_t step) {
     std::vector<std::string> notes;
     for (const std::string& file : list_checkpoints(run_dir)) {
-        if (checkpoint_step(file) <= step) continue;
+        const bool newer = checkpoint_step(file) > step;
         std::string problem;
         try {
             (void)read_checkpoint(file);
@@ -116,24 +134,30 @@ std::vector<std::string> remove_checkpoints_after(const std::string& run_dir, st
             problem = e.what();
         }
         std::error_code ec;
-        if (problem.empty()) {
-            if (fs::remove(file, ec)) notes.push_back("removed " + file + " (newer than the checkpoint resumed)");
-        } else {
-            fs::rename(file, file + ".unusable", ec);
-            if (!ec)
-                notes.push_back("renamed " + file + " to " + file + ".unusable (newer than the checkpoint resumed, "
-                                "and unreadable: " + problem + ")");
+        if (!problem.empty()) {
+            // Unreadable, newer or not: out of the way of the listing and the pruning, kept.
+            notes.push_back(set_aside(file, std::string(newer ? "newer than the checkpoint resumed, and " : "") +
+                                                "unreadable: " + problem));
+        } else if (newer) {
+            fs::remove(file, ec);
+            if (ec)
+                throw UserError(file + ": cannot remove this checkpoint of the abandoned timeline (" + ec.message() +
+                                "); move or delete it by hand and resume again");
+            notes.push_back("removed " + file + " (newer than the checkpoint resumed)");
         }
     }
     return notes;
 }
 
-bool is_replaceable_run_directory(const std::string& dir) {
+std::string foreign_entry(const std::string& dir) {
+    static const std::set<std::string> ours = {"config.yaml", "metrics.jsonl", "summary.json", "checkpoints",
+                                               "samples",     ".lock",         "train.log"};
     std::error_code ec;
-    if (fs::is_empty(dir, ec) && !ec) return true;
-    const fs::path d(dir);
-    return fs::is_regular_file(d / "config.yaml", ec) &&
-           (fs::is_regular_file(d / "metrics.jsonl", ec) || fs::is_directory(d / "checkpoints", ec));
+    for (const auto& entry : fs::directory_iterator(dir, ec)) {
+        const std::string name = entry.path().filename().string();
+        if (!ours.count(name)) return name;
+    }
+    return ec ? "(" + ec.message() + ")" : "";
 }
 
 void mark_best_checkpoint(const std::string& run_dir, const std::string& checkpoint) {

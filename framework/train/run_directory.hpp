@@ -36,19 +36,21 @@ Checkpoint load_newest_checkpoint(const std::string& run_dir, std::ostream& note
 // right after a successful save, when no write of this run is in flight.
 void prune_checkpoints(const std::string& run_dir, int keep);
 
-// Clears the step checkpoints newer than `step` out of the way and says what it did, one line
-// each. Resuming from an older checkpoint (--resume FILE, or RUN_DIR past damaged newer files)
-// starts a new timeline: the newer files belong to the abandoned one (their metrics rows are
-// dropped too), and left in place they would make the new run's checkpoints the oldest,
-// pruned at once, and a later --resume RUN_DIR would pick the abandoned timeline up again.
-// A newer checkpoint that reads back fine is removed; one that does not (damaged, or written
-// by another version of lrnn) is renamed to FILE.unusable rather than deleted, so nothing
-// that might still be wanted is destroyed.
+// Clears the step checkpoints newer than `step` out of the way, and any unreadable one, and
+// says what it did, one line each (UserError if a file cannot be moved). Resuming from an
+// older checkpoint (--resume FILE, or RUN_DIR past damaged newer files) starts a new
+// timeline: the newer files belong to the abandoned one (their metrics rows are dropped too),
+// and left in place they would make the new run's checkpoints the oldest, pruned at once, and
+// a later --resume RUN_DIR would pick the abandoned timeline up again. A newer checkpoint
+// that reads back fine is removed; an unreadable one (damaged, or written by another version
+// of lrnn), newer or not, is renamed to FILE.unusable (FILE.unusable.2, ... if that exists)
+// rather than deleted, so nothing that might still be wanted is destroyed; lrnn never
+// deletes .unusable files.
 std::vector<std::string> remove_checkpoints_after(const std::string& run_dir, std::int64_t step);
 
-// True if `dir` is empty or looks like a run directory lrnn made (config.yaml, plus
-// metrics.jsonl or checkpoints/): the only directories `lrnn train --force` may replace.
-bool is_replaceable_run_directory(const std::string& dir);
+// The first entry of `dir` that lrnn train does not make itself ("" if none: an empty folder
+// or a run directory, possibly half-made); `lrnn train --force` replaces only folders without.
+std::string foreign_entry(const std::string& dir);
 
 // Points best.ckpt at the given checkpoint (hard link, replaced atomically).
 void mark_best_checkpoint(const std::string& run_dir, const std::string& checkpoint);

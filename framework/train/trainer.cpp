@@ -124,6 +124,7 @@ struct Run {
     std::int64_t total_steps = 0;
     std::size_t steps_per_epoch = 0;
     std::unique_ptr<RunLock> lock;  // held by rank 0 while it writes the run directory
+    bool resumed_finished = false;  // resumed from the checkpoint a finished run wrote last
 };
 
 std::int64_t planned_steps(const TrainConfig& c, std::size_t chunks_per_epoch) {
@@ -210,7 +211,11 @@ Run start_resume(const TrainOptions& options, std::ostream& out) {
                             "(RUN_DIR/checkpoints/FILE, next to RUN_DIR/config.yaml); to continue from a copied "
                             "checkpoint, put it into the checkpoints/ folder of the run it came from");
         ckpt = read_checkpoint(ckpt_path);
-        run.run_dir = fs::path(ckpt_path).parent_path().parent_path().string();
+        // As given when the path names the checkpoints/ folder (messages then echo the user's
+        // path), absolute otherwise (e.g. a bare file name given inside checkpoints/).
+        const fs::path given = fs::path(ckpt_path).lexically_normal();
+        run.run_dir = given.parent_path().filename() == "checkpoints" ? given.parent_path().parent_path().string()
+                                                                      : folder.parent_path().string();
         if (run.run_dir.empty()) run.run_dir = ".";
     }
     out << "resuming from " << ckpt_path << " (step " << ckpt.progress.step << ")\n";
@@ -258,6 +263,7 @@ Run start_resume(const TrainOptions& options, std::ostream& out) {
     run.optimizer.emplace(run.params->layout, AdamWSettings{0.9, 0.999, 1e-8, run.config.train.weight_decay});
     run.optimizer->state() = std::move(ckpt.adam);
     run.progress = ckpt.progress;
+    run.resumed_finished = ckpt.progress.finished;
     run.progress.finished = false;
     // An accepted corpus change (--allow-changed-corpus) is recorded, so later checkpoints
     // describe the corpus they were trained on and the next resume is not refused again.
@@ -281,9 +287,13 @@ void write_run_start(Run& run, const TrainOptions& options, std::ostream& out) {
     }
     if (fs::exists(run.run_dir, ec)) {  // --force, checked by start_fresh
         // --force replaces a run, never a folder that is something else (run.dir=. run.name=data).
-        if (!fs::is_directory(run.run_dir, ec) || !is_replaceable_run_directory(run.run_dir))
-            throw UserError(run.run_dir + " exists and is not an lrnn run directory (no config.yaml with "
-                            "metrics.jsonl or checkpoints/); --force only replaces runs: choose another run.name");
+        if (!fs::is_directory(run.run_dir, ec))
+            throw UserError(run.run_dir + " exists and is not a directory; --force only replaces run directories: "
+                            "choose another run.name");
+        if (const std::string foreign = foreign_entry(run.run_dir); !foreign.empty())
+            throw UserError(run.run_dir + " holds '" + foreign + "', which lrnn train did not make, so it is not "
+                            "(only) an lrnn run directory; --force only replaces runs: choose another run.name "
+                            "or move it away");
         if (RunLock::held_by_another(run.run_dir))
             throw UserError(run.run_dir + " is being trained by another lrnn train; --force does not replace a "
                             "run in progress: stop it first");
@@ -396,6 +406,10 @@ static TrainResult train_this_rank(const TrainOptions& options, Communicator& co
     std::int64_t last_saved_step = -1;
     int exit_code = kExitOk;
     bool on_save_error_stop_forced = false;  // metrics.jsonl could not be written
+    // Non-finite steps in a row, counted from the start of this process (a resume starts at
+    // 0: the checkpoint format has no field for it; no checkpoint is saved during a streak,
+    // so a resumed run starts from before it anyway, unless a signal saved it).
+    int skipped_in_a_row = 0;
 
     // Saves a checkpoint of the current state; false if the save failed (reported).
     auto save = [&](bool finished) -> bool {
@@ -413,6 +427,17 @@ static TrainResult train_this_rank(const TrainOptions& options, Communicator& co
         last_saved_step = prog.step;
         if (prog.best_step == prog.step) mark_best_checkpoint(run.run_dir, path);
         prune_checkpoints(run.run_dir, tc.keep_checkpoints);
+        return true;
+    };
+
+    // The saves the schedule asks for (periodic, best, last), except in the middle of a streak
+    // of skipped steps: their state is the one that produced non-finite losses, and saving it
+    // would let the pruning drop the good checkpoints before it. (SIGINT/SIGTERM still save:
+    // the user asked for the state as it is.)
+    auto save_unless_skipping = [&](bool finished) -> bool {
+        if (skipped_in_a_row == 0) return save(finished);
+        out << "not saving a checkpoint at step " << prog.step << ": the last " << skipped_in_a_row
+            << " step(s) were skipped (non-finite loss or gradient norm)\n";
         return true;
     };
 
@@ -450,10 +475,6 @@ static TrainResult train_this_rank(const TrainOptions& options, Communicator& co
     // Throughput counts the steps alone (not evaluation or checkpoint writes).
     double step_seconds = 0;
     bool stopped_by_budget = false;
-    // Non-finite steps in a row, counted from the start of this process (a resume starts at
-    // 0: the checkpoint format has no field for it, and a resumed diverging run stops again
-    // after as many more).
-    int skipped_in_a_row = 0;
 
     while (prog.step < run.total_steps) {
         if (int sig = comm.max_over_ranks(signals.received())) {
@@ -531,13 +552,16 @@ static TrainResult train_this_rank(const TrainOptions& options, Communicator& co
             const bool periodic = tc.checkpoint_every > 0 && prog.step % tc.checkpoint_every == 0;
             if (on_save_error_stop_forced) {
                 exit_code = kExitSaveFailed;
-                out << "stopping: the checkpoints saved so far are intact; resume continues from the newest\n";
+                if (options.resume.empty() && last_saved_step < 0)
+                    out << "stopping: no checkpoint of this run was saved yet\n";
+                else
+                    out << "stopping: the checkpoints saved so far are intact; resume continues from the newest\n";
                 stop_code = kExitSaveFailed;
-            } else if ((best || periodic || last) && !save(last)) {
+            } else if ((best || periodic || last) && !save_unless_skipping(last)) {
                 stop_code = after_failed_save();
             }
         } else if (tc.checkpoint_every > 0 && prog.step % tc.checkpoint_every == 0) {
-            if (!save(false)) stop_code = after_failed_save();
+            if (!save_unless_skipping(false)) stop_code = after_failed_save();
         }
         // Only rank 0 saves: the others learn here whether to stop with it.
         if ((stop_code = comm.from_root(stop_code))) return TrainResult{stop_code, run.run_dir};
@@ -583,7 +607,8 @@ static TrainResult train_this_rank(const TrainOptions& options, Communicator& co
         .add("peak_rss_mb", peak_rss_mb());
     const std::string summary_path = run.run_dir + "/summary.json";
     std::error_code summary_error;
-    if (prog.tokens_seen == tokens_at_start && fs::exists(summary_path, summary_error)) {
+    const bool trained_now = prog.tokens_seen != tokens_at_start;
+    if (!trained_now && run.resumed_finished && fs::exists(summary_path, summary_error)) {
         // A finished run resumed without extending it: nothing trained, and a rewritten
         // summary would report 0 tokens/s. The one written when it finished stays.
         out << "nothing to train: the run is complete at step " << prog.step << " (" << summary_path << " kept)\n";
@@ -599,7 +624,7 @@ static TrainResult train_this_rank(const TrainOptions& options, Communicator& co
             << " ms/step over " << exchange.steps() << " steps (" << std::llround(100 * exchange.exchange_seconds() / std::max(1e-9, step_seconds))
             << "% of the step time)\n";
 
-    if (!std::isfinite(prog.last_val_loss)) {
+    if (trained_now && !std::isfinite(prog.last_val_loss)) {
         // Finished, but into nothing: a compare (or a script) must not take it for a result.
         out << "lrnn train: error: training diverged: the final validation loss is " << prog.last_val_loss << " ("
             << prog.skipped_steps << " of " << prog.step << " steps were skipped for a non-finite loss or gradient "
