@@ -19,8 +19,9 @@ int train_main(int argc, char** argv) {
         "lrnn train --resume RUN_DIR|CHECKPOINT [key.path=value ...]\n\n"
         "Trains the model as the YAML recipe says (keys: docs/config.md); overrides after the\n"
         "file use YAML scalar typing, e.g. train.lr=1e-3 model.auto=true data.path=x.txt.\n"
-        "Exit codes: 0 done, 2 bad input, 3 a checkpoint could not be saved,\n"
-        "130/143 stopped by SIGINT/SIGTERM after saving a checkpoint.\n\noptions");
+        "Exit codes: 0 done, 2 bad input, 3 a checkpoint or metrics.jsonl could not be saved,\n"
+        "4 diverged (non-finite losses), 130/143 stopped by SIGINT/SIGTERM after saving a\n"
+        "checkpoint.\n\noptions");
     opts.add_options()("help,h", "show this help")("force", "replace an existing run directory")(
         "resume", po::value<std::string>(), "continue a run: its directory (newest good checkpoint) or a checkpoint file")(
         "allow-changed-corpus", "resume even if the corpus file changed since the checkpoint")(

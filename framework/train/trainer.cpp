@@ -618,7 +618,8 @@ static TrainResult train_this_rank(const TrainOptions& options, Communicator& co
     }
     out << "best validation loss " << prog.best_val_loss << " (" << best_val_bpc << " bits per byte) at step "
         << prog.best_step << "\n"
-        << "files: " << run.run_dir << "/{config.yaml,metrics.jsonl,summary.json,checkpoints/}\n";
+        << "files: " << run.run_dir << "/{config.yaml,metrics.jsonl,summary.json,checkpoints/"
+        << (options.print_sample ? ",samples/" : "") << "}\n";
     if (comm.distributed())
         out << "gradient exchange: " << 1e3 * exchange.exchange_seconds() / double(std::max<std::int64_t>(1, exchange.steps()))
             << " ms/step over " << exchange.steps() << " steps (" << std::llround(100 * exchange.exchange_seconds() / std::max(1e-9, step_seconds))
