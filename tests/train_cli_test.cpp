@@ -120,6 +120,17 @@ TEST_F(TrainCli, DivergedRunStopsWithExitCode4) {
     EXPECT_TRUE(fs::exists(dir_ / "runs" / "tiny" / "summary.json"));
 }
 
+// A model far beyond this machine's memory is refused before anything is allocated or written,
+// naming the size settings (instead of a bare "out of memory" part-way through).
+TEST_F(TrainCli, AModelThatCannotFitInMemoryIsRefusedUpFront) {
+    const auto r = test::run_lrnn("train " + config_ + " model.n_layer=1024 model.n_embd=16384");
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_NE(r.err.find("the model does not fit in memory: model.n_layer 1024, model.n_embd 16384"), std::string::npos)
+        << r.err;
+    EXPECT_NE(r.err.find("lower train.threads"), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(dir_ / "runs" / "tiny")) << "nothing written";
+}
+
 TEST_F(TrainCli, NotATerminalPrintsPlainProgressLines) {
     const auto r = test::run_lrnn("train " + config_ + " --no-sample");
     ASSERT_EQ(r.exit_code, 0) << r.err;

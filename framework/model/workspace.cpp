@@ -56,6 +56,29 @@ Workspace<Real>::Workspace(const ModelConfig& c, std::size_t max_T)
     dz.resize((T + 1) * d);
 }
 
+std::size_t workspace_values(const ModelConfig& c, std::size_t T) {
+    const std::size_t d = c.n_embd, r = c.decay_lora_rank, F = c.ffn_hidden(), S = c.n_mem_slots,
+                      V = c.vocab_size, L = c.n_layer;
+    // The resize calls of the constructor, group by group.
+    const std::size_t per_layer = T * d            // h_in
+                                  + 2 * T          // ln1 mean, rstd
+                                  + (T + 4) * d    // u
+                                  + 8 * T * d      // shifted, xr, xk, xv, r, k_pre, k, v
+                                  + T * r          // lora_mid
+                                  + T * d          // decay
+                                  + 2 * T * S      // write, read gates
+                                  + 2 * (T + 1) * S * d  // num_state, den_state
+                                  + 4 * T * d      // wkv_den, wkv, gated, h_mid
+                                  + 2 * T          // ln2 mean, rstd
+                                  + (T + 1) * d    // z
+                                  + T * d          // xm
+                                  + 3 * T * F;     // gate_pre, up, act
+    const std::size_t forward = 2 * d + T * d + 2 * T + T * d + 2 * T + T * d + T * V;
+    const std::size_t backward = T * V + 2 * T * d + (T + 4) * d + 3 * T * d + 4 * T * d + 2 * T * d + T * r +
+                                 3 * T * S + 2 * S * d + 3 * d + 3 * T * F + T * d + (T + 1) * d;
+    return forward + L * per_layer + backward;
+}
+
 template struct Workspace<float>;
 template struct Workspace<double>;
 

@@ -90,4 +90,9 @@ struct Workspace {
     std::vector<Real> dz;           // (T + 1, d)
 };
 
+// The number of values (floats or doubles) a Workspace(config, max_steps) holds, computed
+// without allocating: the trainer checks that a model fits in memory before it starts
+// (tests keep this in step with the constructor).
+std::size_t workspace_values(const ModelConfig& config, std::size_t max_steps);
+
 }  // namespace lrnn

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cmath>
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -154,6 +155,32 @@ TrainConfig with_resolved_model(TrainConfig c, const ModelConfig& shape) {
     return c;
 }
 
+// Refuses, before allocating anything, a model that cannot fit in this machine's memory: the
+// parameters with their gradient and AdamW's two moments, a gradient buffer and a training
+// workspace per worker thread. (Without the check the allocation fails part-way with a bare
+// "out of memory" that names no setting.)
+void check_model_fits_in_memory(const ModelConfig& shape, const TrainConfig& config) {
+    const long pages = ::sysconf(_SC_PHYS_PAGES), page_size = ::sysconf(_SC_PAGE_SIZE);
+    if (pages <= 0 || page_size <= 0) return;  // unknown: let the allocation speak
+    const double memory = double(pages) * double(page_size);
+    const double threads = config.train.threads > 0 ? config.train.threads : tbb::info::default_concurrency();
+    const double parameters = double(ParameterLayout(shape).total_size());
+    const double workspace = double(workspace_values(shape, std::size_t(shape.ctx_len)));
+    const double need = sizeof(float) * (parameters * (4 + threads) + workspace * threads);
+    if (need <= memory) return;
+    const auto gib = [](double bytes) {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%.1f GiB", bytes / (1024.0 * 1024.0 * 1024.0));
+        return std::string(buf);
+    };
+    throw UserError("the model does not fit in memory: model.n_layer " + std::to_string(shape.n_layer) +
+                    ", model.n_embd " + std::to_string(shape.n_embd) + ", model.ctx_len " +
+                    std::to_string(shape.ctx_len) + " on " + std::to_string(int(threads)) +
+                    " threads need about " + gib(need) + " (" + std::to_string(std::int64_t(parameters)) +
+                    " parameters), this machine has " + gib(memory) +
+                    "; make the model smaller or lower train.threads");
+}
+
 Run start_fresh(const TrainOptions& options) {
     Run run;
     run.config = load_train_config(options.source);
@@ -167,6 +194,7 @@ Run start_fresh(const TrainOptions& options) {
                                                    run.corpus.tokenizer.kind() == TokenizerKind::Word,
                                                    run.corpus.tokenizer.vocab_size());
     check_corpus_fits(run.corpus, shape);
+    check_model_fits_in_memory(shape, run.config);
     run.config = with_resolved_model(run.config, shape);
     run.config_yaml = to_yaml(run.config);
 
