@@ -57,8 +57,10 @@ std::vector<std::string> list_checkpoints(const std::string& run_dir) {
 Checkpoint load_newest_checkpoint(const std::string& run_dir, std::ostream& notes,
                                   std::string* path_out) {
     const std::vector<std::string> files = list_checkpoints(run_dir);
+    const std::string best = checkpoint_dir(run_dir) + "/best.ckpt";
     std::error_code ec;
-    if (files.empty() && !fs::is_regular_file(checkpoint_dir(run_dir) + "/best.ckpt", ec))
+    const bool has_best = fs::is_regular_file(best, ec);
+    if (files.empty() && !has_best)
         throw UserError(run_dir + ": no checkpoints in " + checkpoint_dir(run_dir));
     for (auto it = files.rbegin(); it != files.rend(); ++it) {
         try {
@@ -72,8 +74,6 @@ Checkpoint load_newest_checkpoint(const std::string& run_dir, std::ostream& note
     }
     // Last resort: best.ckpt, which outlives the pruning of its step file (an older step, but
     // better than starting over).
-    const std::string best = checkpoint_dir(run_dir) + "/best.ckpt";
-    const bool has_best = fs::is_regular_file(best, ec);
     if (has_best) {
         try {
             Checkpoint c = read_checkpoint(best);
@@ -113,7 +113,7 @@ namespace {
 std::string set_aside(const std::string& file, const std::string& why) {
     std::string target = file + ".unusable";
     std::error_code ec;
-    for (int n = 2; fs::exists(target, ec) || ec; ++n) target = file + ".unusable." + std::to_string(n);
+    for (int n = 2; fs::exists(target, ec); ++n) target = file + ".unusable." + std::to_string(n);
     fs::rename(file, target, ec);
     if (ec)
         throw UserError(file + ": cannot move this unusable checkpoint out of the way (" + ec.message() +
@@ -157,7 +157,11 @@ std::string foreign_entry(const std::string& dir) {
         const std::string name = entry.path().filename().string();
         if (!ours.count(name)) return name;
     }
-    return ec ? "(" + ec.message() + ")" : "";
+    if (!ec) return "";
+    std::string unreadable = "(";  // built up: GCC 12 warns falsely (-Wrestrict) on "(" + ...
+    unreadable += ec.message();
+    unreadable += ')';
+    return unreadable;
 }
 
 void mark_best_checkpoint(const std::string& run_dir, const std::string& checkpoint) {
