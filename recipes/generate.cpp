@@ -74,7 +74,6 @@ struct Session {
     Sampler& sampler;
     Rng& rng;
     std::int64_t tokens_per_turn;
-    WeightPrecision weights;
 };
 
 // Feeds ids, generates the turn's tokens streaming to stdout, reports speed on stderr.
@@ -94,7 +93,7 @@ bool run_turn(Session& s, const std::vector<TokenId>& prompt, const std::string&
     });
     const std::string gen_rate = clock.rate(std::size_t(s.tokens_per_turn));
     std::cerr << "lrnn generate: " << label << "prompt " << prompt_rate << "; generated "
-              << gen_rate << " (" << weight_precision_name(s.weights) << " weights)\n";
+              << gen_rate << " (" << weight_precision_name(s.generator.weights()) << " weights)\n";
     return ends_with_newline;
 }
 
@@ -230,7 +229,7 @@ int generate_main(int argc, char** argv) {
                       << " reproduces this text)\n";
     }
     Rng rng(seed);
-    Session session{model.tokenizer, generator, sampler, rng, settings.tokens, settings.weights};
+    Session session{model.tokenizer, generator, sampler, rng, settings.tokens};
 
     if (!interactive) {
         const bool newline = run_turn(session, prompt, "");

@@ -433,11 +433,13 @@ static TrainResult train_this_rank(const TrainOptions& options, Communicator& co
         std::span<const std::uint32_t>(run.corpus.val_token_bytes).first(val_tokens.size());
     std::int64_t last_saved_step = -1;
     int exit_code = kExitOk;
-    bool on_save_error_stop_forced = false;  // metrics.jsonl could not be written
     // Non-finite steps in a row, counted from the start of this process (a resume starts at
     // 0: the checkpoint format has no field for it; no checkpoint is saved during a streak,
     // so a resumed run starts from before it anyway, unless a signal saved it).
     int skipped_in_a_row = 0;
+
+    // Whether this run has no checkpoint on disk to resume from yet (for the stop messages).
+    auto no_checkpoint_yet = [&] { return options.resume.empty() && last_saved_step < 0; };
 
     // Saves a checkpoint of the current state; false if the save failed (reported).
     auto save = [&](bool finished) -> bool {
@@ -474,7 +476,7 @@ static TrainResult train_this_rank(const TrainOptions& options, Communicator& co
     auto after_failed_save = [&]() -> int {
         exit_code = kExitSaveFailed;
         if (tc.on_save_error == "stop") {
-            if (options.resume.empty() && last_saved_step < 0)
+            if (no_checkpoint_yet())
                 out << "stopping: no checkpoint of this run could be saved (train.on_save_error=stop)\n";
             else
                 out << "stopping: the previous checkpoints are intact (train.on_save_error=stop)\n";
@@ -566,6 +568,7 @@ static TrainResult train_this_rank(const TrainOptions& options, Communicator& co
                 .add("elapsed_s", elapsed);
             bool best = false;
             if (eval_step && comm.is_root()) best = evaluate_now(row);
+            bool metrics_failed = false;
             if (metrics) {
                 try {
                     metrics->write(row);
@@ -574,13 +577,13 @@ static TrainResult train_this_rank(const TrainOptions& options, Communicator& co
                     // train.on_save_error says (a run without its metrics is no use to go on).
                     display.clear_line();
                     out << "error: " << e.what() << "\n";
-                    on_save_error_stop_forced = true;
+                    metrics_failed = true;
                 }
             }
             const bool periodic = tc.checkpoint_every > 0 && prog.step % tc.checkpoint_every == 0;
-            if (on_save_error_stop_forced) {
+            if (metrics_failed) {
                 exit_code = kExitSaveFailed;
-                if (options.resume.empty() && last_saved_step < 0)
+                if (no_checkpoint_yet())
                     out << "stopping: no checkpoint of this run was saved yet\n";
                 else
                     out << "stopping: the checkpoints saved so far are intact; resume continues from the newest\n";
