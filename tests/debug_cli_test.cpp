@@ -166,7 +166,8 @@ TEST_F(Cli, LogitsInStepModeMatchTheGolden) {
 
 TEST_F(Cli, LogitsModeDefaultsToChunk) {
     const std::string out = dir_.file("default.npy");
-    ASSERT_EQ(lrnn({"debug", "logits", "--model", kModel, "--tokens", kTokens, "--out", out}).exit_code, 0);
+    const Result r = lrnn({"debug", "logits", "--model", kModel, "--tokens", kTokens, "--out", out});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
     expect_logits_match_golden(out, kGolden + "/golden.seq_logits.f32");
 }
 
@@ -228,9 +229,11 @@ TEST_F(Cli, GradsWriteTheGoldenLossAndOneFilePerTensor) {
 
 TEST_F(Cli, GradsInFloatAgreeWithDouble) {
     const std::string d = dir_.file("double"), f = dir_.file("float");
-    ASSERT_EQ(lrnn({"debug", "grads", "--model", kModel, "--tokens", kTokens, "--out", d}).exit_code, 0);
-    ASSERT_EQ(lrnn({"debug", "grads", "--model", kModel, "--tokens", kTokens, "--out", f,
-                    "--precision", "float"}).exit_code, 0);
+    const Result in_double = lrnn({"debug", "grads", "--model", kModel, "--tokens", kTokens, "--out", d});
+    ASSERT_EQ(in_double.exit_code, 0) << in_double.err;
+    const Result in_float = lrnn({"debug", "grads", "--model", kModel, "--tokens", kTokens, "--out", f,
+                                  "--precision", "float"});
+    ASSERT_EQ(in_float.exit_code, 0) << in_float.err;
     double loss_d = 0, loss_f = 0;
     std::istringstream(read_text(d + "/loss.txt")) >> loss_d;
     std::istringstream(read_text(f + "/loss.txt")) >> loss_f;
@@ -329,11 +332,11 @@ TEST_F(Cli, HelpListsTheRecipesAndUnknownRecipesFail) {
     EXPECT_NE(debug_help.out.find("--model"), std::string::npos) << debug_help.out;
 
     const Result unknown = lrnn({"nosuchrecipe"});
-    EXPECT_EQ(unknown.exit_code, 2);
+    EXPECT_EQ(unknown.exit_code, 2) << unknown.err;
     EXPECT_NE(unknown.err.find("unknown recipe 'nosuchrecipe'"), std::string::npos) << unknown.err;
 
     const Result none = lrnn({});
-    EXPECT_EQ(none.exit_code, 2);
+    EXPECT_EQ(none.exit_code, 2) << none.err;
     EXPECT_NE(none.err.find("usage"), std::string::npos) << none.err;
 }
 

@@ -315,7 +315,8 @@ TEST(Distributed, ResumeAcrossAChangeInRankCount) {
     const Checkpoint reference = run.checkpoint("whole", 6);
 
     // Checkpointed by 2 ranks at step 3, continued by 1 process.
-    ASSERT_EQ(train(2, run.config() + " run.name=two_then_one").exit_code, 0);
+    const CommandResult by_two = train(2, run.config() + " run.name=two_then_one");
+    ASSERT_EQ(by_two.exit_code, 0) << by_two.err;
     const std::string two_at_3 = checkpoint_path(run.run_dir("two_then_one"), 3);
     const CommandResult one = run_lrnn("train --resume " + two_at_3 + " --no-sample");
     ASSERT_EQ(one.exit_code, 0) << one.err;
@@ -323,7 +324,8 @@ TEST(Distributed, ResumeAcrossAChangeInRankCount) {
     expect_same_state(run.checkpoint("two_then_one", 6), reference, "2 ranks to step 3, then 1");
 
     // Checkpointed by 1 process at step 3, continued by 2 ranks.
-    ASSERT_EQ(train(0, run.config() + " run.name=one_then_two").exit_code, 0);
+    const CommandResult first = train(0, run.config() + " run.name=one_then_two");
+    ASSERT_EQ(first.exit_code, 0) << first.err;
     const std::string one_at_3 = checkpoint_path(run.run_dir("one_then_two"), 3);
     const CommandResult two = run_lrnn("train --resume " + one_at_3 + " --no-sample", mpirun(2));
     ASSERT_EQ(two.exit_code, 0) << two.err;
@@ -367,7 +369,7 @@ TEST(Distributed, KilledRankStopsTheOthers) {
     job.join();
     ASSERT_EQ(kill_rc, 0) << "rank 1 (pid " << victim << ") was gone before the test killed it";
     const double seconds = std::chrono::duration<double>(ended - killed).count();
-    EXPECT_NE(result.exit_code, 0);
+    EXPECT_NE(result.exit_code, 0) << result.err;
     EXPECT_NE(result.exit_code, 124) << "mpirun hung until the timeout";
     EXPECT_LT(seconds, 30.0) << "the other rank took too long to stop";
     // mpirun names the rank that died and how.

@@ -370,7 +370,8 @@ TEST_F(GenerateCli, StateSavedAfterPartOfThePromptContinuesLikeOneRun) {
 TEST_F(GenerateCli, LoadedStateWithoutPromptContinuesFromTheStoredLogits) {
     const std::string state = dir_.file("p.state");
     const Result direct = generate({"--prompt", "ROMEO:\n", "--tokens", "60", "--seed", "11"});
-    ASSERT_EQ(generate({"--prompt", "ROMEO:\n", "--tokens", "0", "--save-state", state}).exit_code, 0);
+    const Result saved = generate({"--prompt", "ROMEO:\n", "--tokens", "0", "--save-state", state});
+    ASSERT_EQ(saved.exit_code, 0) << saved.err;
     const Result loaded = generate({"--load-state", state, "--tokens", "60", "--seed", "11"});
     ASSERT_EQ(loaded.exit_code, 0) << loaded.err;
     EXPECT_EQ(loaded.out, direct.out);
@@ -393,7 +394,8 @@ TEST_F(GenerateCli, StateErrors) {
     // Not a state file, a truncated one, a damaged one.
     expect_user_error({"generate", kModel, "--load-state", kModel}, {"not an lrnn generation state file"});
     const std::string good = dir_.file("good.state");
-    ASSERT_EQ(generate({"--prompt", "GREMIO:", "--tokens", "0", "--save-state", good}).exit_code, 0);
+    const Result saved = generate({"--prompt", "GREMIO:", "--tokens", "0", "--save-state", good});
+    ASSERT_EQ(saved.exit_code, 0) << saved.err;
     std::string bytes = read_text(good);
     write_text(dir_.file("short.state"), bytes.substr(0, bytes.size() - 7));
     expect_user_error({"generate", kModel, "--load-state", dir_.file("short.state")}, {"truncated"});

@@ -68,7 +68,7 @@ TEST_F(TrainCli, RunDirectoryMetricsAndForce) {
     // A second run into the same directory is refused, and nothing is touched...
     const auto before = fs::last_write_time(run / "metrics.jsonl");
     const auto again = test::run_lrnn("train " + config_);
-    EXPECT_EQ(again.exit_code, 2);
+    EXPECT_EQ(again.exit_code, 2) << again.err;
     EXPECT_NE(again.err.find("already exists"), std::string::npos) << again.err;
     EXPECT_NE(again.err.find("--force"), std::string::npos);
     EXPECT_EQ(fs::last_write_time(run / "metrics.jsonl"), before);

@@ -144,8 +144,10 @@ TEST(TrainConfig, CliErrorsExitTwoWithMessage) {
         EXPECT_NE(r.err.find(c.expected), std::string::npos) << "'" << c.expected << "' not in: " << r.err;
         EXPECT_EQ(r.err.find("terminate"), std::string::npos);
     }
-    EXPECT_EQ(test::run_lrnn("train").exit_code, 2);
-    EXPECT_EQ(test::run_lrnn("train --help").exit_code, 0);
+    const auto bare = test::run_lrnn("train");
+    EXPECT_EQ(bare.exit_code, 2) << bare.err;
+    const auto help = test::run_lrnn("train --help");
+    EXPECT_EQ(help.exit_code, 0) << help.err;
 }
 
 }  // namespace
