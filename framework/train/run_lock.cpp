@@ -48,12 +48,4 @@ RunLock::~RunLock() {
     if (fd_ >= 0) ::close(fd_);
 }
 
-bool RunLock::held_by_another(const std::string& run_dir) {
-    const int fd = ::open(lock_path(run_dir).c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return false;
-    const bool held = ::flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
-    ::close(fd);
-    return held;
-}
-
 }  // namespace lrnn

@@ -17,9 +17,6 @@ public:
     RunLock(const RunLock&) = delete;
     RunLock& operator=(const RunLock&) = delete;
 
-    // True if some process holds the lock of run_dir now (a run directory being trained).
-    static bool held_by_another(const std::string& run_dir);
-
 private:
     int fd_ = -1;
 };

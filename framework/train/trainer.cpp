@@ -322,11 +322,18 @@ void write_run_start(Run& run, const TrainOptions& options, std::ostream& out) {
             throw UserError(run.run_dir + " holds '" + foreign + "', which lrnn train did not make, so it is not "
                             "(only) an lrnn run directory; --force only replaces runs: choose another run.name "
                             "or move it away");
-        if (RunLock::held_by_another(run.run_dir))
-            throw UserError(run.run_dir + " is being trained by another lrnn train; --force does not replace a "
-                            "run in progress: stop it first");
-        fs::remove_all(run.run_dir, ec);
-        if (ec) throw UserError(run.run_dir + ": cannot remove the old run (" + ec.message() + ")");
+        {
+            // Holding the old run's lock while removing it, so that no lrnn train can start on it
+            // between the check and the removal (a `--resume` then finds it locked or gone).
+            std::unique_ptr<RunLock> old_run;
+            try {
+                old_run = std::make_unique<RunLock>(run.run_dir);
+            } catch (const UserError& e) {
+                throw UserError(std::string(e.what()) + "; --force does not replace a run in progress");
+            }
+            fs::remove_all(run.run_dir, ec);
+            if (ec) throw UserError(run.run_dir + ": cannot remove the old run (" + ec.message() + ")");
+        }
         out << "replacing " << run.run_dir << " (--force)\n";
     }
     fs::create_directories(checkpoint_dir(run.run_dir), ec);
