@@ -16,11 +16,12 @@ namespace lrnn {
 
 namespace {
 
-enum class Kind { Integer, Number, Boolean, Text };
+enum class Kind { Integer, Count, Number, Boolean, Text };  // Count: an unsigned integer
 
 const char* kind_name(Kind k) {
     switch (k) {
         case Kind::Integer: return "an integer";
+        case Kind::Count: return "a non-negative integer";
         case Kind::Number: return "a number";
         case Kind::Boolean: return "true or false";
         case Kind::Text: return "a string";
@@ -64,6 +65,7 @@ T convert(const YAML::Node& node, const std::string& key, Kind kind, const std::
 template <typename T, typename Access>
 Field field(std::string key, Access access) {
     Kind kind = std::is_same_v<T, bool>             ? Kind::Boolean
+                : std::is_unsigned_v<T>             ? Kind::Count
                 : std::is_integral_v<T>             ? Kind::Integer
                 : std::is_floating_point_v<T>       ? Kind::Number
                                                     : Kind::Text;
@@ -73,7 +75,7 @@ Field field(std::string key, Access access) {
             // "1e3" or "2.0" are numbers, not integers: refuse rather than truncate.
             const std::string s = node.IsScalar() ? node.Scalar() : "";
             if (node.IsScalar() && s.find_first_of(".eE") != std::string::npos)
-                throw UserError(where + key + " expects an integer, got '" + s + "'");
+                throw UserError(where + key + " expects " + kind_name(kind) + ", got '" + s + "'");
         }
         access(c) = convert<T>(node, key, kind, where);
         if constexpr (std::is_floating_point_v<T>) {
@@ -353,13 +355,25 @@ void validate(const TrainConfig& c) {
     check(m.n_layer >= 1 && m.n_layer <= 1024, "model.n_layer", "must be in 1..1024, got " + std::to_string(m.n_layer));
     check(m.n_embd >= 1 && m.n_embd <= 16384, "model.n_embd", "must be in 1..16384, got " + std::to_string(m.n_embd));
     check(m.n_head >= 1, "model.n_head", "must be >= 1, got " + std::to_string(m.n_head));
-    if (!c.model.auto_size)
-        check(m.n_embd % m.n_head == 0, "model.n_embd",
-              "(" + std::to_string(m.n_embd) + ") must be divisible by model.n_head (" +
-                  std::to_string(m.n_head) + ")");
+    if (!c.model.auto_size && m.n_embd % m.n_head != 0) {
+        // Two keys disagree: name where each came from (a file line, an override or the default).
+        auto from = [&](const std::string& key) {
+            const std::string o = origin(key);
+            return o.empty() ? std::string("the default") : o.substr(0, o.size() - 2);  // drop ": "
+        };
+        throw UserError("model.n_embd (" + std::to_string(m.n_embd) + ", " + from("model.n_embd") +
+                        ") must be divisible by model.n_head (" + std::to_string(m.n_head) + ", " +
+                        from("model.n_head") + ")");
+    }
     check(m.ctx_len >= 2 && m.ctx_len <= (1 << 20), "model.ctx_len", "must be in 2..1048576, got " + std::to_string(m.ctx_len));
     check(m.decay_lora_rank >= 1 && m.decay_lora_rank <= 16384, "model.decay_lora_rank", "must be in 1..16384, got " + std::to_string(m.decay_lora_rank));
     check(m.ffn_multiplier > 0 && m.ffn_multiplier <= 64, "model.ffn_multiplier", "must be in (0, 64], got " + format_number(m.ffn_multiplier));
+    if (!c.model.auto_size) {
+        const double ffn_hidden = std::floor(double(m.n_embd) * m.ffn_multiplier);
+        check(ffn_hidden >= 1 && ffn_hidden <= double(1 << 18), "model.ffn_multiplier",
+              "(" + format_number(m.ffn_multiplier) + ") gives a feed-forward width floor(model.n_embd * " +
+                  "model.ffn_multiplier) of " + format_number(ffn_hidden) + "; it must be in 1..262144");
+    }
     check(m.n_mem_slots >= 1 && m.n_mem_slots <= 1024, "model.n_mem_slots", "must be in 1..1024, got " + std::to_string(m.n_mem_slots));
     const TrainSection& t = c.train;
     check(t.epochs >= 1, "train.epochs", "must be >= 1, got " + std::to_string(t.epochs));
@@ -386,6 +400,7 @@ void validate(const TrainConfig& c) {
     check(g.temperature >= 0, "generate.temperature", "must be >= 0 (0 = greedy)");
     check(g.top_k >= 0, "generate.top_k", "must be >= 0 (0 = off)");
     check(g.top_p > 0 && g.top_p <= 1, "generate.top_p", "must be in (0, 1]");
+    check(g.seed >= -1, "generate.seed", "must be >= 0, or -1 for a new random seed each time, got " + std::to_string(g.seed));
     one_of(c.generate.weights, {"float32", "bf16"}, "generate.weights");
     one_of(c.dist.reduce, {"exact", "fast"}, "dist.reduce");
 }
