@@ -2,7 +2,9 @@
 // exactly like training validation (framework/train/evaluation.hpp), chunks in parallel.
 //   lrnn eval MODEL --text FILE [--json] [--threads N]
 
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <cstdio>
 #include <iostream>
 #include <optional>
@@ -16,40 +18,11 @@
 #include "io/model_loader.hpp"
 #include "recipes.hpp"
 #include "train/evaluation.hpp"
+#include "train/metrics.hpp"
 
 namespace po = boost::program_options;
 
 namespace lrnn::recipes {
-
-namespace {
-
-std::string json_string(const std::string& s) {
-    std::string out = "\"";
-    for (const char ch : s) {
-        const auto b = static_cast<unsigned char>(ch);
-        if (ch == '"' || ch == '\\') {
-            out += '\\';
-            out += ch;
-        } else if (b < 0x20) {
-            char buf[8];
-            std::snprintf(buf, sizeof buf, "\\u%04x", b);
-            out += buf;
-        } else {
-            out += ch;  // UTF-8 passes through; JSON allows it unescaped
-        }
-    }
-    return out + "\"";
-}
-
-// JSON has no inf/nan: a loss that overflowed is reported as null.
-std::string json_number(double v) {
-    if (!std::isfinite(v)) return "null";
-    char buf[40];
-    std::snprintf(buf, sizeof buf, "%.10g", v);
-    return buf;
-}
-
-}  // namespace
 
 int eval_main(int argc, char** argv) {
     po::options_description opts(
@@ -106,7 +79,7 @@ int eval_main(int argc, char** argv) {
     if (vm["json"].as<bool>()) {
         std::cout << "{\"loss\":" << json_number(r.loss) << ",\"perplexity\":" << json_number(r.perplexity)
                   << ",\"bits_per_byte\":" << json_number(r.bits_per_byte) << ",\"tokens\":" << r.tokens
-                  << ",\"bytes\":" << r.bytes << ",\"model\":" << json_string(model.source) << "}\n";
+                  << ",\"bytes\":" << r.bytes << ",\"model\":" << json_quote(model.source) << "}\n";
     } else {
         char line[256];
         std::snprintf(line, sizeof line,
@@ -114,6 +87,8 @@ int eval_main(int argc, char** argv) {
                       r.loss, r.perplexity, r.bits_per_byte, r.tokens, r.bytes);
         std::cout << line << " - " << model.source << " on " << text_path << "\n";
     }
+    if (!std::cout.flush())
+        throw OutputError("cannot write the result to standard output (" + std::string(std::strerror(errno)) + ")");
     return 0;
 }
 

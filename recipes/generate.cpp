@@ -10,13 +10,16 @@
 #include <chrono>
 #include <filesystem>
 #include <ctime>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <iostream>
 #include <random>
 
 #include <boost/program_options.hpp>
 
 #include "core/error.hpp"
+#include "io/atomic_file.hpp"
 #include "generate/bench_shapes.hpp"
 #include "generate/generator.hpp"
 #include "generate/options.hpp"
@@ -76,6 +79,12 @@ struct Session {
     std::int64_t tokens_per_turn;
 };
 
+// A text nobody can read is not a success: a full disk or a closed stdout stops the run.
+void flush_stdout() {
+    if (std::fflush(stdout) != 0 || std::ferror(stdout))
+        throw OutputError(std::string("cannot write the text to standard output (") + std::strerror(errno) + ")");
+}
+
 // Feeds ids, generates the turn's tokens streaming to stdout, reports speed on stderr.
 // Returns whether the text written last ended with a newline.
 bool run_turn(Session& s, const std::vector<TokenId>& prompt, const std::string& label) {
@@ -88,7 +97,7 @@ bool run_turn(Session& s, const std::vector<TokenId>& prompt, const std::string&
     generate_tokens(s.generator, s.sampler, s.rng, s.tokens_per_turn, [&](TokenId id) {
         const std::string_view text = token_text(s.tokenizer, id);
         std::fwrite(text.data(), 1, text.size(), stdout);
-        std::fflush(stdout);  // stream: the user sees each token as it is made
+        flush_stdout();  // stream: the user sees each token as it is made
         if (!text.empty()) ends_with_newline = text.back() == '\n';
     });
     const std::string gen_rate = clock.rate(std::size_t(s.tokens_per_turn));
@@ -155,8 +164,9 @@ int generate_main(int argc, char** argv) {
     std::vector<std::string> warnings;
     if (!model.config_yaml.empty())
         apply_generate_yaml(settings, model.config_yaml, model.source + " (its config)", &warnings);
-    // A loaded state continues a text: only a prompt given for this run is appended to it.
-    if (has("load-state")) settings.prompt.reset();
+    // A loaded state continues a text, and an interactive session's text is what the user types:
+    // only a prompt given for this run (CONFIG.yaml, an override, a flag) is used, not the model's.
+    if (has("load-state") || vm["interactive"].as<bool>()) settings.prompt.reset();
     std::string config_file;
     for (const std::string& arg : args) {
         if (arg.find('=') != std::string::npos) continue;
@@ -191,16 +201,9 @@ int generate_main(int argc, char** argv) {
 
     // Read and check everything before the first token is printed.
     const bool interactive = vm["interactive"].as<bool>();
-    if (has("save-state")) {
-        // The state is written at the end: a folder that is not there would lose a whole
-        // session's state after it ran, so say so now.
-        const std::filesystem::path folder = std::filesystem::absolute(str("save-state")).parent_path();
-        std::error_code ec;
-        if (!std::filesystem::is_directory(folder, ec))
-            throw UserError("--save-state " + str("save-state") + ": the folder " + folder.string() + " does not exist");
-        if (std::filesystem::is_directory(str("save-state"), ec))
-            throw UserError("--save-state " + str("save-state") + ": is a directory, expected a file name");
-    }
+    // The state is written at the end: a folder that is missing or read-only would lose a whole
+    // session's state after it ran, so say so now.
+    if (has("save-state")) check_can_write_atomically(str("save-state"), "--save-state " + str("save-state"));
     const bool states = has("load-state") || has("save-state");
     const ModelFingerprint fingerprint =
         states ? fingerprint_model(model.params, model.tokenizer) : ModelFingerprint{};
@@ -236,6 +239,7 @@ int generate_main(int argc, char** argv) {
         // On a terminal, end the line so the shell prompt does not follow the text; a pipe
         // or file gets exactly the generated text.
         if (!newline && ::isatty(STDOUT_FILENO)) std::fputc('\n', stdout);
+        flush_stdout();
     } else {
         // An explicit prompt is context for the first turn; each line (its newline included,
         // a trailing CR dropped) is then appended, and a reply generated after it.
@@ -256,7 +260,7 @@ int generate_main(int argc, char** argv) {
             }
             const bool newline = run_turn(session, ids, "turn " + std::to_string(turn) + ": ");
             if (!newline) std::fputc('\n', stdout);  // display only: not fed to the model
-            std::fflush(stdout);
+            flush_stdout();
         }
     }
 

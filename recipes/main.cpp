@@ -55,6 +55,9 @@ int main(int argc, char** argv) {
         } catch (const lrnn::UserError& e) {
             std::cerr << "lrnn " << name << ": error: " << e.what() << "\n";
             return 2;
+        } catch (const lrnn::OutputError& e) {
+            std::cerr << "lrnn " << name << ": error: " << e.what() << "\n";
+            return 3;
         } catch (const boost::program_options::error& e) {
             std::cerr << "lrnn " << name << ": error: " << e.what() << " (see lrnn " << name
                       << " --help)\n";

@@ -393,6 +393,13 @@ TEST_F(GenerateCli, StateErrors) {
     expect_user_error({"generate", kModel, "--load-state", other}, {"other.state", "different model"});
     // Not a state file, a truncated one, a damaged one.
     expect_user_error({"generate", kModel, "--load-state", kModel}, {"not an lrnn generation state file"});
+    // Targets a rename would destroy, and names no file can have: refused before generating.
+    expect_user_error({"generate", kModel, "--save-state", "/dev/null"}, {"--save-state /dev/null: is a device"});
+    expect_user_error({"generate", kModel, "--save-state", ""}, {"--save-state : empty file name"});
+    // A YAML key that is not a plain name (a list) is an error naming the file and line.
+    write_text(dir_.file("listkey.yaml"), "generate:\n  ? [a, b]\n  : 1\n");
+    expect_user_error({"generate", kModel, dir_.file("listkey.yaml")},
+                      {"listkey.yaml:2: a key of the 'generate' section must be a plain name"});
     const std::string good = dir_.file("good.state");
     const Result saved = generate({"--prompt", "GREMIO:", "--tokens", "0", "--save-state", good});
     ASSERT_EQ(saved.exit_code, 0) << saved.err;

@@ -104,6 +104,19 @@ TEST(Sampler, TemperatureZeroIsArgmaxWithLowestIdOnTies) {
     EXPECT_EQ(Sampler::greedy(std::vector<float>{-5.0f, -4.0f, -4.0f}), 1);
 }
 
+// 1/T overflows for a subnormal temperature; its limit, greedy, is what it must give (not the
+// NaN weights of (top - top) * infinity).
+TEST(Sampler, SubnormalTemperatureIsGreedy) {
+    const std::vector<float> logits{0.1f, 2.0f, -1.0f, 1.9f, 0.0f};
+    for (double t : {1e-320, 4.9e-324}) {
+        for (double top_p : {1.0, 0.9}) {
+            Sampler tiny(5, SamplingOptions{t, 0, top_p});
+            Rng rng(3);
+            for (int draw = 0; draw < 20; ++draw) EXPECT_EQ(tiny.sample(logits, rng), 1) << t << " " << top_p;
+        }
+    }
+}
+
 TEST(Sampler, TopKOneAndTinyTopPEqualGreedy) {
     const int V = 37;
     Sampler top1(V, SamplingOptions{1.3, 1, 1.0});
@@ -520,6 +533,32 @@ TEST_F(StateFileErrors, AnotherModelsStateIsRefused) {
         read_state_file(dir_.file("x"), fingerprint_model(model_->params, Tokenizer::from_chars(chars)));
     });
     EXPECT_NE(vocab.find("different vocabulary"), std::string::npos) << vocab;
+}
+
+// Damage that a checksum cannot see, because the file was written with it: a position that no
+// text reaches (it would wrap around) and non-finite numbers.
+TEST_F(StateFileErrors, ImpossiblePositionAndNonFiniteValuesAreRefused) {
+    Generator gen(model_->params, 8);
+    gen.feed(model_->tokenizer.encode("GREMIO:"));
+    const SavedState good = capture_state(gen, fingerprint_);
+    const auto error_for_state = [&](const SavedState& s) {
+        const std::string bytes = encode_state_file(s);
+        return error_for(std::vector<char>(bytes.begin(), bytes.end()));
+    };
+
+    SavedState huge = good;
+    huge.position = ~std::uint64_t(0);
+    EXPECT_NE(error_for_state(huge).find("more than 2^48 tokens"), std::string::npos) << error_for_state(huge);
+    huge.position = (std::uint64_t(1) << 48) + 1;
+    EXPECT_NE(error_for_state(huge).find("corrupted header: position"), std::string::npos);
+
+    SavedState nan_logits = good;
+    nan_logits.logits[3] = std::nanf("");
+    EXPECT_NE(error_for_state(nan_logits).find("logits hold a non-finite value"), std::string::npos);
+
+    SavedState inf_state = good;
+    inf_state.state[17] = INFINITY;
+    EXPECT_NE(error_for_state(inf_state).find("state holds a non-finite value"), std::string::npos);
 }
 
 // ---------------------------------------------------------------------------------------

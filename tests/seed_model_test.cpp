@@ -439,6 +439,15 @@ TEST_F(SeedModel, TrailingBytesAreRefused) {
     }
 }
 
+// The format has no checksum: a NaN or infinity in a weight is refused by name, not used.
+TEST_F(SeedModel, NonFiniteWeightsAreRefusedNamingTheTensor) {
+    for (const float bad : {std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity()}) {
+        auto bytes = golden_;
+        patch(bytes, at("data of tensor head") + 4 * 7, bad);
+        EXPECT_ERROR(error_for(bytes), dir_.file("model.bin"), {"tensor head holds a non-finite value", "at index 7"});
+    }
+}
+
 TEST_F(SeedModel, MissingFileAndDirectoryAreRefused) {
     EXPECT_ERROR(load_error(dir_.file("absent.bin")), dir_.file("absent.bin"), {"cannot open"});
     const std::string sub = dir_.file("a-directory");

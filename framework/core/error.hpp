@@ -12,4 +12,11 @@ public:
     explicit UserError(const std::string& message) : std::runtime_error(message) {}
 };
 
+// An output the user asked for could not be written (standard output on a full disk or
+// closed): exit code 3, like a checkpoint that cannot be saved. Not the user's input at fault.
+class OutputError : public std::runtime_error {
+public:
+    explicit OutputError(const std::string& message) : std::runtime_error(message) {}
+};
+
 }  // namespace lrnn

@@ -121,7 +121,10 @@ void apply_generate_yaml(GenerateSettings& s, const std::string& yaml_text, cons
     if (!section || section.IsNull()) return;
     if (!section.IsMap()) throw UserError(source + ": 'generate' must be a mapping of settings");
     for (const auto& item : section) {
-        const std::string key = item.first.as<std::string>();
+        if (!item.first.IsScalar())
+            throw UserError(source + ":" + std::to_string(item.first.Mark().line + 1) +
+                            ": a key of the 'generate' section must be a plain name, not a list or mapping");
+        const std::string key = item.first.Scalar();
         if (std::find(kGenerateSettingKeys.begin(), kGenerateSettingKeys.end(), key) ==
             kGenerateSettingKeys.end()) {
             if (warnings) warnings->push_back(source + ": ignoring " + unknown_key_message(key));

@@ -38,6 +38,9 @@ TokenId Sampler::sample(std::span<const float> logits, Rng& rng) {
     // tiny temperature sends every other weight to 0 instead of to NaN.
     const double top = double(*std::max_element(logits.begin(), logits.end()));
     const double inv_t = 1.0 / options_.temperature;
+    // A temperature so small that 1/T overflows (a subnormal) is greedy: that is its limit, and
+    // (top - top) * inf would make every weight NaN.
+    if (!std::isfinite(inv_t)) return greedy(logits);
     for (std::size_t i = 0; i < V; ++i) weights_[i] = std::exp((double(logits[i]) - top) * inv_t);
 
     const bool use_k = options_.top_k > 0 && std::size_t(options_.top_k) < V;

@@ -1,6 +1,8 @@
 #include "generate/state_file.hpp"
 
+#include <algorithm>
 #include <bit>
+#include <cmath>
 #include <cstring>
 #include <sstream>
 
@@ -18,6 +20,7 @@ namespace {
 
 constexpr char kMagic[8] = {'l', 'r', 'n', 'n', 'G', 'S', 'T', '\0'};
 constexpr std::size_t kHeaderBytes = 84;  // everything before the state floats
+constexpr std::uint64_t kMaxPosition = std::uint64_t(1) << 48;
 
 template <typename T>
 void put(std::string& out, T value) {
@@ -130,6 +133,9 @@ SavedState decode_state_file(const std::vector<char>& bytes, const std::string& 
         fail("corrupted header: state/logits sizes " + std::to_string(n_state) + "/" +
              std::to_string(n_logits) + " do not fit its model config");
     if (s.position == 0) fail("corrupted header: position 0 (a state covers at least one token)");
+    // No real text comes near 2^48 tokens; a larger count is damage (and would wrap around).
+    if (s.position > kMaxPosition)
+        fail("corrupted header: position " + std::to_string(s.position) + " (more than 2^48 tokens)");
     const std::uint64_t expected = kHeaderBytes + 4 * (n_state + n_logits) + 4;
     if (bytes.size() < expected)
         fail("truncated: " + std::to_string(bytes.size()) + " bytes, the header promises " +
@@ -148,6 +154,13 @@ SavedState decode_state_file(const std::vector<char>& bytes, const std::string& 
     s.logits.resize(n_logits);
     in.read_bytes(s.state.data(), n_state * sizeof(float), "state");
     in.read_bytes(s.logits.data(), n_logits * sizeof(float), "logits");
+    // The model never produces NaN or infinity in a state it saves: such a value would turn
+    // every following token into garbage without a word.
+    const auto finite = [](const std::vector<float>& v) {
+        return std::all_of(v.begin(), v.end(), [](float x) { return std::isfinite(x); });
+    };
+    if (!finite(s.state)) fail("the state holds a non-finite value (NaN or infinity)");
+    if (!finite(s.logits)) fail("the logits hold a non-finite value (NaN or infinity)");
     return s;
 }
 

@@ -8,6 +8,7 @@
 #include <csignal>
 #include <cstring>
 #include <filesystem>
+#include <utility>
 
 #include "core/error.hpp"
 
@@ -21,30 +22,76 @@ struct TempFile {
     int fd = -1;
     std::string path;
     bool keep = false;
+    TempFile() = default;
+    TempFile(TempFile&& other) noexcept
+        : fd(std::exchange(other.fd, -1)), path(std::move(other.path)), keep(other.keep) {
+        other.path.clear();
+    }
+    TempFile(const TempFile&) = delete;
+    TempFile& operator=(const TempFile&) = delete;
+    TempFile& operator=(TempFile&&) = delete;
     ~TempFile() {
         if (fd >= 0) ::close(fd);
         if (!keep && !path.empty()) ::unlink(path.c_str());
     }
 };
-}  // namespace
 
-void write_file_atomically(const std::string& path, std::string_view bytes,
-                           const std::function<void()>& midway) {
+std::filesystem::path folder_of(const std::filesystem::path& target) {
+    return target.has_parent_path() ? target.parent_path() : std::filesystem::path(".");
+}
+
+// `what` starts the message: the path itself, or the option that named it.
+void refuse_non_regular_target(const std::string& path, const std::string& what) {
     namespace fs = std::filesystem;
-    const fs::path target(path);
-    const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
+    std::error_code ec;
+    const fs::file_status st = fs::symlink_status(path, ec);
+    if (ec || !fs::exists(st) || fs::is_regular_file(st)) return;
+    const char* kind = fs::is_symlink(st)     ? "a symbolic link"
+                       : fs::is_directory(st) ? "a directory"
+                       : fs::is_fifo(st)      ? "a FIFO"
+                       : fs::is_socket(st)    ? "a socket"
+                                              : "a device or other special file";
+    throw UserError(what + ": is " + kind + "; lrnn writes only regular files (it would replace " +
+                    path + ", not write into it): give the path of a regular file");
+}
 
+// ".NAME.tmp.XXXXXX" in the target's folder, created with mkstemp.
+TempFile create_temporary_beside(const std::filesystem::path& target, const std::string& what) {
     TempFile tmp;
     // (built step by step: GCC 12 gives a false -Wrestrict on "." + std::string)
     std::string temp_name = ".";
     temp_name += target.filename().string();
     temp_name += ".tmp.XXXXXX";
+    const std::filesystem::path dir = folder_of(target);
     std::string pattern = (dir / temp_name).string();
     tmp.fd = ::mkstemp(pattern.data());
     if (tmp.fd < 0)
-        throw UserError(path + ": cannot create a temporary file in " + dir.string() + " (" +
+        throw UserError(what + ": cannot create a temporary file in " + dir.string() + " (" +
                         errno_text() + ")");
     tmp.path = pattern;
+    return tmp;
+}
+}  // namespace
+
+void check_can_write_atomically(const std::string& path, const std::string& what) {
+    namespace fs = std::filesystem;
+    if (path.empty()) throw UserError(what + ": empty file name");
+    refuse_non_regular_target(path, what);
+    const fs::path folder = folder_of(fs::path(path));
+    std::error_code ec;
+    if (!fs::is_directory(folder, ec))
+        throw UserError(what + ": the folder " + folder.string() + " does not exist");
+    create_temporary_beside(fs::path(path), what);  // removed again when it goes out of scope
+}
+
+void write_file_atomically(const std::string& path, std::string_view bytes,
+                           const std::function<void()>& midway) {
+    namespace fs = std::filesystem;
+    const fs::path target(path);
+    const fs::path dir = folder_of(target);
+
+    refuse_non_regular_target(path, path);
+    TempFile tmp = create_temporary_beside(target, path);
 
     // A write over RLIMIT_FSIZE raises SIGXFSZ, which would kill the process; ignore it so the
     // write fails with EFBIG instead and we can report it.

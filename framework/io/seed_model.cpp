@@ -1,6 +1,7 @@
 #include "io/seed_model.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <limits>
@@ -135,6 +136,12 @@ ImportedModel read_seed_model(const std::string& path) {
         in.need(t.size() * sizeof(float), field);
         values.resize(t.offset + t.size());
         in.read_bytes(values.data() + t.offset, t.size() * sizeof(float), field);
+        // The format has no checksum; a NaN or infinity would make every output garbage silently.
+        const auto first = values.begin() + std::ptrdiff_t(t.offset);
+        const auto bad = std::find_if(first, first + std::ptrdiff_t(t.size()), [](float x) { return !std::isfinite(x); });
+        if (bad != first + std::ptrdiff_t(t.size()))
+            in.fail("tensor " + t.name + " holds a non-finite value (" + std::to_string(*bad) + ") at index " +
+                    std::to_string(bad - first));
     }
     if (in.remaining() != 0)
         in.fail(std::to_string(in.remaining()) + " unexpected bytes after the last tensor");
