@@ -191,7 +191,7 @@ int bench_main(int argc, char** argv) {
         "repeats", po::value<int>()->default_value(10), "timed repetitions of each measurement")(
         "json", "print one JSON object per line instead of tables");
     po::variables_map vm;
-    po::store(po::command_line_parser(argc, argv).options(opts).run(), vm);
+    po::store(po::command_line_parser(argc, argv).style(kOptionStyle).options(opts).run(), vm);
     po::notify(vm);
     if (vm.count("help")) {
         std::cout << opts << "\n";

@@ -40,7 +40,7 @@ int eval_main(int argc, char** argv) {
     po::positional_options_description pos;
     pos.add("model", -1);
     po::variables_map vm;
-    po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
+    po::store(po::command_line_parser(argc, argv).style(kOptionStyle).options(all).positional(pos).run(), vm);
     po::notify(vm);
     if (vm.count("help")) {
         std::cout << opts << "\n";

@@ -143,7 +143,7 @@ int generate_main(int argc, char** argv) {
     po::positional_options_description pos;
     pos.add("args", -1);
     po::variables_map vm;
-    po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
+    po::store(po::command_line_parser(argc, argv).style(kOptionStyle).options(all).positional(pos).run(), vm);
     po::notify(vm);
     if (vm.count("help")) {
         std::cout << opts << "\n";
@@ -184,9 +184,11 @@ int generate_main(int argc, char** argv) {
         if (has(flag)) apply_generate_setting(settings, key, str(flag), std::string("--") + flag);
     if (has("prompt") && has("prompt-file")) throw UserError("give --prompt or --prompt-file, not both");
     if (has("prompt")) settings.prompt = str("prompt");
+    std::string prompt_name = "prompt";  // what messages about the prompt call it
     if (has("prompt-file")) {
         const std::vector<char> bytes = read_file_bytes(str("prompt-file"));
         settings.prompt = std::string(bytes.begin(), bytes.end());
+        prompt_name = "--prompt-file " + str("prompt-file");
     }
     settings.validate();
     for (const std::string& w : warnings) std::cerr << "lrnn generate: warning: " << w << "\n";
@@ -213,10 +215,11 @@ int generate_main(int argc, char** argv) {
     }
     std::vector<TokenId> prompt;
     if (settings.prompt) {
-        prompt = encode_prompt(model.tokenizer, *settings.prompt, "prompt");
+        prompt = encode_prompt(model.tokenizer, *settings.prompt, prompt_name);
         if (prompt.empty() && !generator.has_logits() && !interactive)
-            throw UserError("the prompt is empty: the first token needs at least one token of "
-                            "context (leave --prompt out to start from a newline)");
+            throw UserError((has("prompt-file") ? prompt_name + " is empty" : std::string("the prompt is empty")) +
+                            ": the first token needs at least one token of context (leave the prompt out to "
+                            "start from a newline)");
     } else if (!has("load-state") && !interactive) {
         prompt = encode_prompt(model.tokenizer, default_prompt(model.tokenizer), "default prompt");
     }

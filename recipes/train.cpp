@@ -33,7 +33,7 @@ int train_main(int argc, char** argv) {
     po::positional_options_description pos;
     pos.add("args", -1);
     po::variables_map vm;
-    po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
+    po::store(po::command_line_parser(argc, argv).style(kOptionStyle).options(all).positional(pos).run(), vm);
     po::notify(vm);
     if (vm.count("help")) {
         std::cout << opts << "\n";

@@ -425,19 +425,25 @@ TEST_F(GenerateCli, BadPromptsAndFlags) {
     expect_user_error({"generate", kModel, "--prompt", "HEY X"}, {"byte 88", "position 4", "prompt"});
     expect_user_error({"generate", kModel, "--prompt", "$"}, {"byte 36", "position 0"});
     write_text(dir_.file("p.txt"), "ok\n3");
-    expect_user_error({"generate", kModel, "--prompt-file", dir_.file("p.txt")}, {"byte 51", "position 3"});
+    expect_user_error({"generate", kModel, "--prompt-file", dir_.file("p.txt")}, {"--prompt-file " + dir_.file("p.txt"), "byte 51", "position 3"});
+    write_text(dir_.file("empty.txt"), "");
+    expect_user_error({"generate", kModel, "--prompt-file", dir_.file("empty.txt")}, {"--prompt-file " + dir_.file("empty.txt") + " is empty"});
     expect_user_error({"generate", kModel, "--prompt", ""}, {"prompt is empty"});
     expect_user_error({"generate", kModel, "--tokens", "abc"}, {"--tokens", "'abc' is not an integer"});
-    expect_user_error({"generate", kModel, "--tokens=-3"}, {"tokens must be >= 0"});
+    expect_user_error({"generate", kModel, "--tokens=-3"}, {"generate.tokens (from --tokens): must be >= 0", "'-3'"});
     expect_user_error({"generate", kModel, "--temperature", "x"}, {"--temperature", "'x'"});
     expect_user_error({"generate", kModel, "--temperature=-1"}, {"temperature"});
     expect_user_error({"generate", kModel, "--top-k", "2.5"}, {"--top-k"});
-    expect_user_error({"generate", kModel, "--top-p", "1.5"}, {"top_p"});
+    expect_user_error({"generate", kModel, "--top-p", "1.5"}, {"generate.top_p (from --top-p): must be in (0, 1]", "'1.5'"});
+    write_text(dir_.file("sampling.yaml"), "generate:\n  top_k: -2\n");
+    expect_user_error({"generate", kModel, dir_.file("sampling.yaml")}, {"generate.top_k (from ", "sampling.yaml): must be >= 0"});
     expect_user_error({"generate", kModel, "--top-p", "0"}, {"top_p"});
     expect_user_error({"generate", kModel, "--seed", "s"}, {"--seed"});
     expect_user_error({"generate", kModel, "--prompt-chunk", "0"}, {"--prompt-chunk"});
     expect_user_error({"generate", kModel, "--prompt", "A", "--prompt-file", dir_.file("p.txt")}, {"not both"});
     expect_user_error({"generate", kModel, "--no-such-flag"}, {"no-such-flag"});
+    // Abbreviations are not guessed: --tok could mean another option in a later version.
+    expect_user_error({"generate", kModel, "--tok", "3"}, {"unrecognised option '--tok'"});
     expect_user_error({"generate"}, {"which model"});
     expect_user_error({"generate", dir_.file("missing.bin")}, {"missing.bin"});
     expect_user_error({"generate", "--bench-shape", "huge"}, {"small or medium"});

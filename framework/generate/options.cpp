@@ -80,10 +80,23 @@ double parse_number(const std::string& value, const std::string& what) {
 void apply_generate_setting(GenerateSettings& s, const std::string& key, const std::string& value,
                             const std::string& source) {
     const std::string what = "generate." + key + " (from " + source + ")";
-    if (key == "tokens") s.tokens = parse_integer(value, what);
-    else if (key == "temperature") s.sampling.temperature = parse_number(value, what);
-    else if (key == "top_k") s.sampling.top_k = parse_integer(value, what);
-    else if (key == "top_p") s.sampling.top_p = parse_number(value, what);
+    // Ranges are checked here, where the message can say where the value came from.
+    const auto require = [&](bool ok, const char* range) {
+        if (!ok) throw UserError(what + ": must be " + range + ", got '" + value + "'");
+    };
+    if (key == "tokens") {
+        s.tokens = parse_integer(value, what);
+        require(s.tokens >= 0, ">= 0 (0 = only read the prompt)");
+    } else if (key == "temperature") {
+        s.sampling.temperature = parse_number(value, what);
+        require(s.sampling.temperature >= 0, ">= 0 (0 = greedy)");
+    } else if (key == "top_k") {
+        s.sampling.top_k = parse_integer(value, what);
+        require(s.sampling.top_k >= 0, ">= 0 (0 = off)");
+    } else if (key == "top_p") {
+        s.sampling.top_p = parse_number(value, what);
+        require(s.sampling.top_p > 0 && s.sampling.top_p <= 1, "in (0, 1] (1 = off)");
+    }
     else if (key == "prompt") s.prompt = value;
     // -1 is the training config's "random" (config.md): no fixed seed, one is drawn and printed.
     else if (key == "seed") s.seed = value == "-1" ? std::nullopt : std::optional(parse_unsigned(value, what));
