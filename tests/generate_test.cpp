@@ -635,6 +635,12 @@ TEST(GenerateSettings, BadValuesAreClearErrors) {
     EXPECT_THROW(apply_generate_yaml(s, "generate: [1, 2]", "y", nullptr), UserError);
     EXPECT_THROW(apply_generate_yaml(s, "generate:\n  tokens: {a: 1}\n", "y", nullptr), UserError);
     EXPECT_THROW(apply_generate_yaml(s, "generate: {tokens: 1\n", "y", nullptr), UserError);
+    EXPECT_NE(user_error([&] { apply_generate_yaml(s, "generate:\n  tokens: 1\n  tokens: 2\n", "y.yaml", nullptr); })
+                  .find("y.yaml:3: 'generate.tokens' appears twice"),
+              std::string::npos);
+    EXPECT_NE(user_error([&] { apply_generate_yaml(s, "generate: {tokens: 1}\ngenerate: {top_k: 2}\n", "y.yaml", nullptr); })
+                  .find("y.yaml:2: 'generate' appears twice"),
+              std::string::npos);
     s = GenerateSettings{};
     s.tokens = -1;
     EXPECT_THROW(s.validate(), UserError);

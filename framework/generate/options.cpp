@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
+#include <set>
 
 #include <yaml-cpp/yaml.h>
 
@@ -130,14 +131,21 @@ void apply_generate_yaml(GenerateSettings& s, const std::string& yaml_text, cons
     }
     if (!root || root.IsNull()) return;
     if (!root.IsMap()) throw UserError(source + ": expected a YAML mapping at the top level");
+    const auto line_of = [&](const YAML::Node& n) { return source + ":" + std::to_string(n.Mark().line + 1) + ": "; };
+    // yaml-cpp keeps both of two equal keys: refuse them rather than let one win silently.
+    int sections = 0;
+    for (const auto& top : root)
+        if (top.first.IsScalar() && top.first.Scalar() == "generate" && ++sections == 2)
+            throw UserError(line_of(top.first) + "'generate' appears twice");
     const YAML::Node section = root["generate"];
     if (!section || section.IsNull()) return;
     if (!section.IsMap()) throw UserError(source + ": 'generate' must be a mapping of settings");
+    std::set<std::string> seen;
     for (const auto& item : section) {
         if (!item.first.IsScalar())
-            throw UserError(source + ":" + std::to_string(item.first.Mark().line + 1) +
-                            ": a key of the 'generate' section must be a plain name, not a list or mapping");
+            throw UserError(line_of(item.first) + "a key of the 'generate' section must be a plain name, not a list or mapping");
         const std::string key = item.first.Scalar();
+        if (!seen.insert(key).second) throw UserError(line_of(item.first) + "'generate." + key + "' appears twice");
         if (std::find(kGenerateSettingKeys.begin(), kGenerateSettingKeys.end(), key) ==
             kGenerateSettingKeys.end()) {
             if (warnings) warnings->push_back(source + ": ignoring " + unknown_key_message(key));
