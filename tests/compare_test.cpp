@@ -11,6 +11,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include "cli_util.hpp"
@@ -24,6 +25,7 @@
 #include "compare/sweep.hpp"
 #include "compare/table.hpp"
 #include "core/error.hpp"
+#include "train/run_directory.hpp"
 
 namespace lrnn {
 namespace {
@@ -623,6 +625,64 @@ TEST_F(CompareRun, CtrlCStopsTheCompareAndARerunCompletesIt) {
     EXPECT_EQ(rerun.runs[0].source, "reused");
     EXPECT_EQ(rerun.runs[1].source, "trained");
     EXPECT_EQ(rerun.runs[2].source, "trained");
+}
+
+// compare deletes and retrains runs in its own folder; nothing else may ever be deleted.
+TEST_F(CompareRun, NeverDeletesWhatItDidNotMakeOrCannotReplace) {
+    const CompareOptions o = options({});
+    ASSERT_EQ(compare(o).exit_code, kCompareExitOk) << progress_;
+    const fs::path out = dir_ / "compare" / "t";
+    const fs::path run = out / "runs" / "tiny";
+    EXPECT_TRUE(fs::exists(out / ".lrnn-compare"));
+
+    // An input run inside the compare's own folder is refused (it would be retrained in place).
+    CompareOptions inside = o;
+    inside.arguments = {config_, run.string(), "train.lr=0.01"};
+    EXPECT_NE(error_of([&] { (void)plan_compare(inside); }).find("lies inside this compare's own folder"),
+              std::string::npos);
+
+    // A finished run that cannot be read is reported, and kept with its checkpoints.
+    std::ofstream(run / "metrics.jsonl", std::ios::app) << "oops\n";
+    const CompareResult damaged = compare(o);
+    EXPECT_EQ(damaged.exit_code, kCompareExitRunsFailed);
+    EXPECT_NE(damaged.runs[0].error.find("kept as it is"), std::string::npos) << damaged.runs[0].error;
+    EXPECT_FALSE(list_checkpoints(run.string()).empty());
+
+    // A config change retrains, but not a run folder holding a file lrnn did not make.
+    std::ofstream(run / "notes.txt") << "mine";
+    CompareOptions changed = o;
+    changed.arguments = {config_, "train.lr=0.01"};
+    const CompareResult foreign = compare(changed);
+    EXPECT_EQ(foreign.exit_code, kCompareExitRunsFailed);
+    EXPECT_NE(foreign.runs[0].error.find("holds 'notes.txt'"), std::string::npos) << foreign.runs[0].error;
+    EXPECT_TRUE(fs::exists(run / "notes.txt"));
+
+    // A folder that lrnn compare did not make is refused as a whole.
+    fs::create_directories(dir_ / "compare" / "mine");
+    std::ofstream(dir_ / "compare" / "mine" / "report.md") << "my notes";
+    CompareOptions theirs = o;
+    theirs.name = "mine";
+    EXPECT_NE(error_of([&] { (void)compare(theirs); }).find("holds files that lrnn compare did not make"),
+              std::string::npos);
+    EXPECT_EQ(test::read_text(dir_ / "compare" / "mine" / "report.md"), "my notes");
+
+    // A run folder is named in full: its dots are not an extension.
+    fs::create_directories(dir_ / "copies");
+    fs::copy(out / "runs" / "tiny", dir_ / "copies" / "lr=0.001", fs::copy_options::recursive);
+    fs::remove(dir_ / "copies" / "lr=0.001" / "notes.txt");
+    CompareOptions read = o;
+    read.arguments = {(dir_ / "copies" / "lr=0.001").string()};
+    read.steps.reset();
+    read.name.clear();
+    const ComparePlan plan = plan_compare(read);
+    EXPECT_EQ(plan.runs[0].name, "lr=0.001");
+    EXPECT_EQ(plan.name, "lr=0.001");
+
+    CompareOptions infinite = o;
+    infinite.steps.reset();
+    infinite.budget_s = std::numeric_limits<double>::infinity();
+    EXPECT_NE(error_of([&] { (void)plan_compare(infinite); }).find("finite positive number of seconds, got inf"),
+              std::string::npos);
 }
 
 TEST_F(CompareRun, PlanAppliesOverridesToEveryConfigAndRefusesBadInput) {

@@ -1,6 +1,7 @@
 #include "compare/compare.hpp"
 
 #include <filesystem>
+#include <memory>
 #include <ostream>
 
 #include "compare/loss_charts.hpp"
@@ -11,17 +12,46 @@
 #include "compare/table.hpp"
 #include "core/error.hpp"
 #include "io/atomic_file.hpp"
+#include "train/run_lock.hpp"
 
 namespace lrnn {
 
 namespace fs = std::filesystem;
 
+namespace {
+
+// compare/NAME is the compare's own: it deletes and retrains runs there. So it is marked when
+// made (a folder that holds anything without the mark is someone else's and is refused), and
+// locked while a compare runs in it (a second compare would delete the runs the first trains).
+class CompareFolder {
+public:
+    CompareFolder(const std::string& out_dir, const std::string& runs_dir) {
+        const std::string mark = out_dir + "/" + kMark;
+        std::error_code ec;
+        if (fs::exists(out_dir, ec) && !fs::is_directory(out_dir, ec))
+            throw UserError(out_dir + " exists and is not a folder; choose another --name or --dir");
+        const bool has_entries = fs::is_directory(out_dir, ec) && !fs::is_empty(out_dir, ec);
+        if (has_entries && !fs::exists(mark, ec))
+            throw UserError(out_dir + " holds files that lrnn compare did not make (no " + kMark +
+                            "); it would delete and rewrite what is there: choose another --name or --dir");
+        fs::create_directories(runs_dir, ec);
+        if (ec) throw UserError(runs_dir + ": cannot create the compare folder (" + ec.message() + ")");
+        if (!fs::exists(mark, ec)) write_file_atomically(mark, "made by lrnn compare; it may delete and retrain runs/\n");
+        lock_ = std::make_unique<RunLock>(out_dir, "is in use by another lrnn compare");
+    }
+
+    static constexpr const char* kMark = ".lrnn-compare";
+
+private:
+    std::unique_ptr<RunLock> lock_;
+};
+
+}  // namespace
+
 CompareResult run_compare(const CompareOptions& options, std::ostream& table_out, std::ostream& progress_out,
                           bool live) {
     const ComparePlan plan = plan_compare(options);
-    std::error_code ec;
-    fs::create_directories(plan.runs_dir, ec);
-    if (ec) throw UserError(plan.runs_dir + ": cannot create the compare folder (" + ec.message() + ")");
+    const CompareFolder folder(plan.out_dir, plan.runs_dir);
 
     CompareResult result;
     result.out_dir = plan.out_dir;

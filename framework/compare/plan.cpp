@@ -1,6 +1,7 @@
 #include "compare/plan.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 
 #include "compare/run_naming.hpp"
@@ -34,10 +35,13 @@ void check_override(const std::string& item) {
                         "(compare/NAME/runs/VARIANT); use --name and --dir for the compare's folder");
 }
 
+// What an input is called: a config file without its extension, a run folder by its whole
+// name (its dots are not an extension: runs/lr=0.001 is "lr=0.001").
 std::string input_stem(const std::string& input) {
     fs::path p(input);
     if (!p.has_filename()) p = p.parent_path();
-    return p.stem().string();
+    std::error_code ec;
+    return fs::is_directory(p, ec) ? p.filename().string() : p.stem().string();
 }
 
 }  // namespace
@@ -46,8 +50,11 @@ ComparePlan plan_compare(const CompareOptions& options) {
     ComparePlan plan;
     if (options.budget_s && options.steps)
         throw UserError("give --budget SECONDS or --steps N, not both: the runs need one equal budget");
-    if (options.budget_s && !(*options.budget_s > 0))
-        throw UserError("--budget must be a positive number of seconds, got " + json_number(*options.budget_s));
+    if (options.budget_s && !(*options.budget_s > 0 && std::isfinite(*options.budget_s)))
+        throw UserError("--budget must be a finite positive number of seconds, got " +
+                        (std::isnan(*options.budget_s) ? std::string("nan")
+                         : std::isinf(*options.budget_s) ? std::string("inf")
+                                                         : json_number(*options.budget_s)));
     if (options.steps && *options.steps < 1)
         throw UserError("--steps must be at least 1, got " + std::to_string(*options.steps));
 
@@ -106,6 +113,18 @@ ComparePlan plan_compare(const CompareOptions& options) {
     check_compare_name(plan.name);
     plan.out_dir = fs::absolute(fs::path(options.root) / plan.name).lexically_normal().string();
     plan.runs_dir = plan.out_dir + "/runs";
+    // The compare rewrites its own folder: an input run inside it could be deleted and retrained
+    // under the input's name.
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+        if (is_config[i]) continue;
+        std::error_code ec;
+        const fs::path input = fs::weakly_canonical(fs::absolute(inputs[i]), ec);
+        const fs::path out = fs::weakly_canonical(fs::path(plan.out_dir), ec);
+        const auto [end, rest] = std::mismatch(out.begin(), out.end(), input.begin(), input.end());
+        if (end == out.end())
+            throw UserError("input " + inputs[i] + " lies inside this compare's own folder " + plan.out_dir +
+                            ", which the compare rewrites: copy it elsewhere first, or choose another --name");
+    }
 
     // Names first (they must be unique across all inputs), then the runs.
     std::vector<std::string> names;

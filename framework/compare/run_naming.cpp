@@ -82,7 +82,8 @@ std::string default_compare_name(const std::vector<std::string>& inputs) {
     for (const auto& input : inputs) {
         std::filesystem::path p(input);
         if (!p.has_filename()) p = p.parent_path();  // "runs/x/" names x
-        const std::string stem = p.stem().string();
+        std::error_code ec;  // a run folder by its whole name, a config file without its extension
+        const std::string stem = std::filesystem::is_directory(p, ec) ? p.filename().string() : p.stem().string();
         if (!used.insert(stem).second) continue;
         name += (name.empty() ? "" : "_vs_") + stem;
     }

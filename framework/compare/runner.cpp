@@ -9,6 +9,8 @@
 #include "compare/reuse.hpp"
 #include "compare/run_reader.hpp"
 #include "core/error.hpp"
+#include "train/run_directory.hpp"
+#include "train/run_lock.hpp"
 
 namespace lrnn {
 
@@ -133,6 +135,25 @@ ChildRun run_train_child(const std::string& program, const std::vector<std::stri
     return result;
 }
 
+// Removes compare/NAME/runs/VARIANT before training it afresh, but only a folder that holds
+// nothing lrnn train did not make and that no lrnn train is using. Returns why it did not, or "".
+std::string remove_earlier_attempt(const std::string& run_dir) {
+    std::error_code ec;
+    if (!fs::exists(fs::symlink_status(run_dir, ec))) return "";
+    const std::string keep = "; kept as it is: move it away to train this variant again";
+    if (!fs::is_directory(fs::symlink_status(run_dir, ec))) return run_dir + " is not a run folder" + keep;
+    if (const std::string foreign = foreign_entry(run_dir); !foreign.empty())
+        return run_dir + " holds '" + foreign + "', which lrnn did not make" + keep;
+    try {
+        const RunLock in_use(run_dir);  // held while removing: no train can start on it meanwhile
+        fs::remove_all(run_dir, ec);
+    } catch (const UserError& e) {
+        return e.what();
+    }
+    if (ec) return run_dir + ": cannot remove the earlier attempt (" + ec.message() + ")";
+    return "";
+}
+
 }  // namespace
 
 RunRecord read_run_record(const std::string& name, const std::string& run_dir, const std::string& source) {
@@ -189,9 +210,17 @@ ExecutedRun execute_run(const PlannedRun& run, const std::string& train_program,
                 return out;
             }
         } catch (const UserError& e) {
-            decision = {ReuseAction::Fresh, std::string("restarting: ") + e.what()};
+            record.status = RunStatus::Failed, record.error = e.what();
         }
-        if (decision.action == ReuseAction::Reuse) decision = {ReuseAction::Fresh, "restarting: unreadable summary"};
+        // A finished run that cannot be read is reported, not retrained: deleting hours of
+        // training over one damaged line is not compare's call.
+        record.source = "reused";
+        record.error = "finished earlier but unreadable (" + record.error + "); kept as it is: repair it, or delete " +
+                       run.run_dir + " to train it again";
+        record.status = RunStatus::Failed;
+        progress.start(index, run.name, "reusing");
+        progress.finish("FAILED: " + record.error);
+        return out;
     }
 
     ChildRun child;
@@ -200,14 +229,18 @@ ExecutedRun execute_run(const PlannedRun& run, const std::string& train_program,
         progress.start(index, run.name, decision.reason);
         child = run_train_child(train_program, {"train", "--resume", run.run_dir}, run.run_dir, true, progress);
         record.source = "resumed";
-        // exit 2: nothing usable to resume from (e.g. every checkpoint corrupt): start over.
-        if (child.exit.exited && child.exit.code == 2) decision = {ReuseAction::Fresh, "resume failed (" + child.error_line + "): restarting"};
+        // A resume refused (a corpus moved away, the run trained by someone else, every
+        // checkpoint damaged) keeps the run: its checkpoints may be all that is left of hours.
+        // The error line names the cause; the user decides.
     }
     if (decision.action == ReuseAction::Fresh) {
         progress.start(index, run.name, decision.reason == "new" ? std::string("training") : decision.reason);
-        std::error_code ec;
-        // Only ever a folder compare named and made: compare/NAME/runs/VARIANT.
-        fs::remove_all(run.run_dir, ec);
+        if (const std::string refused = remove_earlier_attempt(run.run_dir); !refused.empty()) {
+            record.status = RunStatus::Failed;
+            record.error = refused;
+            progress.finish("FAILED: " + record.error);
+            return out;
+        }
         std::vector<std::string> args{"train", run.config_path};
         args.insert(args.end(), run.overrides.begin(), run.overrides.end());
         child = run_train_child(train_program, args, run.run_dir, false, progress);

@@ -26,7 +26,7 @@ std::string holder_pid(const std::string& run_dir) {
 
 }  // namespace
 
-RunLock::RunLock(const std::string& run_dir) {
+RunLock::RunLock(const std::string& run_dir, const std::string& activity) {
     const std::string path = lock_path(run_dir);
     fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd_ < 0) throw UserError(path + ": cannot create the run's lock file (" + std::strerror(errno) + ")");
@@ -35,7 +35,7 @@ RunLock::RunLock(const std::string& run_dir) {
         ::close(fd_);
         fd_ = -1;
         if (err == EWOULDBLOCK)
-            throw UserError(run_dir + " is being trained by another lrnn train (pid " + holder_pid(run_dir) +
+            throw UserError(run_dir + " " + activity + " (pid " + holder_pid(run_dir) +
                             "); wait for it to finish or stop it first");
         throw UserError(path + ": cannot lock the run (" + std::strerror(err) + ")");
     }

@@ -11,8 +11,9 @@ namespace lrnn {
 
 class RunLock {
 public:
-    // Locks run_dir/.lock (creating it). UserError if another process holds it.
-    explicit RunLock(const std::string& run_dir);
+    // Locks dir/.lock (creating it). UserError if another process holds it; `activity` says
+    // what that process is doing in the message ("is being trained by another lrnn train").
+    explicit RunLock(const std::string& dir, const std::string& activity = "is being trained by another lrnn train");
     ~RunLock();
     RunLock(const RunLock&) = delete;
     RunLock& operator=(const RunLock&) = delete;
