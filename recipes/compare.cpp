@@ -3,11 +3,14 @@
 
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <iostream>
 
 #include <boost/program_options.hpp>
 
 #include "compare/compare.hpp"
+#include "core/error.hpp"
 #include "recipes.hpp"
 
 namespace po = boost::program_options;
@@ -51,12 +54,21 @@ int compare_main(int argc, char** argv) {
     if (vm.count("sweep")) options.sweeps = vm["sweep"].as<std::vector<std::string>>();
     if (vm.count("budget")) options.budget_s = vm["budget"].as<double>();
     if (vm.count("steps")) options.steps = vm["steps"].as<std::int64_t>();
-    if (vm.count("name")) options.name = vm["name"].as<std::string>();
+    if (vm.count("name")) {
+        options.name = vm["name"].as<std::string>();
+        if (options.name.empty()) throw UserError("--name is empty: give the compare a name, or leave --name out");
+    }
     options.root = vm["dir"].as<std::string>();
+    if (options.root.empty()) throw UserError("--dir is empty: give a folder, or leave --dir out (default: compare)");
     // Each run is this same program as a child: a crash or kill of one cannot end the compare.
     options.train_program = "/proc/self/exe";
     const bool live = ::isatty(STDERR_FILENO) == 1;
-    return run_compare(options, std::cout, std::cerr, live).exit_code;
+    const int code = run_compare(options, std::cout, std::cerr, live).exit_code;
+    // The reports are on disk, but a table nobody could read is still an error worth an exit code.
+    if (!std::cout.flush())
+        throw OutputError("cannot write the table to standard output (" + std::string(std::strerror(errno)) +
+                          "); the reports are written");
+    return code;
 }
 
 }  // namespace lrnn::recipes

@@ -678,6 +678,14 @@ TEST_F(CompareRun, NeverDeletesWhatItDidNotMakeOrCannotReplace) {
     EXPECT_EQ(plan.runs[0].name, "lr=0.001");
     EXPECT_EQ(plan.name, "lr=0.001");
 
+    // An output that cannot be written is found before anything trains.
+    fs::create_directories(dir_ / "compare" / "blocked" / "report.html");
+    std::ofstream(dir_ / "compare" / "blocked" / ".lrnn-compare") << "made by lrnn compare\n";
+    CompareOptions blocked = o;
+    blocked.name = "blocked";
+    EXPECT_NE(error_of([&] { (void)compare(blocked); }).find("report.html: is a directory"), std::string::npos);
+    EXPECT_TRUE(fs::is_empty(dir_ / "compare" / "blocked" / "runs")) << "nothing trained";
+
     CompareOptions infinite = o;
     infinite.steps.reset();
     infinite.budget_s = std::numeric_limits<double>::infinity();

@@ -52,6 +52,12 @@ CompareResult run_compare(const CompareOptions& options, std::ostream& table_out
                           bool live) {
     const ComparePlan plan = plan_compare(options);
     const CompareFolder folder(plan.out_dir, plan.runs_dir);
+    // The reports are written after the runs: a report path that cannot be written (a folder
+    // named report.html, say) is found now, not after hours of training. (The chart names are
+    // those of loss_charts.cpp.)
+    for (const char* file : {"report.md", "report.html", "results.json", "train_loss_vs_step.svg", "val_loss_vs_step.svg",
+                             "train_loss_vs_time.svg", "val_loss_vs_time.svg"})
+        check_can_write_atomically(plan.out_dir + "/" + file, plan.out_dir + "/" + file);
 
     CompareResult result;
     result.out_dir = plan.out_dir;

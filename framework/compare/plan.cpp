@@ -158,7 +158,8 @@ ComparePlan plan_compare(const CompareOptions& options) {
             run.train = true;
             run.name = names[at++];
             run.run_dir = plan.runs_dir + "/" + run.name;
-            run.config_path = inputs[i];
+            // Absolute: a name like "-x.yaml" would otherwise reach the child as an option.
+            run.config_path = fs::absolute(inputs[i]).lexically_normal().string();
             run.overrides = common;
             for (const auto& [key, value] : v) run.overrides.push_back(key + "=" + value);
             // run.dir/run.name quoted: a JSON string is a YAML double-quoted scalar, so any
