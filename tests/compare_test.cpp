@@ -711,6 +711,13 @@ TEST_F(CompareRun, PlanAppliesOverridesToEveryConfigAndRefusesBadInput) {
 
     o.arguments = {config_, "train.lrr=0.01"};
     EXPECT_NE(error_of([&] { (void)plan_compare(o); }).find("did you mean 'train.lr'"), std::string::npos);
+    // An override that makes every variant invalid is bad input (exit 2), not failed runs.
+    o.arguments = {config_, "train.lr=abc"};
+    EXPECT_NE(error_of([&] { (void)plan_compare(o); }).find("no variant is a valid config"), std::string::npos);
+    o.arguments = {config_, "train.lr=0.01"};
+    o.sweeps = {"train.lr=0.001,0.002"};
+    EXPECT_NE(error_of([&] { (void)plan_compare(o); }).find("given twice"), std::string::npos);
+    o.sweeps = {};
     o.arguments = {config_, "missing.yaml"};
     EXPECT_NE(error_of([&] { (void)plan_compare(o); }).find("'missing.yaml' is neither"), std::string::npos);
     o.arguments = {config_};

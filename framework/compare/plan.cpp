@@ -153,6 +153,7 @@ ComparePlan plan_compare(const CompareOptions& options) {
             base = load_train_config({inputs[i], common});
         } catch (const UserError&) {
         }
+        const std::size_t first_variant = plan.runs.size();
         for (const SweepVariant& v : variants) {
             PlannedRun run;
             run.train = true;
@@ -188,6 +189,11 @@ ComparePlan plan_compare(const CompareOptions& options) {
             }
             plan.runs.push_back(std::move(run));
         }
+        // Not one variant of this config is valid (a bad override for all, an override of a
+        // swept key): that is bad input, refused before anything trains or a report is replaced.
+        if (std::all_of(plan.runs.begin() + std::ptrdiff_t(first_variant), plan.runs.end(),
+                        [](const PlannedRun& r) { return !r.config_error.empty(); }))
+            throw UserError(inputs[i] + ": no variant is a valid config: " + plan.runs[first_variant].config_error);
     }
     return plan;
 }
