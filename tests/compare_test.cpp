@@ -195,6 +195,23 @@ TEST(CompareRunReader, MetricsRowsAndAKilledWritersLastLine) {
     EXPECT_EQ(finished.best_val_bpc, 4.0);
 }
 
+// Numbers no run writes are refused by name: 1e400 reads as infinity, a negative loss would
+// be "best", a step of 1e300 does not fit an integer.
+TEST(CompareRunReader, NumbersOutOfRangeAreRefusedNamingTheKey) {
+    const auto metrics_error = [](const std::string& row) {
+        return error_of([&] { parse_metrics(row + "\n", "m.jsonl"); });
+    };
+    EXPECT_NE(metrics_error(R"({"step": 1e300, "loss": 2})").find("m.jsonl:1: \"step\" is 1e+300, expected a whole number"),
+              std::string::npos) << metrics_error(R"({"step": 1e300, "loss": 2})");
+    EXPECT_NE(metrics_error(R"({"step": 1.5, "loss": 2})").find("whole number"), std::string::npos);
+    EXPECT_NE(metrics_error(R"({"step": 1, "val_loss": -1e300})").find("\"val_loss\" is -1e+300, expected a finite number >= 0"),
+              std::string::npos) << metrics_error(R"({"step": 1, "val_loss": -1e300})");
+    RunFiles files;
+    files.summary = parse_flat_json_object(R"({"tokens_per_s": 1e400})", "summary.json");
+    const std::string e = error_of([&] { (void)run_numbers(files); });
+    EXPECT_NE(e.find("\"tokens_per_s\" is out of range"), std::string::npos) << e;
+}
+
 TEST(CompareRunReader, ADirectoryWithoutMetricsIsRefused) {
     TempDir dir("nometrics");
     const std::string e = error_of([&] { (void)read_run_files(dir.path().string()); });
@@ -213,7 +230,8 @@ RunRecord record(const std::string& name, RunStatus status, const std::string& l
     RunRecord r;
     r.name = name;
     r.status = status;
-    r.config = {{"train.lr", lr}, {"model.n_embd", "16"}, {"run.name", name}};
+    r.config = {{"train.lr", lr}, {"model.n_embd", "16"}, {"run.name", name}, {"data.tokenizer", "char"},
+                {"data.path", "/data/corpus.txt"}};
     r.numbers.best_val_loss = loss;
     r.numbers.tokens_per_s = tokens_per_s;
     r.numbers.parameters = 3000;
@@ -265,9 +283,15 @@ TEST(CompareTable, LossesCompeteOnlyBetweenRunsWithTheSameTokens) {
     runs[1].numbers.best_val_bpc = 2.1;
     const ComparisonTable t = build_table(runs);
     EXPECT_EQ(row_of(t, "best_val_loss").best, (std::vector<bool>{false, false})) << "nats per char vs per word";
+    EXPECT_EQ(row_of(t, "tokens_per_s").best, (std::vector<bool>{false, false})) << "chars/s vs words/s";
     EXPECT_EQ(row_of(t, "best_val_bpc").best, (std::vector<bool>{false, true}));
     runs[1].config["data.tokenizer"] = "char";
     EXPECT_EQ(row_of(build_table(runs), "best_val_loss").best, (std::vector<bool>{true, false}));
+    // A run whose config is unknown (no config.yaml) cannot be said to share the tokens.
+    runs[1].config.erase("data.tokenizer");
+    runs[1].config.erase("data.path");
+    EXPECT_EQ(row_of(build_table(runs), "best_val_loss").best, (std::vector<bool>{false, false}));
+    EXPECT_EQ(row_of(build_table(runs), "best_val_bpc").best, (std::vector<bool>{false, true}));
 }
 
 TEST(CompareTable, OneRunMarksNothing) {

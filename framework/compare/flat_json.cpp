@@ -1,9 +1,12 @@
 #include "compare/flat_json.hpp"
 
+#include <cmath>
+
 #include <cctype>
 #include <cstdlib>
 
 #include "core/error.hpp"
+#include "train/metrics.hpp"
 
 namespace lrnn {
 
@@ -188,7 +191,11 @@ std::optional<double> json_number_field(const FlatJsonObject& object, const std:
     if (it == object.end() || it->second.kind == FlatJsonValue::Kind::Null) return std::nullopt;
     if (it->second.kind != FlatJsonValue::Kind::Number)
         throw UserError(where + ": \"" + key + "\" is not a number");
-    return it->second.number;
+    const double v = it->second.number;
+    if (!std::isfinite(v) || v < 0)
+        throw UserError(where + ": \"" + key + "\" is " + (std::isfinite(v) ? json_number(v) : std::string("out of range")) +
+                        ", expected a finite number >= 0");
+    return v;
 }
 
 }  // namespace lrnn

@@ -23,7 +23,9 @@ using FlatJsonObject = std::map<std::string, FlatJsonValue>;
 FlatJsonObject parse_flat_json_object(std::string_view json, const std::string& where);
 
 // The number under `key`, or nothing when the key is absent or null (the trainer writes
-// non-finite numbers as null). UserError if the key holds a string.
+// non-finite numbers as null). UserError if the key holds a string, or a number that no run
+// writes: every number of metrics.jsonl and summary.json is finite and >= 0 (1e400 reads as
+// infinity; a negative loss would win every "best").
 std::optional<double> json_number_field(const FlatJsonObject& object, const std::string& key,
                                         const std::string& where);
 

@@ -1,11 +1,14 @@
 #include "compare/run_reader.hpp"
 
+#include <cmath>
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "compare/value_text.hpp"
 #include "core/error.hpp"
+#include "train/metrics.hpp"
 
 namespace lrnn {
 
@@ -53,6 +56,8 @@ std::vector<MetricsRow> parse_metrics(const std::string& text, const std::string
         MetricsRow row;
         const auto step = json_number_field(obj, "step", at);
         if (!step) throw UserError(at + ": the row has no \"step\"");
+        if (*step > 9007199254740992.0 || *step != std::floor(*step))  // 2^53: exact as an integer
+            throw UserError(at + ": \"step\" is " + json_number(*step) + ", expected a whole number of steps");
         row.step = static_cast<std::int64_t>(*step);
         row.elapsed_s = json_number_field(obj, "elapsed_s", at);
         row.loss = json_number_field(obj, "loss", at);

@@ -117,12 +117,16 @@ ComparisonTable build_table(const std::vector<RunRecord>& runs) {
         const auto it = r.config.find(key);
         return it == r.config.end() ? std::string() : it->second;
     };
+    // A run without a config.yaml (tokenizer and corpus unknown) compares with nothing.
     const bool same_tokens = std::all_of(runs.begin(), runs.end(), [&](const RunRecord& r) {
-        return setting(r, "data.tokenizer") == setting(runs.front(), "data.tokenizer") &&
+        return !setting(r, "data.tokenizer").empty() && !setting(r, "data.path").empty() &&
+               setting(r, "data.tokenizer") == setting(runs.front(), "data.tokenizer") &&
                setting(r, "data.path") == setting(runs.front(), "data.path");
     });
     for (const ResultRowSpec& spec : kResultRows) {
-        const bool per_token = std::string(spec.key) == "final_train_loss" || std::string(spec.key) == "best_val_loss";
+        // Tokens per second count tokens too: a word token is several characters.
+        const std::string key = spec.key;
+        const bool per_token = key == "final_train_loss" || key == "best_val_loss" || key == "tokens_per_s";
         add_result_row(spec.key, spec.label, per_token && !same_tokens ? Better::None : spec.better, spec.field);
     }
     const bool any_skipped = std::any_of(runs.begin(), runs.end(), [](const RunRecord& r) {
