@@ -294,6 +294,19 @@ TEST(CompareTable, LossesCompeteOnlyBetweenRunsWithTheSameTokens) {
     EXPECT_EQ(row_of(build_table(runs), "best_val_bpc").best, (std::vector<bool>{false, true}));
 }
 
+// A prompt of "\n" or an escape sequence in a swept value must not break or colour the table.
+TEST(CompareTable, ControlCharactersAreShownNotActedOn) {
+    std::vector<RunRecord> runs = {record("a", RunStatus::Ok, "0.001", 2.5, 1000),
+                                   record("b\x1b[31m", RunStatus::Ok, "0.001", 2.0, 1000)};
+    runs[0].config["generate.prompt"] = "\n";
+    runs[1].config["generate.prompt"] = "ROMEO:\t";
+    const std::string text = render_text_table(build_table(runs));
+    EXPECT_EQ(text.find('\x1b'), std::string::npos) << text;
+    EXPECT_NE(text.find("b\\x1b[31m"), std::string::npos) << text;
+    EXPECT_NE(text.find("ROMEO:\\t"), std::string::npos) << text;
+    EXPECT_NE(text.find("\\n"), std::string::npos) << text;
+}
+
 TEST(CompareTable, OneRunMarksNothing) {
     const ComparisonTable t = build_table({record("a", RunStatus::Ok, "0.001", 2.5, 1000)});
     for (const TableRow& r : t.rows) EXPECT_EQ(r.best, std::vector<bool>{false}) << r.key;

@@ -10,6 +10,7 @@
 #include "compare/report.hpp"
 #include "compare/runner.hpp"
 #include "compare/table.hpp"
+#include "compare/value_text.hpp"
 #include "core/error.hpp"
 #include "io/atomic_file.hpp"
 #include "train/run_lock.hpp"
@@ -90,7 +91,7 @@ CompareResult run_compare(const CompareOptions& options, std::ostream& table_out
 
     table_out << "\n" << render_text_table(table);
     for (const RunRecord& r : result.runs)
-        if (r.status != RunStatus::Ok) table_out << r.name << ": " << to_string(r.status) << ": " << r.error << "\n";
+        if (r.status != RunStatus::Ok) table_out << terminal_text(r.name) << ": " << to_string(r.status) << ": " << terminal_text(r.error) << "\n";
     table_out << "\nreport: " << plan.out_dir << "/report.html (also report.md, results.json, *.svg)\n" << std::flush;
 
     bool all_ok = true;

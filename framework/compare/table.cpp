@@ -1,4 +1,5 @@
 #include "compare/table.hpp"
+#include "compare/value_text.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -136,7 +137,14 @@ ComparisonTable build_table(const std::vector<RunRecord>& runs) {
     return table;
 }
 
-std::string render_text_table(const ComparisonTable& table) {
+std::string render_text_table(const ComparisonTable& raw) {
+    // What the terminal shows: values and names with their control characters made visible.
+    ComparisonTable table = raw;
+    for (std::string& c : table.columns) c = terminal_text(c);
+    for (TableRow& r : table.rows) {
+        r.label = terminal_text(r.label);
+        for (std::string& cell : r.cells) cell = terminal_text(cell);
+    }
     const std::size_t n = table.columns.size();
     std::size_t label_width = 0;
     for (const TableRow& r : table.rows) label_width = std::max(label_width, display_width(r.label));

@@ -1,5 +1,7 @@
 #include "compare/value_text.hpp"
 
+#include <cstdio>
+
 #include <yaml-cpp/yaml.h>
 
 namespace lrnn {
@@ -11,6 +13,22 @@ std::string display_value(const std::string& yaml_text) {
     } catch (const YAML::Exception&) {
         return yaml_text;  // not valid YAML after all: show it as written
     }
+}
+
+std::string terminal_text(const std::string& text) {
+    std::string out;
+    for (const char ch : text) {
+        const auto b = static_cast<unsigned char>(ch);
+        if (ch == '\n') out += "\\n";
+        else if (ch == '\t') out += "\\t";
+        else if (ch == '\r') out += "\\r";
+        else if (b < 0x20 || b == 0x7f) {
+            char buf[8];
+            std::snprintf(buf, sizeof buf, "\\x%02x", b);
+            out += buf;
+        } else out += ch;
+    }
+    return out;
 }
 
 }  // namespace lrnn

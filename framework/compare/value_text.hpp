@@ -9,4 +9,8 @@ namespace lrnn {
 // YAML scalar text -> plain text (double-quoted strings decoded, everything else as is).
 std::string display_value(const std::string& yaml_text);
 
+// Text safe to print in a terminal table: control characters (a newline in a prompt, an escape
+// sequence in a swept value) become visible escapes (\n, \t, \x1b) instead of acting.
+std::string terminal_text(const std::string& text);
+
 }  // namespace lrnn
