@@ -10,6 +10,8 @@
 #include <fstream>
 
 #include "cli_util.hpp"
+#include "compare/plan.hpp"
+#include "compare/reuse.hpp"
 
 namespace lrnn {
 namespace {
@@ -99,6 +101,9 @@ TEST_F(CompareCli, BadInputIsExitCode2BeforeAnythingTrains) {
         {config_ + " --name a/b", "--name 'a/b'"},
         {config_ + " nosuch.yaml", "'nosuch.yaml' is neither"},
         {"", "nothing to compare"},
+        {config_ + " --name ''", "--name is empty"},
+        {config_ + " --budget inf", "finite positive number of seconds, got inf"},
+        {config_ + " train.lr=abc", "no variant is a valid config"},
     };
     for (const Case& c : cases) {
         const auto r = compare(c.args);
@@ -108,6 +113,40 @@ TEST_F(CompareCli, BadInputIsExitCode2BeforeAnythingTrains) {
     }
     EXPECT_FALSE(fs::exists(dir_ / "compare")) << "nothing trained, nothing written";
     EXPECT_FALSE(fs::exists(dir_ / "runs"));
+}
+
+// SIGTERM aimed at compare alone (what `timeout` or `kill` sends) reaches the training child as
+// an interrupt: it saves a checkpoint, compare writes its reports, exits 130 and leaves no
+// orphan; running the compare again resumes the run.
+TEST_F(CompareCli, SigtermToCompareStopsTheRunWithACheckpoint) {
+    const fs::path out = dir_ / "compare" / "term";
+    const std::string script = (dir_ / "term.sh").string();
+    std::ofstream(script) << "#!/bin/sh\n"
+                          << LRNN_BINARY << " compare " << config_ << " --steps 1000000 train.checkpoint_every=20 --name term --dir "
+                          << (dir_ / "compare").string() << " >/dev/null 2>" << (dir_ / "term.err").string() << " &\n"
+                          << "pid=$!\n"
+                          // until the run has saved a checkpoint: the trainer's handlers are in place
+                          << "for i in $(seq 1 600); do ls " << (out / "runs" / "tiny" / "checkpoints").string()
+                          << "/step-*.ckpt >/dev/null 2>&1 && break; sleep 0.1; done\n"
+                          << "kill -TERM $pid\nwait $pid\necho $? >" << (dir_ / "term.rc").string() << "\n";
+    ASSERT_EQ(std::system(("sh " + script).c_str()), 0);
+    EXPECT_EQ(test::read_text(dir_ / "term.rc"), "130\n") << test::read_text(dir_ / "term.err");
+    EXPECT_NE(test::read_text(dir_ / "term.err").find("interrupted (exit code 130)"), std::string::npos)
+        << test::read_text(dir_ / "term.err");
+    EXPECT_TRUE(fs::exists(out / "report.html"));
+    const std::string results = test::read_text(out / "results.json");
+    EXPECT_NE(results.find("\"unfinished\""), std::string::npos) << results;
+
+    // Running the same compare again would resume the run from its checkpoint.
+    CompareOptions again;
+    again.arguments = {config_, "train.checkpoint_every=20"};
+    again.steps = 1000000;
+    again.name = "term";
+    again.root = (dir_ / "compare").string();
+    const ComparePlan plan = plan_compare(again);
+    ASSERT_EQ(plan.runs.size(), 1u);
+    ASSERT_TRUE(plan.runs[0].expected.has_value()) << plan.runs[0].config_error;
+    EXPECT_EQ(decide_reuse(plan.runs[0].run_dir, *plan.runs[0].expected).action, ReuseAction::Resume);
 }
 
 }  // namespace

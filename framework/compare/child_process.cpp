@@ -52,6 +52,14 @@ struct SpawnAttributes {
     SpawnAttributes& operator=(const SpawnAttributes&) = delete;
 };
 
+// The running child, for the signal handler (which can reach nothing else): 0 when none.
+volatile sig_atomic_t running_child = 0;
+
+void forward_stop_to_child(int) {
+    const pid_t pid = running_child;
+    if (pid > 0) ::kill(pid, SIGINT);
+}
+
 }  // namespace
 
 bool ChildExit::interrupted() const {
@@ -98,6 +106,7 @@ ChildExit run_child(const std::string& program, const std::vector<std::string>& 
     const int rc = ::posix_spawn(&pid, program.c_str(), &file_actions.actions, &attributes.attr, argv.data(), environ);
     if (rc != 0) throw UserError("cannot start " + program + ": " + std::strerror(rc));
     write_end.reset();  // the child holds the only write end: EOF when it exits
+    running_child = pid;
 
     // A failing consumer (e.g. a full disk under the log file) must not leave the child
     // unwaited: keep draining the pipe and rethrow once the child has been collected.
@@ -120,7 +129,11 @@ ChildExit run_child(const std::string& program, const std::vector<std::string>& 
     }
     int status = 0;
     while (::waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR) throw UserError(std::string("waitpid failed: ") + std::strerror(errno));
+        if (errno != EINTR) {
+            running_child = 0;
+            throw UserError(std::string("waitpid failed: ") + std::strerror(errno));
+        }
+    running_child = 0;
     if (consumer_error) std::rethrow_exception(consumer_error);
     ChildExit result;
     if (WIFEXITED(status)) result.exited = true, result.code = WEXITSTATUS(status);
@@ -128,8 +141,18 @@ ChildExit run_child(const std::string& program, const std::vector<std::string>& 
     return result;
 }
 
-IgnoreInterrupts::IgnoreInterrupts() : previous_(std::signal(SIGINT, SIG_IGN)) {}
+ForwardStopSignals::ForwardStopSignals() {
+    struct sigaction forward {};
+    forward.sa_handler = forward_stop_to_child;
+    sigemptyset(&forward.sa_mask);
+    forward.sa_flags = SA_RESTART;
+    ::sigaction(SIGINT, &forward, &previous_int_);
+    ::sigaction(SIGTERM, &forward, &previous_term_);
+}
 
-IgnoreInterrupts::~IgnoreInterrupts() { std::signal(SIGINT, previous_); }
+ForwardStopSignals::~ForwardStopSignals() {
+    ::sigaction(SIGINT, &previous_int_, nullptr);
+    ::sigaction(SIGTERM, &previous_term_, nullptr);
+}
 
 }  // namespace lrnn

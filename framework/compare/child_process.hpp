@@ -2,6 +2,8 @@
 // Running one `lrnn train` as a child process, so that its crash, exit code or kill is a
 // result to report rather than the end of the compare.
 
+#include <signal.h>
+
 #include <functional>
 #include <string>
 #include <string_view>
@@ -28,18 +30,20 @@ struct ChildExit {
 ChildExit run_child(const std::string& program, const std::vector<std::string>& args,
                     const std::function<void(std::string_view)>& on_output);
 
-// While alive, SIGINT does not end this process: Ctrl-C reaches the training child (same
-// process group), which saves a checkpoint and exits 130; compare then writes its report
-// for what is there and stops.
-class IgnoreInterrupts {
+// While alive, SIGINT and SIGTERM do not end this process: they are passed to the training
+// child as SIGINT (Ctrl-C reaches it anyway through the process group; `kill` or `timeout`
+// aimed at compare alone would otherwise kill compare and orphan the child). The child saves a
+// checkpoint and exits 130; compare then writes its report for what is there and stops.
+class ForwardStopSignals {
 public:
-    IgnoreInterrupts();
-    ~IgnoreInterrupts();
-    IgnoreInterrupts(const IgnoreInterrupts&) = delete;
-    IgnoreInterrupts& operator=(const IgnoreInterrupts&) = delete;
+    ForwardStopSignals();
+    ~ForwardStopSignals();
+    ForwardStopSignals(const ForwardStopSignals&) = delete;
+    ForwardStopSignals& operator=(const ForwardStopSignals&) = delete;
 
 private:
-    void (*previous_)(int);
+    struct sigaction previous_int_ {};
+    struct sigaction previous_term_ {};
 };
 
 }  // namespace lrnn

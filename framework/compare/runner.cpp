@@ -117,7 +117,7 @@ ChildRun run_train_child(const std::string& program, const std::vector<std::stri
     if (append_log) log.write("\n---- lrnn compare: resuming ----\n");
     ChildRun result;
     {
-        const IgnoreInterrupts ctrl_c_goes_to_the_child;
+        const ForwardStopSignals stop_signals_go_to_the_child;
         try {
             result.exit = run_child(program, args, [&](std::string_view text) {
                 log.write(text);
