@@ -159,6 +159,11 @@ int generate_main(int argc, char** argv) {
     if (!bench && args.empty()) throw UserError("say which model: lrnn generate MODEL [options]");
     LoadedModel model = bench ? benchmark_model(str("bench-shape")) : load_model(args.front());
     if (!bench) args.erase(args.begin());
+    // With --bench-shape the first argument is a CONFIG.yaml or an override, never a model.
+    if (bench && !args.empty() && args.front().find('=') == std::string::npos &&
+        std::filesystem::is_directory(args.front()))
+        throw UserError("--bench-shape stands for MODEL: '" + args.front() + "' is a folder, not a config file; "
+                        "leave MODEL out, or leave --bench-shape out");
 
     GenerateSettings settings;
     std::vector<std::string> warnings;

@@ -442,6 +442,8 @@ TEST_F(GenerateCli, BadPromptsAndFlags) {
     expect_user_error({"generate", kModel, "--prompt-chunk", "0"}, {"--prompt-chunk"});
     expect_user_error({"generate", kModel, "--prompt", "A", "--prompt-file", dir_.file("p.txt")}, {"not both"});
     expect_user_error({"generate", kModel, "--no-such-flag"}, {"no-such-flag"});
+    fs::create_directories(dir_.file("a_run"));
+    expect_user_error({"generate", "--bench-shape", "small", dir_.file("a_run")}, {"--bench-shape stands for MODEL"});
     // Abbreviations are not guessed: --tok could mean another option in a later version.
     expect_user_error({"generate", kModel, "--tok", "3"}, {"unrecognised option '--tok'"});
     expect_user_error({"generate"}, {"which model"});

@@ -634,6 +634,9 @@ TEST(GenerateSettings, BadValuesAreClearErrors) {
               std::string::npos);
     EXPECT_THROW(apply_generate_yaml(s, "generate: [1, 2]", "y", nullptr), UserError);
     EXPECT_THROW(apply_generate_yaml(s, "generate:\n  tokens: {a: 1}\n", "y", nullptr), UserError);
+    EXPECT_NE(user_error([&] { apply_generate_yaml(s, "generate:\n  seed: ~\n", "y.yaml", nullptr); })
+                  .find("y.yaml:2: generate.seed has no value"),
+              std::string::npos);
     EXPECT_THROW(apply_generate_yaml(s, "generate: {tokens: 1\n", "y", nullptr), UserError);
     EXPECT_NE(user_error([&] { apply_generate_yaml(s, "generate:\n  tokens: 1\n  tokens: 2\n", "y.yaml", nullptr); })
                   .find("y.yaml:3: 'generate.tokens' appears twice"),

@@ -151,8 +151,10 @@ void apply_generate_yaml(GenerateSettings& s, const std::string& yaml_text, cons
             if (warnings) warnings->push_back(source + ": ignoring " + unknown_key_message(key));
             continue;
         }
+        if (item.second.IsNull())
+            throw UserError(line_of(item.first) + "generate." + key + " has no value; give one or leave the key out");
         if (!item.second.IsScalar())
-            throw UserError(source + ": generate." + key + " must be a single value");
+            throw UserError(line_of(item.first) + "generate." + key + " must be a single value, not a list or mapping");
         apply_generate_setting(s, key, item.second.Scalar(), source);
     }
 }
