@@ -90,6 +90,14 @@ TEST_F(CompareCli, BadInputIsExitCode2BeforeAnythingTrains) {
         std::string message;
     };
     fs::create_directories(dir_ / "not_a_run");
+    const auto values = [](const std::string& key, int n) {  // key=1,2,...,n
+        std::string spec = key + "=";
+        for (int i = 1; i <= n; ++i) {
+            if (i > 1) spec += ',';
+            spec += std::to_string(i);
+        }
+        return spec;
+    };
     const std::vector<Case> cases = {
         {config_ + " --sweep train.lr", "expected key=v1,v2"},
         {config_ + " --sweep train.lr=1e-3,,3e-3", "value 2 is empty"},
@@ -102,6 +110,7 @@ TEST_F(CompareCli, BadInputIsExitCode2BeforeAnythingTrains) {
         {config_ + " nosuch.yaml", "'nosuch.yaml' is neither"},
         {"", "nothing to compare"},
         {config_ + " --name ''", "--name is empty"},
+        {config_ + " --sweep " + values("run.seed", 40) + " --sweep " + values("generate.seed", 30), "1200 variants, at most 1000"},
         {config_ + " --budget inf", "finite positive number of seconds, got inf"},
         {config_ + " train.lr=abc", "no variant is a valid config"},
     };
@@ -122,7 +131,7 @@ TEST_F(CompareCli, SigtermToCompareStopsTheRunWithACheckpoint) {
     const fs::path out = dir_ / "compare" / "term";
     const std::string script = (dir_ / "term.sh").string();
     std::ofstream(script) << "#!/bin/sh\n"
-                          << LRNN_BINARY << " compare " << config_ << " --steps 1000000 train.checkpoint_every=20 --name term --dir "
+                          << LRNN_BINARY << " compare " << config_ << " --steps 1000000 train.epochs=1000000 train.checkpoint_every=20 --name term --dir "
                           << (dir_ / "compare").string() << " >/dev/null 2>" << (dir_ / "term.err").string() << " &\n"
                           << "pid=$!\n"
                           // until the run has saved a checkpoint: the trainer's handlers are in place
@@ -139,7 +148,7 @@ TEST_F(CompareCli, SigtermToCompareStopsTheRunWithACheckpoint) {
 
     // Running the same compare again would resume the run from its checkpoint.
     CompareOptions again;
-    again.arguments = {config_, "train.checkpoint_every=20"};
+    again.arguments = {config_, "train.epochs=1000000", "train.checkpoint_every=20"};
     again.steps = 1000000;
     again.name = "term";
     again.root = (dir_ / "compare").string();

@@ -60,6 +60,14 @@ std::vector<SweepVariant> expand_sweeps(const std::vector<SweepAxis>& axes) {
     for (const auto& a : axes)
         if (!keys.insert(a.key).second)
             throw UserError("--sweep: key '" + a.key + "' is swept twice; give all its values in one --sweep");
+    // Each variant is a training run: a cross product in the thousands is a typo, not a plan
+    // (and would be planned for minutes before anything is shown). Counted before building it.
+    double count = 1;
+    for (const auto& a : axes) count *= double(a.values.size());
+    if (count > double(kMaxSweepVariants))
+        throw UserError("--sweep: the cross product has " + std::to_string(static_cast<long long>(count)) +
+                        " variants, at most " + std::to_string(kMaxSweepVariants) +
+                        " per compare: sweep fewer values, or split it into several compares");
     std::vector<SweepVariant> variants{SweepVariant{}};
     for (const auto& axis : axes) {
         std::vector<SweepVariant> next;

@@ -21,8 +21,10 @@ using SweepVariant = std::vector<std::pair<std::string, std::string>>;
 // keys compare sets itself (run.name, run.dir), empty or repeated values.
 SweepAxis parse_sweep(const std::string& spec);
 
+inline constexpr std::size_t kMaxSweepVariants = 1000;
+
 // The cross product, first axis outermost. No axes: one empty variant. UserError if two
-// axes name the same key.
+// axes name the same key, or if the product has more than kMaxSweepVariants variants.
 std::vector<SweepVariant> expand_sweeps(const std::vector<SweepAxis>& axes);
 
 // The value as the config prints it (YAML text, strings unquoted): "1e-3" -> "0.001".
