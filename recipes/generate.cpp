@@ -160,8 +160,9 @@ int generate_main(int argc, char** argv) {
     LoadedModel model = bench ? benchmark_model(str("bench-shape")) : load_model(args.front());
     if (!bench) args.erase(args.begin());
     // With --bench-shape the first argument is a CONFIG.yaml or an override, never a model.
+    std::error_code folder_ec;
     if (bench && !args.empty() && args.front().find('=') == std::string::npos &&
-        std::filesystem::is_directory(args.front()))
+        std::filesystem::is_directory(args.front(), folder_ec))
         throw UserError("--bench-shape stands for MODEL: '" + args.front() + "' is a folder, not a config file; "
                         "leave MODEL out, or leave --bench-shape out");
 

@@ -685,6 +685,14 @@ TEST_F(CompareRun, NeverDeletesWhatItDidNotMakeOrCannotReplace) {
     EXPECT_NE(damaged.runs[0].error.find("kept as it is"), std::string::npos) << damaged.runs[0].error;
     EXPECT_FALSE(list_checkpoints(run.string()).empty());
 
+    // A damaged config.yaml does not get a run with results deleted either.
+    const std::string config_text = test::read_text(run / "config.yaml");
+    std::ofstream(run / "config.yaml", std::ios::app) << "train:\n  lr: 0.001\n";
+    const CompareResult bad_config = compare(o);
+    EXPECT_NE(bad_config.runs[0].error.find("unreadable config.yaml"), std::string::npos) << bad_config.runs[0].error;
+    EXPECT_FALSE(list_checkpoints(run.string()).empty());
+    std::ofstream(run / "config.yaml", std::ios::trunc) << config_text;
+
     // A config change retrains, but not a run folder holding a file lrnn did not make.
     std::ofstream(run / "notes.txt") << "mine";
     CompareOptions changed = o;

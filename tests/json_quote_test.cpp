@@ -23,6 +23,8 @@ TEST(JsonQuote, WellFormedUtf8PassesThrough) {
 // is not part of a well-formed sequence becomes U+FFFD, so the file stays readable.
 TEST(JsonQuote, IllFormedBytesBecomeTheReplacementCharacter) {
     EXPECT_EQ(json_quote("name\xFF.bin"), "\"name\\ufffd.bin\"");
+    EXPECT_EQ(json_quote("\xFF\x80\x80"), "\"\\ufffd\\ufffd\\ufffd\"");  // 0xF5..0xFF never lead
+    EXPECT_EQ(json_quote("\xF5\x80\x80\x80"), "\"\\ufffd\\ufffd\\ufffd\\ufffd\"");
     EXPECT_EQ(json_quote("cut \xE2\x82"), "\"cut \\ufffd\\ufffd\"");        // truncated sequence
     EXPECT_EQ(json_quote("\x80x"), "\"\\ufffdx\"");                          // stray continuation
     EXPECT_EQ(json_quote("\xC0\xAF"), "\"\\ufffd\\ufffd\"");                 // overlong '/'

@@ -192,7 +192,8 @@ std::optional<double> json_number_field(const FlatJsonObject& object, const std:
     if (it->second.kind != FlatJsonValue::Kind::Number)
         throw UserError(where + ": \"" + key + "\" is not a number");
     const double v = it->second.number;
-    if (!std::isfinite(v) || v < 0)
+    // best_step is -1 when no validation loss was finite (a diverged run): the one negative.
+    if (!std::isfinite(v) || (v < 0 && !(key == "best_step" && v == -1)))
         throw UserError(where + ": \"" + key + "\" is " + (std::isfinite(v) ? json_number(v) : std::string("out of range")) +
                         ", expected a finite number >= 0");
     return v;

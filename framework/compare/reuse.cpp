@@ -41,6 +41,10 @@ ReuseDecision decide_reuse(const std::string& run_dir, const TrainConfig& expect
     try {
         difference = config_difference(parse_train_config_text(text.str(), config_path.string()), expected);
     } catch (const UserError& e) {
+        // A run with results or checkpoints is not deleted over a damaged config.yaml: the
+        // user repairs it (or deletes the folder); only an empty attempt starts over.
+        if (fs::is_regular_file(fs::path(run_dir) / "summary.json", ec) || !list_checkpoints(run_dir).empty())
+            return {ReuseAction::Keep, std::string("unreadable config.yaml (") + e.what() + ")"};
         return {ReuseAction::Fresh, std::string("restarting: unreadable config.yaml (") + e.what() + ")"};
     }
     if (!difference.empty()) return {ReuseAction::Fresh, "config changed (" + difference + "): training again"};

@@ -10,7 +10,8 @@
 
 namespace lrnn {
 
-enum class ReuseAction { Reuse, Resume, Fresh };
+// Keep: something is wrong with the earlier run that compare will not repair by deleting it.
+enum class ReuseAction { Reuse, Resume, Fresh, Keep };
 
 struct ReuseDecision {
     ReuseAction action = ReuseAction::Fresh;

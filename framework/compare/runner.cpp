@@ -201,6 +201,14 @@ ExecutedRun execute_run(const PlannedRun& run, const std::string& train_program,
     }
 
     ReuseDecision decision = decide_reuse(run.run_dir, *run.expected);
+    if (decision.action == ReuseAction::Keep) {
+        progress.start(index, run.name, "checking the earlier run");
+        record.source = "reused";
+        record.status = RunStatus::Failed;
+        record.error = decision.reason + "; kept as it is: repair it, or delete " + run.run_dir + " to train it again";
+        progress.finish("FAILED: " + record.error);
+        return out;
+    }
     if (decision.action == ReuseAction::Reuse) {
         progress.start(index, run.name, "reusing (" + decision.reason + ")");
         try {

@@ -5,6 +5,7 @@
 #include "compare/value_text.hpp"
 #include "config/train_config.hpp"
 #include "core/error.hpp"
+#include "train/metrics.hpp"
 
 namespace lrnn {
 
@@ -65,7 +66,7 @@ std::vector<SweepVariant> expand_sweeps(const std::vector<SweepAxis>& axes) {
     double count = 1;
     for (const auto& a : axes) count *= double(a.values.size());
     if (count > double(kMaxSweepVariants))
-        throw UserError("--sweep: the cross product has " + std::to_string(static_cast<long long>(count)) +
+        throw UserError("--sweep: the cross product has " + json_number(count) +
                         " variants, at most " + std::to_string(kMaxSweepVariants) +
                         " per compare: sweep fewer values, or split it into several compares");
     std::vector<SweepVariant> variants{SweepVariant{}};
