@@ -63,7 +63,10 @@ void forward_stop_to_child(int) {
 }  // namespace
 
 bool ChildExit::interrupted() const {
-    return (exited && code == 128 + SIGINT) || (!exited && signal == SIGINT);
+    // SIGTERM too: sent to the whole process group (a service stop, a cancelled job), it reaches
+    // the trainer directly as well as through compare's forwarding.
+    return (exited && (code == 128 + SIGINT || code == 128 + SIGTERM)) ||
+           (!exited && (signal == SIGINT || signal == SIGTERM));
 }
 
 std::string ChildExit::describe() const {

@@ -17,7 +17,7 @@ struct ChildExit {
     int signal = 0;
 
     bool ok() const { return exited && code == 0; }
-    // The user's Ctrl-C: the child stopped on SIGINT (trainer: exit 130 after a checkpoint).
+    // Stopped on purpose: SIGINT or SIGTERM (the trainer exits 130/143 after a checkpoint).
     bool interrupted() const;
     // "exit code 2", "killed by signal 9 (Killed)".
     std::string describe() const;

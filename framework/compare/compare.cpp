@@ -35,9 +35,12 @@ public:
         if (has_entries && !fs::exists(mark, ec))
             throw UserError(out_dir + " holds files that lrnn compare did not make (no " + kMark +
                             "); it would delete and rewrite what is there: choose another --name or --dir");
+        // The mark first: a folder left with runs/ but no mark would be refused from then on.
+        fs::create_directories(out_dir, ec);
+        if (ec) throw UserError(out_dir + ": cannot create the compare folder (" + ec.message() + ")");
+        if (!fs::exists(mark, ec)) write_file_atomically(mark, "made by lrnn compare; it may delete and retrain runs/\n");
         fs::create_directories(runs_dir, ec);
         if (ec) throw UserError(runs_dir + ": cannot create the compare folder (" + ec.message() + ")");
-        if (!fs::exists(mark, ec)) write_file_atomically(mark, "made by lrnn compare; it may delete and retrain runs/\n");
         lock_ = std::make_unique<RunLock>(out_dir, "is in use by another lrnn compare");
     }
 
