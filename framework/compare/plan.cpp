@@ -35,15 +35,6 @@ void check_override(const std::string& item) {
                         "(compare/NAME/runs/VARIANT); use --name and --dir for the compare's folder");
 }
 
-// What an input is called: a config file without its extension, a run folder by its whole
-// name (its dots are not an extension: runs/lr=0.001 is "lr=0.001").
-std::string input_stem(const std::string& input) {
-    fs::path p(input);
-    if (!p.has_filename()) p = p.parent_path();
-    std::error_code ec;
-    return fs::is_directory(p, ec) ? p.filename().string() : p.stem().string();
-}
-
 }  // namespace
 
 ComparePlan plan_compare(const CompareOptions& options) {
@@ -130,10 +121,10 @@ ComparePlan plan_compare(const CompareOptions& options) {
     std::vector<std::string> names;
     for (std::size_t i = 0; i < inputs.size(); ++i) {
         if (!is_config[i]) {
-            names.push_back(input_stem(inputs[i]));
+            names.push_back(input_name(inputs[i]));
             continue;
         }
-        for (const SweepVariant& v : variants) names.push_back(variant_name(safe_name(input_stem(inputs[i])), labels, v));
+        for (const SweepVariant& v : variants) names.push_back(variant_name(safe_name(input_name(inputs[i])), labels, v));
     }
     names = unique_names(names);
 

@@ -76,14 +76,18 @@ std::vector<std::string> unique_names(const std::vector<std::string>& names) {
     return out;
 }
 
+std::string input_name(const std::string& input) {
+    std::filesystem::path p(input);
+    if (!p.has_filename()) p = p.parent_path();  // "runs/x/" names x
+    std::error_code ec;
+    return std::filesystem::is_directory(p, ec) ? p.filename().string() : p.stem().string();
+}
+
 std::string default_compare_name(const std::vector<std::string>& inputs) {
     std::string name;
     std::set<std::string> used;
     for (const auto& input : inputs) {
-        std::filesystem::path p(input);
-        if (!p.has_filename()) p = p.parent_path();  // "runs/x/" names x
-        std::error_code ec;  // a run folder by its whole name, a config file without its extension
-        const std::string stem = std::filesystem::is_directory(p, ec) ? p.filename().string() : p.stem().string();
+        const std::string stem = input_name(input);
         if (!used.insert(stem).second) continue;
         name += (name.empty() ? "" : "_vs_") + stem;
     }

@@ -32,6 +32,10 @@ std::vector<std::string> unique_names(const std::vector<std::string>& names);
 // The default compare NAME: the inputs' stems joined by "_vs_", made safe.
 std::string default_compare_name(const std::vector<std::string>& inputs);
 
+// What an input is called: a config file without its extension, a run folder by its whole
+// name (its dots are not an extension: runs/lr=0.001 is "lr=0.001").
+std::string input_name(const std::string& input);
+
 // UserError unless `name` is usable as --name (one safe path component).
 void check_compare_name(const std::string& name);
 
