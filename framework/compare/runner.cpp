@@ -200,15 +200,17 @@ ExecutedRun execute_run(const PlannedRun& run, const std::string& train_program,
         return out;
     }
 
-    ReuseDecision decision = decide_reuse(run.run_dir, *run.expected);
-    if (decision.action == ReuseAction::Keep) {
-        progress.start(index, run.name, "checking the earlier run");
+    // An earlier run compare will not repair by deleting it: reported as failed, left as it is.
+    const auto keep_failed = [&](const std::string& what, const std::string& reason) {
+        progress.start(index, run.name, what);
         record.source = "reused";
         record.status = RunStatus::Failed;
-        record.error = decision.reason + "; kept as it is: repair it, or delete " + run.run_dir + " to train it again";
+        record.error = reason + "; kept as it is: repair it, or delete " + run.run_dir + " to train it again";
         progress.finish("FAILED: " + record.error);
         return out;
-    }
+    };
+    ReuseDecision decision = decide_reuse(run.run_dir, *run.expected);
+    if (decision.action == ReuseAction::Keep) return keep_failed("checking the earlier run", decision.reason);
     if (decision.action == ReuseAction::Reuse) {
         progress.start(index, run.name, "reusing (" + decision.reason + ")");
         try {
@@ -222,13 +224,7 @@ ExecutedRun execute_run(const PlannedRun& run, const std::string& train_program,
         }
         // A finished run that cannot be read is reported, not retrained: deleting hours of
         // training over one damaged line is not compare's call.
-        record.source = "reused";
-        record.error = "finished earlier but unreadable (" + record.error + "); kept as it is: repair it, or delete " +
-                       run.run_dir + " to train it again";
-        record.status = RunStatus::Failed;
-        progress.start(index, run.name, "reusing");
-        progress.finish("FAILED: " + record.error);
-        return out;
+        return keep_failed("reusing", "finished earlier but unreadable (" + record.error + ")");
     }
 
     ChildRun child;
