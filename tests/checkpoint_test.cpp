@@ -27,8 +27,8 @@
 #include "io/model_loader.hpp"
 #include "model/model.hpp"
 #include "test_util.hpp"
-#include "train/checkpoint.hpp"
-#include "train/run_directory.hpp"
+#include "io/checkpoint.hpp"
+#include "io/run_directory.hpp"
 
 namespace lrnn {
 namespace {

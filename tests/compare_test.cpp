@@ -25,7 +25,7 @@
 #include "compare/sweep.hpp"
 #include "compare/table.hpp"
 #include "core/error.hpp"
-#include "train/run_directory.hpp"
+#include "io/run_directory.hpp"
 
 namespace lrnn {
 namespace {

@@ -24,8 +24,8 @@
 #include "dist/rank_agreement.hpp"
 #include "test_util.hpp"
 #include "train/batch_gradient.hpp"
-#include "train/checkpoint.hpp"
-#include "train/run_directory.hpp"
+#include "io/checkpoint.hpp"
+#include "io/run_directory.hpp"
 
 namespace lrnn {
 namespace {

@@ -34,8 +34,8 @@
 #include <vector>
 
 #include "io/checksum.hpp"
-#include "train/checkpoint.hpp"
-#include "train/run_directory.hpp"
+#include "io/checkpoint.hpp"
+#include "io/run_directory.hpp"
 
 namespace lrnn {
 namespace {

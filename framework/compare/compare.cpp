@@ -13,7 +13,7 @@
 #include "compare/value_text.hpp"
 #include "core/error.hpp"
 #include "io/atomic_file.hpp"
-#include "train/run_lock.hpp"
+#include "io/run_lock.hpp"
 
 namespace lrnn {
 

@@ -6,7 +6,7 @@
 
 #include "compare/value_text.hpp"
 #include "core/error.hpp"
-#include "train/run_directory.hpp"
+#include "io/run_directory.hpp"
 
 namespace lrnn {
 

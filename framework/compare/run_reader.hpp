@@ -1,5 +1,5 @@
 #pragma once
-// Reading a run directory (train/run_directory.hpp describes its files) into the numbers
+// Reading a run directory (io/run_directory.hpp describes its files) into the numbers
 // compare shows.
 
 #include <optional>

@@ -9,8 +9,8 @@
 #include "compare/reuse.hpp"
 #include "compare/run_reader.hpp"
 #include "core/error.hpp"
-#include "train/run_directory.hpp"
-#include "train/run_lock.hpp"
+#include "io/run_directory.hpp"
+#include "io/run_lock.hpp"
 
 namespace lrnn {
 

@@ -5,8 +5,8 @@
 
 #include "core/error.hpp"
 #include "io/seed_model.hpp"
-#include "train/checkpoint.hpp"
-#include "train/run_directory.hpp"
+#include "io/checkpoint.hpp"
+#include "io/run_directory.hpp"
 
 namespace lrnn {
 

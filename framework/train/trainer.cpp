@@ -32,12 +32,12 @@
 #include "io/byte_reader.hpp"
 #include "train/adamw.hpp"
 #include "train/batch_gradient.hpp"
-#include "train/checkpoint.hpp"
+#include "io/checkpoint.hpp"
 #include "train/evaluation.hpp"
 #include "train/metrics.hpp"
 #include "train/progress.hpp"
-#include "train/run_directory.hpp"
-#include "train/run_lock.hpp"
+#include "io/run_directory.hpp"
+#include "io/run_lock.hpp"
 #include "train/schedule.hpp"
 
 namespace lrnn {

@@ -1,4 +1,4 @@
-#include "train/run_lock.hpp"
+#include "io/run_lock.hpp"
 
 #include <fcntl.h>
 #include <sys/file.h>

@@ -1,4 +1,4 @@
-#include "train/run_directory.hpp"
+#include "io/run_directory.hpp"
 
 #include <unistd.h>
 

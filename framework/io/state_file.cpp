@@ -1,4 +1,4 @@
-#include "generate/state_file.hpp"
+#include "io/state_file.hpp"
 
 #include <algorithm>
 #include <bit>

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "train/checkpoint.hpp"
+#include "io/checkpoint.hpp"
 
 namespace lrnn {
 

@@ -1,4 +1,4 @@
-#include "train/checkpoint.hpp"
+#include "io/checkpoint.hpp"
 
 #include <algorithm>
 #include <cstring>
