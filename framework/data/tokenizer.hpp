@@ -9,7 +9,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "model/model.hpp"
+#include "core/token_id.hpp"
 
 namespace lrnn {
 

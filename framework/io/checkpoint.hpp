@@ -12,7 +12,7 @@
 
 #include "data/tokenizer.hpp"
 #include "model/config.hpp"
-#include "train/adamw.hpp"
+#include "model/optimizer_state.hpp"
 
 namespace lrnn {
 

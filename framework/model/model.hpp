@@ -7,13 +7,12 @@
 #include <utility>
 #include <vector>
 
+#include "core/token_id.hpp"
 #include "model/parameters.hpp"
 #include "model/state.hpp"
 #include "model/workspace.hpp"
 
 namespace lrnn {
-
-using TokenId = std::int32_t;
 
 // A full parameter set: the layout and one flat buffer of values.
 template <typename Real>

@@ -7,6 +7,7 @@
 #include <span>
 #include <vector>
 
+#include "model/optimizer_state.hpp"
 #include "model/parameters.hpp"
 
 namespace lrnn {
@@ -16,12 +17,6 @@ struct AdamWSettings {
     double beta2 = 0.999;
     double eps = 1e-8;
     double weight_decay = 0.0;
-};
-
-struct AdamWState {
-    std::vector<float> m;  // first moments, same layout as the parameters
-    std::vector<float> v;  // second moments
-    std::int64_t step = 0; // updates applied (skipped steps do not count)
 };
 
 class AdamW {
