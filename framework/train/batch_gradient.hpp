@@ -37,7 +37,9 @@ public:
                      std::span<float> out);
 
     // The sum of the last compute() without `out` (empty before the first).
-    std::span<const float> gradient() const { return root_ ? std::span<const float>(root_->values) : std::span<const float>(); }
+    std::span<const float> gradient() const {
+        return root_ ? std::span<const float>(root_->values) : std::span<const float>();
+    }
     std::span<float> gradient() { return root_ ? std::span<float>(root_->values) : std::span<float>(); }
 
 private:

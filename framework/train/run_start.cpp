@@ -242,7 +242,8 @@ void replace_old_run(const StartedRun& run, std::ostream& out) {
         try {
             old_run = std::make_unique<RunLock>(run.run_dir);
         } catch (const UserError& e) {
-            throw UserError(std::string(e.what()) + (run.replaces_unstarted ? "" : "; --force does not replace a run in progress"));
+            const std::string why = run.replaces_unstarted ? "" : "; --force does not replace a run in progress";
+            throw UserError(std::string(e.what()) + why);
         }
         if (run.replaces_unstarted && !holds_nothing_to_resume(run.run_dir))
             throw UserError("run directory " + run.run_dir + " already exists; use --force to replace it, "

@@ -52,7 +52,8 @@ struct ValidationSet {
 ValidationSet validation_set(const Corpus& corpus, std::int64_t eval_tokens) {
     const std::span<const TokenId> all(corpus.val_tokens);
     ValidationSet v;
-    v.tokens = eval_tokens > 0 && std::size_t(eval_tokens) + 1 < all.size() ? all.first(std::size_t(eval_tokens) + 1) : all;
+    const std::size_t wanted = std::size_t(std::max<std::int64_t>(eval_tokens, 0)) + 1;
+    v.tokens = eval_tokens > 0 && wanted < all.size() ? all.first(wanted) : all;
     v.bytes = std::span<const std::uint32_t>(corpus.val_token_bytes).first(v.tokens.size());
     return v;
 }
@@ -260,7 +261,8 @@ bool TrainingLoop::evaluate_into(Json& row) {
 // Saves a checkpoint of the current state; false if the save failed (reported).
 bool TrainingLoop::save(bool finished) {
     if (!outputs_.writes()) return true;
-    Checkpoint c{run_.config_yaml, params_.config(), run_.corpus.tokenizer, params_.values, run_.optimizer->state(), prog_};
+    Checkpoint c{run_.config_yaml, params_.config(),          run_.corpus.tokenizer,
+                 params_.values,   run_.optimizer->state(), prog_};
     c.progress.finished = finished;
     return outputs_.save_checkpoint(c, prog_.best_step == prog_.step);
 }
