@@ -1,17 +1,66 @@
 // lrnn train CONFIG.yaml [key.path=value ...] [--force]
 // lrnn train --resume RUN_DIR|CHECKPOINT [key.path=value ...]
 
+#include <filesystem>
 #include <iostream>
 
 #include <boost/program_options.hpp>
 
 #include "core/error.hpp"
+#include "core/rng.hpp"
+#include "generate/generator.hpp"
+#include "generate/sampler.hpp"
+#include "io/atomic_file.hpp"
 #include "recipes.hpp"
 #include "train/trainer.hpp"
 
 namespace po = boost::program_options;
 
 namespace lrnn::recipes {
+
+namespace {
+
+// The sample printed at the end of training: the generate section's settings, through the
+// same Generator as `lrnn generate`.
+std::string sample_text(const TrainedModel& model) {
+    const GenerateSection& g = model.generate;
+    std::vector<TokenId> prompt;
+    try {
+        prompt = model.tokenizer.encode(g.prompt, "generate.prompt");
+    } catch (const UserError&) {
+        prompt.clear();  // a prompt the vocabulary cannot encode: start from the first token
+    }
+    if (prompt.empty()) prompt.push_back(0);
+    Generator generator(model.params, default_prompt_chunk(model.params.config()),
+                        *parse_weight_precision(g.weights));  // validated with the config
+    generator.feed(prompt);
+    SamplingOptions opts;
+    opts.temperature = g.temperature;
+    opts.top_k = g.top_k;
+    opts.top_p = g.top_p;
+    Sampler sampler(model.params.config().vocab_size, opts);
+    Rng rng(g.seed >= 0 ? std::uint64_t(g.seed) : model.run_seed);
+    std::string text = model.tokenizer.decode(prompt);
+    generate_tokens(generator, sampler, rng, g.tokens,
+                    [&](TokenId id) { text += token_text(model.tokenizer, id); });
+    return text;
+}
+
+// Prints the sample and keeps it in RUN_DIR/samples/final.txt.
+void print_sample(const TrainedModel& model, const std::string& run_dir) {
+    const std::string text = sample_text(model);
+    std::error_code dir_error;  // (a samples/ folder deleted by hand comes back)
+    std::filesystem::create_directories(run_dir + "/samples", dir_error);
+    try {
+        write_file_atomically(run_dir + "/samples/final.txt", text);
+    } catch (const UserError& e) {
+        throw OutputError(e.what());  // a full disk: exit code 3, as for the run's other files
+    }
+    std::cout << "---- sample (" << model.generate.tokens << " tokens, temperature " << model.generate.temperature
+              << ") ----\n" << text << "\n----\n" << std::flush;
+}
+
+}  // namespace
 
 int train_main(int argc, char** argv) {
     po::options_description opts(
@@ -67,7 +116,9 @@ int train_main(int argc, char** argv) {
             options.source.overrides.push_back(args[i]);
         }
     }
-    return run_training(options).exit_code;
+    const TrainResult result = run_training(options);
+    if (options.print_sample && result.trained) print_sample(*result.trained, result.run_dir);
+    return result.exit_code;
 }
 
 }  // namespace lrnn::recipes

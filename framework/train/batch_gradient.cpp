@@ -10,7 +10,7 @@
 namespace lrnn {
 
 BatchGradient::BatchGradient(const ModelConfig& config, std::size_t max_chunk_tokens)
-    : layout_(config), max_chunk_tokens_(max_chunk_tokens), root_(acquire()) {}
+    : layout_(config), max_chunk_tokens_(max_chunk_tokens) {}
 
 std::unique_ptr<BatchGradient::Buffer> BatchGradient::acquire() {
     {
@@ -32,28 +32,28 @@ void BatchGradient::release(std::unique_ptr<Buffer> buffer) {
     pool_.push_back(std::move(buffer));
 }
 
-LossSums BatchGradient::node(std::size_t lo, std::size_t hi, Buffer& out) {
+LossSums BatchGradient::node(std::size_t lo, std::size_t hi, std::span<float> out, const ModelView<float*>& out_view) {
     if (hi - lo == 1) {
         auto& slot = workspaces_.local();
         if (!slot) slot = std::make_unique<Workspace<float>>(layout_.config(), max_chunk_tokens_);
         Workspace<float>& ws = *slot;
         const std::span<const TokenId> chunk = chunks_[lo];
         const std::size_t T = chunk.size() - 1;
-        std::fill(out.values.begin(), out.values.end(), 0.0f);
+        std::fill(out.begin(), out.end(), 0.0f);
         model_forward(*params_, chunk.first(T), ws);
         const LossSums loss = model_loss(ws, chunk.subspan(1), label_smoothing_, grad_scale_);
-        model_backward(*params_, chunk.first(T), ws, out.view);
+        model_backward(*params_, chunk.first(T), ws, out_view);
         return loss;
     }
     const std::size_t mid = lo + (hi - lo) / 2;
     std::unique_ptr<Buffer> right = acquire();
     LossSums left_loss, right_loss;
-    tbb::parallel_invoke([&] { left_loss = node(lo, mid, out); },
-                         [&] { right_loss = node(mid, hi, *right); });
+    tbb::parallel_invoke([&] { left_loss = node(lo, mid, out, out_view); },
+                         [&] { right_loss = node(mid, hi, right->values, right->view); });
     // Elementwise, so splitting it over threads changes no result.
-    float* a = out.values.data();
+    float* a = out.data();
     const float* b = right->values.data();
-    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, out.values.size(), 1 << 16),
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, out.size(), 1 << 16),
                       [&](const tbb::blocked_range<std::size_t>& r) {
                           for (std::size_t i = r.begin(); i < r.end(); ++i) a[i] += b[i];
                       });
@@ -65,14 +65,22 @@ LossSums BatchGradient::node(std::size_t lo, std::size_t hi, Buffer& out) {
 LossSums BatchGradient::compute(const Parameters<float>& params,
                                 std::span<const std::span<const TokenId>> chunks, std::size_t lo,
                                 std::size_t hi, double label_smoothing, double grad_scale) {
-    assert(lo < hi && hi <= chunks.size());
+    if (!root_) root_ = acquire();
+    return compute(params, chunks, lo, hi, label_smoothing, grad_scale, root_->values);
+}
+
+LossSums BatchGradient::compute(const Parameters<float>& params,
+                                std::span<const std::span<const TokenId>> chunks, std::size_t lo,
+                                std::size_t hi, double label_smoothing, double grad_scale,
+                                std::span<float> out) {
+    assert(lo < hi && hi <= chunks.size() && out.size() == layout_.total_size());
     for (std::size_t i = lo; i < hi; ++i) assert(chunks[i].size() >= 2 && chunks[i].size() - 1 <= max_chunk_tokens_);
     const ModelView<const float*> view = params.view();
     params_ = &view;
     chunks_ = chunks;
     label_smoothing_ = label_smoothing;
     grad_scale_ = grad_scale;
-    const LossSums loss = node(lo, hi, *root_);
+    const LossSums loss = node(lo, hi, out, make_view(layout_, out.data()));
     params_ = nullptr;
     return loss;
 }

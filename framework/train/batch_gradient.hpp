@@ -30,9 +30,17 @@ public:
     // Returns the summed losses (same tree order).
     LossSums compute(const Parameters<float>& params, std::span<const std::span<const TokenId>> chunks,
                      std::size_t lo, std::size_t hi, double label_smoothing, double grad_scale);
+    // The same sum into `out` (the parameter count of floats) instead of gradient(): e.g. the
+    // slot of a distributed exchange (dist/gradient_exchange.hpp), so that it is not copied.
+    LossSums compute(const Parameters<float>& params, std::span<const std::span<const TokenId>> chunks,
+                     std::size_t lo, std::size_t hi, double label_smoothing, double grad_scale,
+                     std::span<float> out);
 
-    std::span<const float> gradient() const { return root_->values; }
-    std::span<float> gradient() { return root_->values; }
+    // The sum of the last compute() without `out` (empty before the first).
+    std::span<const float> gradient() const {
+        return root_ ? std::span<const float>(root_->values) : std::span<const float>();
+    }
+    std::span<float> gradient() { return root_ ? std::span<float>(root_->values) : std::span<float>(); }
 
 private:
     struct Buffer {
@@ -41,14 +49,14 @@ private:
     };
     std::unique_ptr<Buffer> acquire();
     void release(std::unique_ptr<Buffer> buffer);
-    LossSums node(std::size_t lo, std::size_t hi, Buffer& out);
+    LossSums node(std::size_t lo, std::size_t hi, std::span<float> out, const ModelView<float*>& out_view);
 
     ParameterLayout layout_;
     std::size_t max_chunk_tokens_;
     tbb::enumerable_thread_specific<std::unique_ptr<Workspace<float>>> workspaces_;
     std::mutex pool_mutex_;
     std::vector<std::unique_ptr<Buffer>> pool_;
-    std::unique_ptr<Buffer> root_;
+    std::unique_ptr<Buffer> root_;  // gradient(): allocated by the first compute() that uses it
 
     // Set for the duration of compute():
     const ModelView<const float*>* params_ = nullptr;

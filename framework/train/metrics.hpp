@@ -4,25 +4,13 @@
 
 #include <cstdio>
 #include <string>
-#include <utility>
-#include <vector>
+
+#include "core/json.hpp"
 
 namespace lrnn {
 
-// One JSON object built field by field, numbers in their shortest exact form
-// (non-finite numbers become null).
-class JsonObject {
-public:
-    JsonObject& add(const std::string& key, double value);
-    JsonObject& add(const std::string& key, long long value);
-    JsonObject& add(const std::string& key, const std::string& value);
-    std::string str() const { return "{" + body_ + "}"; }
-
-private:
-    void key(const std::string& k);
-    std::string body_;
-};
-
+// A string as a JSON string literal (invalid UTF-8 as U+FFFD); a number in its shortest exact
+// form (non-finite: null).
 std::string json_quote(const std::string& s);
 std::string json_number(double v);
 
@@ -33,7 +21,8 @@ public:
     MetricsLog(const MetricsLog&) = delete;
     MetricsLog& operator=(const MetricsLog&) = delete;
 
-    void write(const JsonObject& row);
+    // One row, as one line (core/json.hpp's layout); UserError if it cannot be written.
+    void write(const Json& row);
 
 private:
     std::string path_;

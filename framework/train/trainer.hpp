@@ -1,40 +1,35 @@
 #pragma once
-// The training pipeline: config -> corpus/tokenizer -> chunk sampler -> data-parallel step ->
-// AdamW -> metrics/checkpoints, with resume. The recipe (recipes/train.cpp) only parses flags.
+// The training pipeline: start (train/run_start.hpp) -> per step: batch, data-parallel
+// gradient, clip + AdamW, log, evaluate, checkpoint (train/run_outputs.hpp) -> summary.
+// The recipe (recipes/train.cpp) parses the flags and prints the sample at the end.
 
-#include <functional>
+#include <cstdint>
+#include <optional>
 #include <string>
-#include <vector>
 
 #include "config/train_config.hpp"
+#include "data/tokenizer.hpp"
+#include "model/model.hpp"
+#include "train/train_options.hpp"
 
 namespace lrnn {
 
-// Exit codes of `lrnn train` (docs/recipes.md).
-inline constexpr int kExitOk = 0;
-inline constexpr int kExitBadInput = 2;
-inline constexpr int kExitSaveFailed = 3;
-// train.max_skipped_in_a_row steps in a row had a non-finite loss or gradient norm.
-inline constexpr int kExitDiverged = 4;
-// Interrupted by SIGINT / SIGTERM after saving a checkpoint: 128 + signal (130, 143).
-
-struct TrainOptions {
-    ConfigSource source;            // config file and overrides (fresh run)
-    std::string resume;             // RUN_DIR or checkpoint file ("" = fresh run)
-    std::vector<std::string> resume_overrides;
-    bool force = false;             // replace an existing run directory
-    bool allow_changed_corpus = false;
-    bool print_sample = true;
+// The model a run ended with, for the sample the recipe prints.
+struct TrainedModel {
+    Parameters<float> params;
+    Tokenizer tokenizer;
+    GenerateSection generate;  // the sample's settings
+    std::uint64_t run_seed = 0;  // run.seed: the sample's seed when generate.seed is -1
 };
 
 struct TrainResult {
     int exit_code = kExitOk;
     std::string run_dir;
+    // Set on rank 0 when the run went to its end (exit code 0, or 3 after a save that failed
+    // under train.on_save_error=continue); empty after a stop, a divergence and on other ranks.
+    std::optional<TrainedModel> trained;
 };
 
 TrainResult run_training(const TrainOptions& options);
-
-// Keys that may change when resuming (extending the run, logging, threads, generation).
-bool key_may_change_on_resume(const std::string& key);
 
 }  // namespace lrnn

@@ -1,0 +1,346 @@
+#include "train/run_start.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <functional>
+#include <ostream>
+
+#include <tbb/info.h>
+
+#include "core/error.hpp"
+#include "dist/rank_agreement.hpp"
+#include "io/atomic_file.hpp"
+#include "io/byte_reader.hpp"
+#include "io/run_directory.hpp"
+
+namespace lrnn {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+void check_corpus_fits(const Corpus& corpus, const ModelConfig& model) {
+    const std::size_t need = std::size_t(model.ctx_len) + 1;
+    if (corpus.train_tokens.size() < need)
+        throw UserError("data.path: " + corpus.path + ": the training part has " +
+                        std::to_string(corpus.train_tokens.size()) + " tokens, fewer than one chunk (model.ctx_len + 1 = " +
+                        std::to_string(need) + ")");
+    if (corpus.val_tokens.size() < need)
+        throw UserError("data.path: " + corpus.path + ": the validation part (data.val_fraction) has " +
+                        std::to_string(corpus.val_tokens.size()) + " tokens, fewer than one chunk (model.ctx_len + 1 = " +
+                        std::to_string(need) + ")");
+}
+
+// The config with the resolved model shape written back, so config.yaml says what was built.
+TrainConfig with_resolved_model(TrainConfig c, const ModelConfig& shape) {
+    const int vocab = c.model.shape.vocab_size;
+    c.model.shape = shape;
+    c.model.shape.vocab_size = vocab;
+    return c;
+}
+
+// Refuses, before allocating anything, a model that cannot fit in this machine's memory: the
+// parameters with their gradient and AdamW's two moments, a gradient buffer and a training
+// workspace per worker thread. (Without the check the allocation fails part-way with a bare
+// "out of memory" that names no setting.)
+void check_model_fits_in_memory(const ModelConfig& shape, const TrainConfig& config) {
+    const long pages = ::sysconf(_SC_PHYS_PAGES), page_size = ::sysconf(_SC_PAGE_SIZE);
+    if (pages <= 0 || page_size <= 0) return;  // unknown: let the allocation speak
+    const double memory = double(pages) * double(page_size);
+    const double threads = config.train.threads > 0 ? config.train.threads : tbb::info::default_concurrency();
+    const double parameters = double(ParameterLayout(shape).total_size());
+    const double workspace = double(workspace_values(shape, std::size_t(shape.ctx_len)));
+    const double need = sizeof(float) * (parameters * (4 + threads) + workspace * threads);
+    if (need <= memory) return;
+    const auto gib = [](double bytes) {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%.1f GiB", bytes / (1024.0 * 1024.0 * 1024.0));
+        return std::string(buf);
+    };
+    throw UserError("the model does not fit in memory: model.n_layer " + std::to_string(shape.n_layer) +
+                    ", model.n_embd " + std::to_string(shape.n_embd) + ", model.ctx_len " +
+                    std::to_string(shape.ctx_len) + " on " + std::to_string(int(threads)) +
+                    " threads need about " + gib(need) + " (" + std::to_string(std::int64_t(parameters)) +
+                    " parameters), this machine has " + gib(memory) +
+                    "; make the model smaller or lower train.threads");
+}
+
+// AdamW as every run uses it: the default betas and epsilon, the config's weight decay.
+AdamW new_optimizer(const ParameterLayout& layout, const TrainConfig& config) {
+    return AdamW(layout, AdamWSettings{.weight_decay = config.train.weight_decay});
+}
+
+StartedRun start_fresh(const TrainOptions& options) {
+    StartedRun run;
+    run.config = load_train_config(options.source);
+    run.run_dir = (fs::path(run.config.run.dir) / run.config.run.name).string();
+    std::error_code ec;
+    if (fs::exists(run.run_dir, ec) && !options.force) {
+        if (!holds_nothing_to_resume(run.run_dir))
+            throw UserError("run directory " + run.run_dir + " already exists; use --force to replace it, "
+                            "--resume " + run.run_dir + " to continue it, or run.name=NEW for a new run");
+        run.replaces_unstarted = true;
+    }
+    run.corpus = load_corpus(run.config.data.path, run.config.data.tokenizer, run.config.data.val_fraction);
+    const ModelConfig shape = resolve_model_config(run.config, run.corpus.bytes,
+                                                   run.corpus.tokenizer.kind() == TokenizerKind::Word,
+                                                   run.corpus.tokenizer.vocab_size());
+    check_corpus_fits(run.corpus, shape);
+    check_model_fits_in_memory(shape, run.config);
+    run.config = with_resolved_model(run.config, shape);
+    run.config_yaml = to_yaml(run.config);
+
+    run.params.emplace(shape);
+    initialize_parameters<float>(run.params->layout, run.config.run.seed, run.params->values);
+    run.optimizer.emplace(new_optimizer(run.params->layout, run.config));
+    run.progress.corpus_hash = run.corpus.hash;
+    run.progress.corpus_bytes = run.corpus.bytes;
+    return run;
+}
+
+// The checkpoint --resume names (RUN_DIR: its newest good one), with the run directory it
+// continues and the checkpoint's path.
+Checkpoint resumed_checkpoint(const std::string& resume, std::ostream& out, std::string& run_dir,
+                              std::string& ckpt_path) {
+    std::error_code ec;
+    if (fs::is_directory(resume, ec)) {
+        run_dir = resume;
+        return load_newest_checkpoint(run_dir, out, &ckpt_path);
+    }
+    if (!fs::exists(resume, ec)) throw UserError("--resume " + resume + ": no such file or directory");
+    ckpt_path = resume;
+    // The run continues in the run directory that holds the file: RUN_DIR/checkpoints/FILE.
+    // A checkpoint anywhere else has no run directory to continue (its config.yaml and
+    // metrics.jsonl), and guessing one would write into some unrelated folder.
+    const fs::path folder = fs::absolute(ckpt_path).lexically_normal().parent_path();
+    if (folder.filename() != "checkpoints" || !fs::is_regular_file(folder.parent_path() / "config.yaml", ec))
+        throw UserError("--resume " + ckpt_path + ": not inside a run directory's checkpoints/ folder "
+                        "(RUN_DIR/checkpoints/FILE, next to RUN_DIR/config.yaml); to continue from a copied "
+                        "checkpoint, put it into the checkpoints/ folder of the run it came from");
+    Checkpoint ckpt = read_checkpoint(ckpt_path);
+    // As given when the path names the checkpoints/ folder (messages then echo the user's
+    // path), absolute otherwise (e.g. a bare file name given inside checkpoints/).
+    const fs::path given = fs::path(ckpt_path).lexically_normal();
+    run_dir = given.parent_path().filename() == "checkpoints" ? given.parent_path().parent_path().string()
+                                                              : folder.parent_path().string();
+    if (run_dir.empty()) run_dir = ".";
+    return ckpt;
+}
+
+// True if the override `key=value` sets the key to the value it already has (a resumed run
+// may repeat its own settings, e.g. from a script that always passes them).
+bool leaves_value_unchanged(const TrainConfig& config, const std::string& override_item) {
+    const std::string key = override_item.substr(0, override_item.find('='));
+    TrainConfig changed = config;
+    try {
+        apply_overrides(changed, {override_item});
+    } catch (const UserError&) {
+        return false;  // a malformed value: the refusal names the key
+    }
+    return config_value(changed, key) == config_value(config, key);
+}
+
+// The stored config with the resume's overrides, refusing those that would change the run.
+TrainConfig resumed_config(const Checkpoint& ckpt, const std::string& ckpt_path,
+                           const std::vector<std::string>& overrides) {
+    TrainConfig config = parse_train_config_text(ckpt.config_yaml, ckpt_path + " (stored config)");
+    const std::vector<std::string> known = config_keys();
+    for (const std::string& item : overrides) {
+        const std::string key = item.substr(0, item.find('='));
+        const bool is_key = std::find(known.begin(), known.end(), key) != known.end();
+        // (an unknown or misspelt key is left to apply_overrides, which says "did you mean")
+        if (is_key && !key_may_change_on_resume(key) && !leaves_value_unchanged(config, item))
+            throw UserError("override '" + item + "': " + key +
+                            " cannot change when resuming (it would change the model, tokenizer, data or run identity); "
+                            "start a new run instead");
+    }
+    apply_overrides(config, overrides);
+    validate(config);
+    return config;
+}
+
+// The corpus the checkpoint was trained on, tokenized with its stored vocabulary; a changed
+// one only with --allow-changed-corpus.
+Corpus resumed_corpus(const TrainConfig& config, const Checkpoint& ckpt, bool allow_changed) {
+    const auto changed_corpus = [](const std::string& path) {
+        return UserError("data.path: " + path + " has changed since the checkpoint was written "
+                         "(different size or content hash); resuming on it would not continue the same run. "
+                         "Use --allow-changed-corpus to resume anyway");
+    };
+    Corpus corpus;
+    try {
+        corpus = load_corpus(config.data.path, config.data.tokenizer, config.data.val_fraction, &ckpt.tokenizer);
+    } catch (const UserError&) {
+        // Say first that the corpus changed (the cause), not that a new character of it is
+        // missing from the stored vocabulary (the symptom).
+        if (!allow_changed) {
+            const std::vector<char> bytes = read_file_bytes(config.data.path);
+            if (bytes.size() != ckpt.progress.corpus_bytes ||
+                fnv1a64(bytes.data(), bytes.size()) != ckpt.progress.corpus_hash)
+                throw changed_corpus(config.data.path);
+        }
+        throw;
+    }
+    if ((corpus.hash != ckpt.progress.corpus_hash || corpus.bytes != ckpt.progress.corpus_bytes) && !allow_changed)
+        throw changed_corpus(corpus.path);
+    return corpus;
+}
+
+StartedRun start_resume(const TrainOptions& options, std::ostream& out) {
+    StartedRun run;
+    std::string ckpt_path;
+    Checkpoint ckpt = resumed_checkpoint(options.resume, out, run.run_dir, ckpt_path);
+    out << "resuming from " << ckpt_path << " (step " << ckpt.progress.step << ")\n";
+    run.config = resumed_config(ckpt, ckpt_path, options.resume_overrides);
+    run.corpus = resumed_corpus(run.config, ckpt, options.allow_changed_corpus);
+    check_corpus_fits(run.corpus, ckpt.model);
+    run.config_yaml = to_yaml(run.config);
+
+    run.params.emplace(ckpt.model);
+    run.params->values = std::move(ckpt.params);
+    run.optimizer.emplace(new_optimizer(run.params->layout, run.config));
+    run.optimizer->state() = std::move(ckpt.adam);
+    run.progress = ckpt.progress;
+    run.resumed_finished = ckpt.progress.finished;
+    run.progress.finished = false;
+    // An accepted corpus change (--allow-changed-corpus) is recorded, so later checkpoints
+    // describe the corpus they were trained on and the next resume is not refused again.
+    run.progress.corpus_hash = run.corpus.hash;
+    run.progress.corpus_bytes = run.corpus.bytes;
+    return run;
+}
+
+// Runs `write`, turning its UserError (a full disk, a read-only folder: io's writers report
+// those as UserError) into an OutputError, exit code 3: not the user's input at fault.
+void as_output(const std::function<void()>& write) {
+    try {
+        write();
+    } catch (const UserError& e) {
+        throw OutputError(e.what());
+    }
+}
+
+// Removes an existing run directory for a fresh start into it: with --force, or one that holds
+// nothing to resume (checked again under its lock, which keeps any other lrnn train out).
+void replace_old_run(const StartedRun& run, std::ostream& out) {
+    std::error_code ec;
+    // --force replaces a run, never a folder that is something else (run.dir=. run.name=data).
+    if (!fs::is_directory(run.run_dir, ec))
+        throw UserError(run.run_dir + " exists and is not a directory; --force only replaces run directories: "
+                        "choose another run.name");
+    if (const std::string foreign = foreign_entry(run.run_dir); !foreign.empty())
+        throw UserError(run.run_dir + " holds '" + foreign + "', which lrnn train did not make, so it is not "
+                        "(only) an lrnn run directory; --force only replaces runs: choose another run.name "
+                        "or move it away");
+    {
+        // Holding the old run's lock while removing it, so that no lrnn train can start on it
+        // between the check and the removal (a `--resume` then finds it locked or gone).
+        std::unique_ptr<RunLock> old_run;
+        try {
+            old_run = std::make_unique<RunLock>(run.run_dir);
+        } catch (const UserError& e) {
+            const std::string why = run.replaces_unstarted ? "" : "; --force does not replace a run in progress";
+            throw UserError(std::string(e.what()) + why);
+        }
+        if (run.replaces_unstarted && !holds_nothing_to_resume(run.run_dir))
+            throw UserError("run directory " + run.run_dir + " already exists; use --force to replace it, "
+                            "--resume " + run.run_dir + " to continue it, or run.name=NEW for a new run");
+        fs::remove_all(run.run_dir, ec);
+        if (ec) throw UserError(run.run_dir + ": cannot remove the old run (" + ec.message() + ")");
+    }
+    if (run.replaces_unstarted)
+        out << "starting " << run.run_dir << " again: it holds no checkpoint and no summary.json "
+            << "(an earlier start that ended before its first checkpoint)\n";
+    else
+        out << "replacing " << run.run_dir << " (--force)\n";
+}
+
+// What start_fresh / start_resume leave in the run directory; written only after every rank
+// has started and agreed (a refused multi-rank start leaves no trace).
+void write_run_start(StartedRun& run, const TrainOptions& options, std::ostream& out) {
+    std::error_code ec;
+    if (!options.resume.empty()) {
+        run.lock = std::make_unique<RunLock>(run.run_dir);
+        as_output([&] {
+            write_file_atomically(run.run_dir + "/config.yaml", run.config_yaml);
+            truncate_metrics(run.run_dir + "/metrics.jsonl", run.progress.step);
+            // Resuming from an older checkpoint abandons what came after it: its newer
+            // checkpoints would otherwise outlive the new ones and be picked up by the next
+            // --resume RUN_DIR.
+            for (const std::string& note : remove_checkpoints_after(run.run_dir, run.progress.step)) out << note << "\n";
+        });
+        return;
+    }
+    if (fs::exists(run.run_dir, ec)) replace_old_run(run, out);  // --force or nothing to resume: start_fresh
+    fs::create_directories(checkpoint_dir(run.run_dir), ec);
+    if (ec) throw OutputError(run.run_dir + ": cannot create the run directory (" + ec.message() + ")");
+    run.lock = std::make_unique<RunLock>(run.run_dir);
+    fs::create_directories(run.run_dir + "/samples", ec);
+    as_output([&] {
+        write_file_atomically(run.run_dir + "/config.yaml", run.config_yaml);
+        write_file_atomically(run.run_dir + "/metrics.jsonl", "");  // a fresh metrics file
+    });
+}
+
+// What this rank is about to train, for the multi-rank startup check. train.threads may differ
+// between ranks: it changes no result.
+StartFingerprint fingerprint(const StartedRun& run) {
+    TrainConfig config = run.config;
+    config.train.threads = 0;
+    const auto hash = [](const auto& v) { return fnv1a64(v.data(), v.size() * sizeof(v[0])); };
+    const AdamWState& adam = run.optimizer->state();
+    const TrainingProgress& p = run.progress;
+    const std::uint64_t parts[] = {hash(run.params->values), hash(adam.m), hash(adam.v), std::uint64_t(adam.step),
+                                   std::uint64_t(p.step), p.epoch, p.position, p.tokens_seen};
+    return StartFingerprint{to_yaml(config), run.corpus.hash, fnv1a64(parts, sizeof parts)};
+}
+
+}  // namespace
+
+bool holds_nothing_to_resume(const std::string& run_dir) {
+    std::error_code ec;
+    if (!fs::is_directory(run_dir, ec) || !foreign_entry(run_dir).empty()) return false;
+    if (fs::exists(run_dir + "/summary.json", ec) || ec) return false;
+    const std::string checkpoints = checkpoint_dir(run_dir);
+    if (!fs::exists(checkpoints, ec)) return !ec;
+    return fs::is_directory(checkpoints, ec) && fs::is_empty(checkpoints, ec) && !ec;
+}
+
+// Every rank loads the config, corpus and starting state; rank 0 writes the run directory once
+// all ranks have started and agree (dist/rank_agreement.hpp). A single process: as before.
+StartedRun start_run(const TrainOptions& options, Communicator& comm, std::ostream& out) {
+    StartedRun run;
+    std::string error;
+    try {
+        run = options.resume.empty() ? start_fresh(options) : start_resume(options, out);
+    } catch (const UserError& e) {
+        error = e.what();
+    }
+    agree_on_start(comm, error, comm.distributed() && error.empty() ? fingerprint(run) : StartFingerprint{});
+    try {
+        if (comm.is_root()) write_run_start(run, options, out);
+    } catch (const OutputError& e) {
+        if (!comm.distributed()) throw;  // exit code 3; across ranks, every rank stops below
+        error = e.what();
+    } catch (const UserError& e) {
+        error = e.what();
+    }
+    agree_no_error(comm, error);
+    return run;
+}
+
+bool key_may_change_on_resume(const std::string& key) {
+    if (key.rfind("generate.", 0) == 0) return true;
+    static const char* allowed[] = {"train.epochs",         "train.max_steps",        "train.max_seconds",
+                                    "train.threads",        "train.log_every",        "train.eval_every",
+                                    "train.eval_tokens",    "train.checkpoint_every", "train.keep_checkpoints",
+                                    "train.on_save_error",  "train.max_skipped_in_a_row", "dist.reduce"};
+    for (const char* a : allowed)
+        if (key == a) return true;
+    return false;
+}
+
+}  // namespace lrnn
