@@ -17,6 +17,7 @@
 #include "io/run_directory.hpp"
 #include "train/schedule.hpp"
 #include "train/trainer.hpp"
+#include "temp_dir.hpp"
 #include "test_util.hpp"
 
 namespace lrnn {
@@ -156,11 +157,10 @@ TEST(AdamW, WeightDecayOnlyOnMatrices) {
 
 // A small corpus and config in a temp directory, for end-to-end runs in-process.
 struct TinyRun {
+    test::TempDir temp;
     fs::path dir;
-    TinyRun(const std::string& name) {
-        dir = fs::temp_directory_path() / ("lrnn_train_test_" + name + "_" + std::to_string(::getpid()));
-        fs::remove_all(dir);
-        fs::create_directories(dir);
+    TinyRun(const std::string& name) : temp(name) {
+        dir = temp.path();
         std::ifstream in(std::string(LRNN_SOURCE_DIR) + "/data/tinyshakespeare.txt", std::ios::binary);
         std::string text(30000, '\0');
         in.read(text.data(), text.size());
@@ -170,7 +170,6 @@ struct TinyRun {
                                          << "model: {n_layer: 1, n_embd: 16, n_head: 2, ctx_len: 16, decay_lora_rank: 2, n_mem_slots: 2}\n"
                                          << "train: {max_steps: 12, batch_chunks: 8, lr: 0.01, eval_every: 6, eval_tokens: 512, log_every: 1}\n";
     }
-    ~TinyRun() { fs::remove_all(dir); }
     TrainResult train(std::vector<std::string> overrides) {
         TrainOptions o;
         o.source.path = (dir / "tiny.yaml").string();
