@@ -15,6 +15,7 @@
 #include "io/npy.hpp"
 #include "io/token_file.hpp"
 #include "model/model.hpp"
+#include "command_line.hpp"
 #include "recipes.hpp"
 
 namespace po = boost::program_options;
@@ -106,23 +107,13 @@ int debug_main(int argc, char** argv) {
         "out", po::value<std::string>(), "output .npy (logits) or directory (grads)")(
         "mode", po::value<std::string>()->default_value("chunk"), "logits: chunk or step")(
         "precision", po::value<std::string>()->default_value("double"), "grads: double or float");
-    po::options_description hidden;
-    hidden.add_options()("what", po::value<std::string>());
-    po::options_description all;
-    all.add(opts).add(hidden);
-    po::positional_options_description pos;
-    pos.add("what", 1);
-    po::variables_map vm;
-    po::store(po::command_line_parser(argc, argv).style(kOptionStyle).options(all).positional(pos).run(), vm);
-    po::notify(vm);
-    if (vm.count("help")) {
-        std::cout << opts << "\n";
-        return 0;
-    }
-    if (!vm.count("what")) throw UserError("say what to compute: lrnn debug logits|grads ...");
+    const std::optional<CommandLine> line = parse_command_line(argc, argv, opts, {"what", 1});
+    if (!line) return 0;  // the help was asked for (and printed)
+    const po::variables_map& vm = line->options;
+    if (line->positional.empty()) throw UserError("say what to compute: lrnn debug logits|grads ...");
     for (const char* required : {"model", "tokens", "out"})
         if (!vm.count(required)) throw UserError(std::string("--") + required + " is required");
-    const std::string what = vm["what"].as<std::string>();
+    const std::string& what = line->positional.front();
     if (what == "logits") return debug_logits(vm);
     if (what == "grads") return debug_grads(vm);
     throw UserError("unknown debug command '" + what + "' (expected logits or grads)");
