@@ -33,6 +33,7 @@
 #include "core/gemm.hpp"
 #include "core/rng.hpp"
 #include "model/model.hpp"
+#include "command_line.hpp"
 #include "recipes.hpp"
 
 namespace po = boost::program_options;
@@ -190,13 +191,9 @@ int bench_main(int argc, char** argv) {
         "shape", po::value<std::string>()->default_value("all"), "medium, small or all")(
         "repeats", po::value<int>()->default_value(10), "timed repetitions of each measurement")(
         "json", "print one JSON object per line instead of tables");
-    po::variables_map vm;
-    po::store(po::command_line_parser(argc, argv).style(kOptionStyle).options(opts).run(), vm);
-    po::notify(vm);
-    if (vm.count("help")) {
-        std::cout << opts << "\n";
-        return 0;
-    }
+    const std::optional<CommandLine> line = parse_command_line(argc, argv, opts);
+    if (!line) return 0;  // the help was asked for (and printed)
+    const po::variables_map& vm = line->options;
     const std::string shape = vm["shape"].as<std::string>();
     const int repeats = vm["repeats"].as<int>();
     const bool json = vm.count("json") > 0;

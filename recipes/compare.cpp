@@ -11,6 +11,7 @@
 
 #include "compare/compare.hpp"
 #include "core/error.hpp"
+#include "command_line.hpp"
 #include "recipes.hpp"
 
 namespace po = boost::program_options;
@@ -36,21 +37,11 @@ int compare_main(int argc, char** argv) {
         "steps", po::value<std::int64_t>(), "optimizer steps per run (sets train.max_steps)")(
         "name", po::value<std::string>(), "the compare's name: outputs in DIR/NAME (default: the inputs' names)")(
         "dir", po::value<std::string>()->default_value("compare"), "where compare folders go");
-    po::options_description hidden;
-    hidden.add_options()("args", po::value<std::vector<std::string>>()->composing());
-    po::options_description all;
-    all.add(opts).add(hidden);
-    po::positional_options_description pos;
-    pos.add("args", -1);
-    po::variables_map vm;
-    po::store(po::command_line_parser(argc, argv).style(kOptionStyle).options(all).positional(pos).run(), vm);
-    po::notify(vm);
-    if (vm.count("help")) {
-        std::cout << opts << "\n";
-        return 0;
-    }
+    const std::optional<CommandLine> line = parse_command_line(argc, argv, opts, {"args", -1});
+    if (!line) return 0;  // the help was asked for (and printed)
+    const po::variables_map& vm = line->options;
     CompareOptions options;
-    if (vm.count("args")) options.arguments = vm["args"].as<std::vector<std::string>>();
+    options.arguments = line->positional;
     if (vm.count("sweep")) options.sweeps = vm["sweep"].as<std::vector<std::string>>();
     if (vm.count("budget")) options.budget_s = vm["budget"].as<double>();
     if (vm.count("steps")) options.steps = vm["steps"].as<std::int64_t>();

@@ -15,6 +15,7 @@
 #include "io/npy.hpp"
 #include "io/token_file.hpp"
 #include "model/model.hpp"
+#include "command_line.hpp"
 #include "recipes.hpp"
 
 namespace po = boost::program_options;
@@ -22,6 +23,33 @@ namespace po = boost::program_options;
 namespace lrnn::recipes {
 
 namespace {
+
+namespace fs = std::filesystem;
+
+// The output-folder rule of every recipe: the folder's parent must exist (a typo in it is
+// bad input, exit 2, not a tree of new folders somewhere), the folder itself is created if
+// missing. A folder that cannot be created where it may be (read-only, no permission) is a
+// write failure (exit 3).
+void make_output_folder(const std::string& folder, const std::string& what) {
+    fs::path path(folder);
+    if (path.empty()) throw UserError(what + ": empty folder name");
+    if (!path.has_filename()) path = path.parent_path();  // "out/" is the folder "out"
+    std::error_code ec;
+    const fs::file_status status = fs::status(path, ec);
+    if (fs::is_directory(status)) return;
+    // (unknown: it could not be examined, e.g. no permission; creating it says why)
+    if (fs::exists(status) && status.type() != fs::file_type::unknown)
+        throw UserError(what + " " + folder + ": exists and is not a folder");
+    const fs::path parent = path.has_parent_path() ? path.parent_path() : fs::path(".");
+    const fs::file_status parent_status = fs::status(parent, ec);
+    if (!fs::exists(parent_status))
+        throw UserError(what + " " + folder + ": the folder " + parent.string() +
+                        " does not exist (create it first; only the last folder is created)");
+    if (!fs::is_directory(parent_status))
+        throw UserError(what + " " + folder + ": " + parent.string() + " is not a folder");
+    if (!fs::create_directory(path, ec) && ec)
+        throw OutputError(what + " " + folder + ": cannot create the folder (" + ec.message() + ")");
+}
 
 int debug_logits(const po::variables_map& vm) {
     const std::string mode = vm["mode"].as<std::string>();
@@ -65,7 +93,7 @@ int debug_grads_in(const LoadedModel& model, const std::vector<TokenId>& tokens,
     const LossSums loss = model_loss(ws, all.subspan(1, T), 0.0, 1.0 / double(T));
     model_backward(params.view(), all.subspan(0, T), ws, grads.mutable_view());
 
-    std::filesystem::create_directories(out_dir);
+    make_output_folder(out_dir, "--out");
     std::ostringstream text;
     text << std::setprecision(17) << loss.plain / double(T) << "\n";
     write_file_atomically(out_dir + "/loss.txt", text.str());
@@ -106,23 +134,13 @@ int debug_main(int argc, char** argv) {
         "out", po::value<std::string>(), "output .npy (logits) or directory (grads)")(
         "mode", po::value<std::string>()->default_value("chunk"), "logits: chunk or step")(
         "precision", po::value<std::string>()->default_value("double"), "grads: double or float");
-    po::options_description hidden;
-    hidden.add_options()("what", po::value<std::string>());
-    po::options_description all;
-    all.add(opts).add(hidden);
-    po::positional_options_description pos;
-    pos.add("what", 1);
-    po::variables_map vm;
-    po::store(po::command_line_parser(argc, argv).style(kOptionStyle).options(all).positional(pos).run(), vm);
-    po::notify(vm);
-    if (vm.count("help")) {
-        std::cout << opts << "\n";
-        return 0;
-    }
-    if (!vm.count("what")) throw UserError("say what to compute: lrnn debug logits|grads ...");
+    const std::optional<CommandLine> line = parse_command_line(argc, argv, opts, {"what", 1});
+    if (!line) return 0;  // the help was asked for (and printed)
+    const po::variables_map& vm = line->options;
+    if (line->positional.empty()) throw UserError("say what to compute: lrnn debug logits|grads ...");
     for (const char* required : {"model", "tokens", "out"})
         if (!vm.count(required)) throw UserError(std::string("--") + required + " is required");
-    const std::string what = vm["what"].as<std::string>();
+    const std::string& what = line->positional.front();
     if (what == "logits") return debug_logits(vm);
     if (what == "grads") return debug_grads(vm);
     throw UserError("unknown debug command '" + what + "' (expected logits or grads)");

@@ -16,6 +16,7 @@
 #include "generate/options.hpp"
 #include "io/byte_reader.hpp"
 #include "io/model_loader.hpp"
+#include "command_line.hpp"
 #include "recipes.hpp"
 #include "train/evaluation.hpp"
 #include "train/metrics.hpp"
@@ -33,21 +34,11 @@ int eval_main(int argc, char** argv) {
         "text", po::value<std::string>(), "the text to evaluate on")(
         "json", po::bool_switch(), "print one JSON object instead of a sentence")(
         "threads", po::value<std::string>(), "worker threads (default 0: all cores)");
-    po::options_description hidden;
-    hidden.add_options()("model", po::value<std::vector<std::string>>());
-    po::options_description all;
-    all.add(opts).add(hidden);
-    po::positional_options_description pos;
-    pos.add("model", -1);
-    po::variables_map vm;
-    po::store(po::command_line_parser(argc, argv).style(kOptionStyle).options(all).positional(pos).run(), vm);
-    po::notify(vm);
-    if (vm.count("help")) {
-        std::cout << opts << "\n";
-        return 0;
-    }
-    if (!vm.count("model")) throw UserError("say which model: lrnn eval MODEL --text FILE");
-    const auto models = vm["model"].as<std::vector<std::string>>();
+    const std::optional<CommandLine> line = parse_command_line(argc, argv, opts, {"model", -1});
+    if (!line) return 0;  // the help was asked for (and printed)
+    const po::variables_map& vm = line->options;
+    const std::vector<std::string>& models = line->positional;
+    if (models.empty()) throw UserError("say which model: lrnn eval MODEL --text FILE");
     if (models.size() != 1) throw UserError("give one MODEL (got " + std::to_string(models.size()) + ")");
     if (!vm.count("text")) throw UserError("--text FILE is required");
 

@@ -26,6 +26,7 @@
 #include "io/state_file.hpp"
 #include "io/byte_reader.hpp"
 #include "io/model_loader.hpp"
+#include "command_line.hpp"
 #include "recipes.hpp"
 
 namespace po = boost::program_options;
@@ -136,25 +137,14 @@ int generate_main(int argc, char** argv) {
         "tokens per forward call while reading a prompt (default min(ctx_len, 64))")(
         "bench-shape", po::value<std::string>(),
         "measure speed with a random model of shape small|medium instead of MODEL");
-    po::options_description hidden;
-    hidden.add_options()("args", po::value<std::vector<std::string>>());
-    po::options_description all;
-    all.add(opts).add(hidden);
-    po::positional_options_description pos;
-    pos.add("args", -1);
-    po::variables_map vm;
-    po::store(po::command_line_parser(argc, argv).style(kOptionStyle).options(all).positional(pos).run(), vm);
-    po::notify(vm);
-    if (vm.count("help")) {
-        std::cout << opts << "\n";
-        return 0;
-    }
+    const std::optional<CommandLine> line = parse_command_line(argc, argv, opts, {"args", -1});
+    if (!line) return 0;  // the help was asked for (and printed)
+    const po::variables_map& vm = line->options;
     const auto has = [&](const char* name) { return vm.count(name) > 0; };
     const auto str = [&](const char* name) { return vm[name].as<std::string>(); };
 
     // Positional arguments: MODEL (unless --bench-shape), then CONFIG.yaml and overrides.
-    std::vector<std::string> args = has("args") ? vm["args"].as<std::vector<std::string>>()
-                                                : std::vector<std::string>{};
+    std::vector<std::string> args = line->positional;
     const bool bench = has("bench-shape");
     if (!bench && args.empty()) throw UserError("say which model: lrnn generate MODEL [options]");
     LoadedModel model = bench ? benchmark_model(str("bench-shape")) : load_model(args.front());

@@ -2,6 +2,7 @@
 
 #include <cstring>
 #include <exception>
+#include <new>
 #include <iostream>
 #include <string>
 
@@ -9,6 +10,7 @@
 
 #include "core/error.hpp"
 #include "core/gemm.hpp"
+#include "core/text.hpp"
 #include "recipes.hpp"
 
 namespace {
@@ -35,6 +37,33 @@ void print_usage(std::ostream& out) {
     for (const Recipe& r : kRecipes) out << "  " << r.name << std::string(10 - std::strlen(r.name), ' ') << r.summary << "\n";
 }
 
+// Runs one recipe; every exception that leaves it becomes one line on stderr and an exit code
+// (docs/recipes.md): 2 bad input, 3 an output that could not be written, 1 anything else. The
+// message goes through printable(): it may quote the user's bytes (a token, a YAML value).
+int run_recipe(const Recipe& recipe, int argc, char** argv) {
+    const auto fail = [&](int code, const std::string& message) {
+        std::cerr << "lrnn " << recipe.name << ": error: " << lrnn::printable(message) << "\n";
+        return code;
+    };
+    try {
+        return recipe.run(argc, argv);
+    } catch (const lrnn::UserError& e) {
+        return fail(2, e.what());
+    } catch (const lrnn::OutputError& e) {
+        return fail(3, e.what());
+    } catch (const boost::program_options::error& e) {
+        return fail(2, e.what() + std::string(" (see lrnn ") + recipe.name + " --help)");
+    } catch (const std::bad_alloc&) {
+        return fail(1, "out of memory");
+    } catch (const std::exception& e) {
+        // A bug (a recipe should turn every failure it expects into one of the above), but
+        // still a message and an exit code rather than an abort.
+        return fail(1, std::string(e.what()) + " (an unexpected error)");
+    } catch (...) {
+        return fail(1, "an unexpected error of unknown type");
+    }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -48,26 +77,9 @@ int main(int argc, char** argv) {
         print_usage(std::cout);
         return 0;
     }
-    for (const Recipe& r : kRecipes) {
-        if (name != r.name) continue;
-        try {
-            return r.run(argc - 1, argv + 1);
-        } catch (const lrnn::UserError& e) {
-            std::cerr << "lrnn " << name << ": error: " << e.what() << "\n";
-            return 2;
-        } catch (const lrnn::OutputError& e) {
-            std::cerr << "lrnn " << name << ": error: " << e.what() << "\n";
-            return 3;
-        } catch (const boost::program_options::error& e) {
-            std::cerr << "lrnn " << name << ": error: " << e.what() << " (see lrnn " << name
-                      << " --help)\n";
-            return 2;
-        } catch (const std::bad_alloc&) {
-            std::cerr << "lrnn " << name << ": error: out of memory\n";
-            return 1;
-        }
-    }
-    std::cerr << "lrnn: unknown recipe '" << name << "'\n\n";
+    for (const Recipe& r : kRecipes)
+        if (name == r.name) return run_recipe(r, argc - 1, argv + 1);
+    std::cerr << "lrnn: unknown recipe '" << lrnn::printable(name) << "'\n\n";
     print_usage(std::cerr);
     return 2;
 }

@@ -7,6 +7,7 @@
 #include <boost/program_options.hpp>
 
 #include "core/error.hpp"
+#include "command_line.hpp"
 #include "core/rng.hpp"
 #include "generate/generator.hpp"
 #include "generate/sampler.hpp"
@@ -75,25 +76,14 @@ int train_main(int argc, char** argv) {
         "resume", po::value<std::string>(), "continue a run: its directory (newest good checkpoint) or a checkpoint file")(
         "allow-changed-corpus", "resume even if the corpus file changed since the checkpoint")(
         "no-sample", "do not print a sample at the end");
-    po::options_description hidden;
-    hidden.add_options()("args", po::value<std::vector<std::string>>()->composing());
-    po::options_description all;
-    all.add(opts).add(hidden);
-    po::positional_options_description pos;
-    pos.add("args", -1);
-    po::variables_map vm;
-    po::store(po::command_line_parser(argc, argv).style(kOptionStyle).options(all).positional(pos).run(), vm);
-    po::notify(vm);
-    if (vm.count("help")) {
-        std::cout << opts << "\n";
-        return 0;
-    }
+    const std::optional<CommandLine> line = parse_command_line(argc, argv, opts, {"args", -1});
+    if (!line) return 0;  // the help was asked for (and printed)
+    const po::variables_map& vm = line->options;
     TrainOptions options;
     options.force = vm.count("force") > 0;
     options.allow_changed_corpus = vm.count("allow-changed-corpus") > 0;
     options.print_sample = vm.count("no-sample") == 0;
-    std::vector<std::string> args;
-    if (vm.count("args")) args = vm["args"].as<std::vector<std::string>>();
+    const std::vector<std::string>& args = line->positional;
     if (vm.count("resume")) {
         options.resume = vm["resume"].as<std::string>();
         if (options.force)

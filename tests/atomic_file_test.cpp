@@ -12,6 +12,7 @@
 
 #include "core/error.hpp"
 #include "io/atomic_file.hpp"
+#include "temp_dir.hpp"
 
 namespace lrnn {
 namespace {
@@ -22,12 +23,8 @@ namespace fs = std::filesystem;
 class AtomicFile : public testing::Test {
 protected:
     void SetUp() override {
-        dir_ = fs::temp_directory_path() / ("lrnn_atomic_" + std::to_string(::getpid()) + "_" +
-                                            testing::UnitTest::GetInstance()->current_test_info()->name());
-        fs::remove_all(dir_);
-        fs::create_directories(dir_);
+        dir_ = temp_.path();
     }
-    void TearDown() override { fs::remove_all(dir_); }
 
     std::string path(const std::string& name) const { return (dir_ / name).string(); }
 
@@ -54,6 +51,7 @@ protected:
         EXPECT_EQ(std::size_t(std::distance(fs::directory_iterator(dir_), fs::directory_iterator())), n);
     }
 
+    test::TempDir temp_;
     fs::path dir_;
 };
 

@@ -26,6 +26,7 @@
 #include "io/checksum.hpp"
 #include "io/model_loader.hpp"
 #include "model/model.hpp"
+#include "temp_dir.hpp"
 #include "test_util.hpp"
 #include "io/checkpoint.hpp"
 #include "io/run_directory.hpp"
@@ -35,31 +36,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// A fresh directory per test, removed with everything in it at the end.
-class ScratchDir {
-public:
-    ScratchDir() {
-        static std::atomic<int> counter{0};
-        const auto* info = testing::UnitTest::GetInstance()->current_test_info();
-        const std::string test = info ? std::string(info->test_suite_name()) + "." + info->name() : "none";
-        path_ = fs::temp_directory_path() /
-                ("lrnn-ckpt-" + test + "-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-        fs::remove_all(path_);
-        fs::create_directories(path_);
-    }
-    ~ScratchDir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    ScratchDir(const ScratchDir&) = delete;
-    ScratchDir& operator=(const ScratchDir&) = delete;
-
-    std::string file(const std::string& name) const { return (path_ / name).string(); }
-    const fs::path& path() const { return path_; }
-
-private:
-    fs::path path_;
-};
+using ScratchDir = test::TempDir;
 
 std::string read_bytes(const std::string& path) {
     std::ifstream in(path, std::ios::binary);

@@ -21,9 +21,7 @@ namespace fs = std::filesystem;
 class CompareCli : public ::testing::Test {
 protected:
     void SetUp() override {
-        dir_ = fs::temp_directory_path() / ("lrnn_compare_cli_" + std::to_string(::getpid()));
-        fs::remove_all(dir_);
-        fs::create_directories(dir_);
+        dir_ = temp_.path();
         std::ifstream in(std::string(LRNN_SOURCE_DIR) + "/data/tinyshakespeare.txt", std::ios::binary);
         std::string text(6000, '\0');
         in.read(text.data(), std::streamsize(text.size()));
@@ -35,13 +33,13 @@ protected:
                                << "train: {max_steps: 4, batch_chunks: 2, eval_every: 2, eval_tokens: 256, log_every: 1}\n"
                                << "generate: {tokens: 20, seed: 1}\n";
     }
-    void TearDown() override { fs::remove_all(dir_); }
 
     // `lrnn compare ARGS --dir TMP/compare` (outputs never go to the repository's compare/).
     test::CommandResult compare(const std::string& args) {
         return test::run_lrnn("compare " + args + " --dir " + (dir_ / "compare").string());
     }
 
+    test::TempDir temp_;
     fs::path dir_;
     std::string config_;
 };

@@ -51,20 +51,7 @@ std::pair<int, std::string> run_python(const fs::path& script, const std::string
     return {WIFEXITED(status) ? WEXITSTATUS(status) : 128, test::read_text(out)};
 }
 
-// A temporary folder per test, removed afterwards.
-class TempDir {
-public:
-    explicit TempDir(const std::string& tag)
-        : path_(fs::temp_directory_path() / ("lrnn_compare_" + tag + "_" + std::to_string(::getpid()))) {
-        fs::remove_all(path_);
-        fs::create_directories(path_);
-    }
-    ~TempDir() { fs::remove_all(path_); }
-    const fs::path& path() const { return path_; }
-
-private:
-    fs::path path_;
-};
+using test::TempDir;
 
 // Parses XML files with python's xml.etree (a real parser: any malformed byte fails) and
 // prints, per file, the number of plotted lines and their data-run names.
@@ -382,9 +369,7 @@ TEST(CompareReuse, ConfigDifferenceIgnoresTheRunsIdentity) {
 class CompareRun : public ::testing::Test {
 protected:
     void SetUp() override {
-        dir_ = fs::temp_directory_path() / ("lrnn_compare_run_" + std::to_string(::getpid()));
-        fs::remove_all(dir_);
-        fs::create_directories(dir_);
+        dir_ = temp_.path();
         std::ifstream in(std::string(LRNN_SOURCE_DIR) + "/data/tinyshakespeare.txt", std::ios::binary);
         std::string text(6000, '\0');
         in.read(text.data(), std::streamsize(text.size()));
@@ -397,7 +382,6 @@ protected:
                                << "generate: {tokens: 20, seed: 1}\n";
         std::ofstream(dir_ / "check.py") << kXmlCheck;
     }
-    void TearDown() override { fs::remove_all(dir_); }
 
     CompareOptions options(std::vector<std::string> sweeps) const {
         CompareOptions o;
@@ -428,6 +412,7 @@ protected:
         return path.string();
     }
 
+    test::TempDir temp_;
     fs::path dir_;
     std::string config_;
     std::string table_, progress_;

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "cli_util.hpp"
 #include "io/byte_reader.hpp"
 #include "io/npy.hpp"
 #include "io/seed_model.hpp"
@@ -28,81 +29,21 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const std::string kBinary = LRNN_BINARY;
 const std::string kGolden = std::string(LRNN_TEST_DATA_DIR) + "/char-small";
 const std::string kModel = kGolden + "/model.bin";
 const std::string kTokens = kGolden + "/tokens.txt";
 
-// A fresh directory per test, removed with everything in it at the end.
-class TempDir {
-public:
-    TempDir() {
-        static std::atomic<int> counter{0};
-        const auto* info = testing::UnitTest::GetInstance()->current_test_info();
-        const std::string test = info ? std::string(info->test_suite_name()) + "." + info->name() : "none";
-        path_ = fs::temp_directory_path() /
-                ("lrnn-" + test + "-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-        fs::remove_all(path_);
-        fs::create_directories(path_);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
+using test::read_text;
+using test::TempDir;
+using test::write_text;
+using Result = test::CommandResult;
 
-    std::string file(const std::string& name) const { return (path_ / name).string(); }
-
-private:
-    fs::path path_;
-};
-
-std::string quote(const std::string& s) {
-    std::string out = "'";
-    for (char c : s) {
-        if (c == '\'') out += "'\\''";
-        else out += c;
-    }
-    return out + "'";
-}
-
-std::string read_text(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-void write_text(const std::string& path, const std::string& text) {
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out << text;
-    ASSERT_TRUE(out.good()) << path;
-}
-
-struct Result {
-    int exit_code = -1;
-    std::string out;  // stdout
-    std::string err;  // stderr
-};
-
-// Runs build/lrnn with the given (already quoted) arguments, capturing stdout and stderr.
+// Runs build/lrnn with the given arguments (quoted there), capturing stdout and stderr.
 class Cli : public testing::Test {
 protected:
     Result lrnn(const std::vector<std::string>& args) {
-        std::string command = quote(kBinary);
-        for (const std::string& a : args) {
-            command += ' ';
-            command += quote(a);
-        }
-        const std::string out = dir_.file("stdout.txt"), err = dir_.file("stderr.txt");
-        command += " >" + quote(out) + " 2>" + quote(err) + " </dev/null";
-        const int status = std::system(command.c_str());
-        Result r;
-        EXPECT_TRUE(status != -1 && WIFEXITED(status)) << command << " did not exit normally";
-        if (status != -1 && WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
-        r.out = read_text(out);
-        r.err = read_text(err);
+        const Result r = test::run_lrnn_args(args);
+        EXPECT_TRUE(r.exited) << "lrnn did not exit normally (exit code " << r.exit_code << ")";
         return r;
     }
 

@@ -211,18 +211,16 @@ void require_mpirun() {
 }
 
 struct DistRun {
+    test::TempDir temp;
     fs::path dir;
-    explicit DistRun(const std::string& name) {
-        dir = fs::temp_directory_path() / ("lrnn_dist_test_" + name + "_" + std::to_string(::getpid()));
-        fs::remove_all(dir);
-        fs::create_directories(dir);
+    explicit DistRun(const std::string& name) : temp(name) {
+        dir = temp.path();
         std::ifstream in(std::string(LRNN_SOURCE_DIR) + "/data/tinyshakespeare.txt", std::ios::binary);
         std::string text(20000, '\0');
         in.read(text.data(), std::streamsize(text.size()));
         std::ofstream(dir / "corpus.txt", std::ios::binary) << text;
         write_config("tiny.yaml", "0.01");
     }
-    ~DistRun() { fs::remove_all(dir); }
 
     void write_config(const std::string& name, const std::string& lr) const {
         std::ofstream(dir / name) << "run: {dir: " << (dir / "runs").string() << ", seed: 5}\n"

@@ -21,9 +21,8 @@ double json_field(const std::string& text, const std::string& key) {
 }
 
 TEST(EvalCheckpoint, ReproducesTheLoggedValidationLossAndGenerates) {
-    const fs::path dir = fs::temp_directory_path() / ("lrnn_eval_ckpt_" + std::to_string(::getpid()));
-    fs::remove_all(dir);
-    fs::create_directories(dir);
+    const test::TempDir temp;
+    const fs::path dir = temp.path();
     std::ifstream in(std::string(LRNN_SOURCE_DIR) + "/data/tinyshakespeare.txt", std::ios::binary);
     std::string text(20000, '\0');
     in.read(text.data(), text.size());
@@ -78,7 +77,6 @@ TEST(EvalCheckpoint, ReproducesTheLoggedValidationLossAndGenerates) {
                                   (dir / "val.txt").string() + " >/dev/full 2>/dev/null";
     const int eval_status = std::system(eval_full.c_str());
     EXPECT_TRUE(WIFEXITED(eval_status) && WEXITSTATUS(eval_status) == 3) << eval_status;
-    fs::remove_all(dir);
 }
 
 }  // namespace

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "cli_util.hpp"
 #include "generate/generator.hpp"
 #include "io/byte_reader.hpp"
 #include "io/model_loader.hpp"
@@ -28,59 +29,13 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const std::string kBinary = LRNN_BINARY;
 const std::string kGolden = std::string(LRNN_TEST_DATA_DIR) + "/char-small";
 const std::string kModel = kGolden + "/model.bin";
 
-// A fresh directory per test, removed with everything in it at the end.
-class TempDir {
-public:
-    TempDir() {
-        static std::atomic<int> counter{0};
-        const auto* info = testing::UnitTest::GetInstance()->current_test_info();
-        const std::string test = info ? std::string(info->test_suite_name()) + "." + info->name() : "none";
-        path_ = fs::temp_directory_path() /
-                ("lrnn-" + test + "-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-        fs::remove_all(path_);
-        fs::create_directories(path_);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    std::string file(const std::string& name) const { return (path_ / name).string(); }
-
-private:
-    fs::path path_;
-};
-
-std::string quote(const std::string& s) {
-    std::string out = "'";
-    for (char c : s) {
-        if (c == '\'') out += "'\\''";
-        else out += c;
-    }
-    return out + "'";
-}
-
-std::string read_text(const std::string& path) {
-    const std::vector<char> bytes = read_file_bytes(path);
-    return std::string(bytes.begin(), bytes.end());
-}
-
-void write_text(const std::string& path, const std::string& text) {
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out << text;
-    ASSERT_TRUE(out.good()) << path;
-}
-
-struct Result {
-    int exit_code = -1;
-    std::string out;  // stdout
-    std::string err;  // stderr
-};
+using test::read_text;
+using test::TempDir;
+using test::write_text;
+using Result = test::CommandResult;
 
 // A flat JSON object of numbers and strings, as `lrnn eval --json` prints it; a test
 // failure for anything else (so "parses" means something).
@@ -168,33 +123,10 @@ void write_word_model(const std::string& path, const Parameters<float>& params,
 class GenerateCli : public testing::Test {
 protected:
     // Runs the binary with the given arguments (quoted here), stdin from `stdin_file`
-    // (default /dev/null), capturing stdout through popen and stderr in a file.
+    // (default /dev/null), capturing stdout and stderr.
     Result lrnn(const std::vector<std::string>& args, const std::string& stdin_file = "/dev/null") {
-        std::string command = quote(kBinary);
-        // Appended piece by piece: `"literal" + std::string&&` trips a GCC 12 -Wrestrict
-        // false positive.
-        for (const std::string& a : args) {
-            command += ' ';
-            command += quote(a);
-        }
-        const std::string err = dir_.file("stderr.txt");
-        command += " 2>";
-        command += quote(err);
-        command += " <";
-        command += quote(stdin_file);
-        Result r;
-        FILE* pipe = ::popen(command.c_str(), "r");
-        if (!pipe) {
-            ADD_FAILURE() << "popen failed: " << command;
-            return r;
-        }
-        char buf[4096];
-        std::size_t n = 0;
-        while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) r.out.append(buf, n);
-        const int status = ::pclose(pipe);
-        EXPECT_TRUE(status != -1 && WIFEXITED(status)) << command << " did not exit normally";
-        if (status != -1 && WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
-        r.err = read_text(err);
+        const Result r = test::run_lrnn_args(args, stdin_file);
+        EXPECT_TRUE(r.exited) << "lrnn did not exit normally (exit code " << r.exit_code << ")";
         return r;
     }
 

@@ -36,6 +36,7 @@
 #include "io/checksum.hpp"
 #include "io/checkpoint.hpp"
 #include "io/run_directory.hpp"
+#include "temp_dir.hpp"
 
 namespace lrnn {
 namespace {
@@ -230,12 +231,7 @@ std::int64_t newest_step(const std::string& run_dir) {
 class ResumeTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        static std::atomic<int> counter{0};
-        const auto* info = testing::UnitTest::GetInstance()->current_test_info();
-        dir_ = fs::temp_directory_path() / ("lrnn-resume-" + std::string(info->name()) + "-" +
-                                            std::to_string(::getpid()) + "-" + std::to_string(counter++));
-        fs::remove_all(dir_);
-        fs::create_directories(dir_);
+        dir_ = temp_.path();
         // 2400 bytes: 134 chunks of 16 tokens, so an epoch is 34 steps of 4 chunks, the last
         // one short (2 chunks), and 40 steps cross an epoch boundary.
         std::ifstream in(std::string(LRNN_SOURCE_DIR) + "/data/tinyshakespeare.txt", std::ios::binary);
@@ -253,10 +249,6 @@ protected:
                        ", batch_chunks: 4, threads: 2, checkpoint_every: 5, eval_every: 10, eval_tokens: 256,"
                        " log_every: 1, keep_checkpoints: 3}\n"
                    "generate: {tokens: 16, seed: 1}\n");
-    }
-    void TearDown() override {
-        std::error_code ec;
-        fs::remove_all(dir_, ec);
     }
 
     std::string file(const std::string& name) const { return (dir_ / name).string(); }
@@ -301,6 +293,7 @@ protected:
         EXPECT_TRUE(temp_files(run_dir(name)).empty()) << what << ": leftover temporary files";
     }
 
+    test::TempDir temp_;
     fs::path dir_;
     std::string corpus_text_, corpus_, config_;
     int logs_ = 0;

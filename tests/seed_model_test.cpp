@@ -25,6 +25,7 @@
 #include "io/byte_reader.hpp"
 #include "io/seed_model.hpp"
 #include "model/model.hpp"
+#include "temp_dir.hpp"
 
 namespace lrnn {
 namespace {
@@ -33,30 +34,7 @@ namespace fs = std::filesystem;
 
 const std::string kGoldenModel = std::string(LRNN_TEST_DATA_DIR) + "/char-small/model.bin";
 
-// A fresh directory per test, removed with everything in it at the end.
-class TempDir {
-public:
-    TempDir() {
-        static std::atomic<int> counter{0};
-        const auto* info = testing::UnitTest::GetInstance()->current_test_info();
-        const std::string test = info ? std::string(info->test_suite_name()) + "." + info->name() : "none";
-        path_ = fs::temp_directory_path() /
-                ("lrnn-" + test + "-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-        fs::remove_all(path_);
-        fs::create_directories(path_);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-
-    std::string file(const std::string& name) const { return (path_ / name).string(); }
-
-private:
-    fs::path path_;
-};
+using test::TempDir;
 
 void write_bytes(const std::string& path, const std::vector<char>& bytes) {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);

@@ -16,9 +16,7 @@ namespace fs = std::filesystem;
 class TrainCli : public ::testing::Test {
 protected:
     void SetUp() override {
-        dir_ = fs::temp_directory_path() / ("lrnn_train_cli_" + std::to_string(::getpid()));
-        fs::remove_all(dir_);
-        fs::create_directories(dir_);
+        dir_ = temp_.path();
         std::ifstream in(std::string(LRNN_SOURCE_DIR) + "/data/tinyshakespeare.txt", std::ios::binary);
         std::string text(20000, '\0');
         in.read(text.data(), text.size());
@@ -30,7 +28,7 @@ protected:
                                << "train: {max_steps: 8, batch_chunks: 4, eval_every: 4, eval_tokens: 256, log_every: 2}\n"
                                << "generate: {tokens: 40, prompt: \"ROMEO:\", seed: 3}\n";
     }
-    void TearDown() override { fs::remove_all(dir_); }
+    test::TempDir temp_;
     fs::path dir_;
     std::string config_;
 };

@@ -15,19 +15,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct TempDir {
-    fs::path path;
-    explicit TempDir(const std::string& name)
-        : path(fs::temp_directory_path() / ("lrnn_cfg_" + name + "_" + std::to_string(::getpid()))) {
-        fs::remove_all(path);
-        fs::create_directories(path);
-    }
-    ~TempDir() { fs::remove_all(path); }
-    std::string write(const std::string& name, const std::string& text) const {
-        std::ofstream(path / name, std::ios::binary) << text;
-        return (path / name).string();
-    }
-};
+using test::TempDir;
 
 // The message of the UserError that loading throws ("" if none).
 std::string load_error(const std::string& file, std::vector<std::string> overrides = {}) {
@@ -51,7 +39,7 @@ TEST(TrainConfig, ValidFileAndOverrides) {
     EXPECT_EQ(c.model.shape.n_embd, 32);
     EXPECT_EQ(c.run.name, "c");  // the file's stem
     // data.path in the file resolves against the file's folder
-    EXPECT_EQ(fs::path(c.data.path), (d.path / "corpus.txt").lexically_normal());
+    EXPECT_EQ(fs::path(c.data.path), (d.path() / "corpus.txt").lexically_normal());
     // on the command line: against the working directory, stored absolute (so that the run's
     // config.yaml resumes from any directory)
     const TrainConfig c2 = load_train_config({file, {"data.path=x.txt"}});
@@ -122,7 +110,7 @@ TEST(TrainConfig, ErrorsNameTheKey) {
         ASSERT_FALSE(msg.empty()) << "no error for:\n" << c.yaml;
         for (const std::string& e : c.expected) EXPECT_NE(msg.find(e), std::string::npos) << "'" << e << "' not in: " << msg;
     }
-    EXPECT_NE(load_error((d.path / "missing.yaml").string()).find("config file not found"), std::string::npos);
+    EXPECT_NE(load_error((d.path() / "missing.yaml").string()).find("config file not found"), std::string::npos);
 }
 
 TEST(TrainConfig, CliErrorsExitTwoWithMessage) {
@@ -133,7 +121,7 @@ TEST(TrainConfig, CliErrorsExitTwoWithMessage) {
         std::string args;
         std::string expected;
     };
-    const std::string run_dir = "run: {dir: " + (d.path / "runs").string() + "}\n";
+    const std::string run_dir = "run: {dir: " + (d.path() / "runs").string() + "}\n";
     const std::vector<Case> cases = {
         {run_dir + "data: {path: corpus.txt}\ntrain: {lrr: 1}\n", "", "did you mean 'train.lr'"},
         {run_dir + "data: {path: nothere.txt}\n", "", "nothere.txt: file not found"},

@@ -17,6 +17,7 @@
 #include "io/run_directory.hpp"
 #include "train/schedule.hpp"
 #include "train/trainer.hpp"
+#include "temp_dir.hpp"
 #include "test_util.hpp"
 
 namespace lrnn {
@@ -156,11 +157,10 @@ TEST(AdamW, WeightDecayOnlyOnMatrices) {
 
 // A small corpus and config in a temp directory, for end-to-end runs in-process.
 struct TinyRun {
+    test::TempDir temp;
     fs::path dir;
-    TinyRun(const std::string& name) {
-        dir = fs::temp_directory_path() / ("lrnn_train_test_" + name + "_" + std::to_string(::getpid()));
-        fs::remove_all(dir);
-        fs::create_directories(dir);
+    TinyRun(const std::string& name) : temp(name) {
+        dir = temp.path();
         std::ifstream in(std::string(LRNN_SOURCE_DIR) + "/data/tinyshakespeare.txt", std::ios::binary);
         std::string text(30000, '\0');
         in.read(text.data(), text.size());
@@ -170,7 +170,6 @@ struct TinyRun {
                                          << "model: {n_layer: 1, n_embd: 16, n_head: 2, ctx_len: 16, decay_lora_rank: 2, n_mem_slots: 2}\n"
                                          << "train: {max_steps: 12, batch_chunks: 8, lr: 0.01, eval_every: 6, eval_tokens: 512, log_every: 1}\n";
     }
-    ~TinyRun() { fs::remove_all(dir); }
     TrainResult train(std::vector<std::string> overrides) {
         TrainOptions o;
         o.source.path = (dir / "tiny.yaml").string();
@@ -217,32 +216,6 @@ TEST(Training, LossGoesDown) {
     const double first = (losses[0] + losses[1] + losses[2]) / 3, last = (losses[37] + losses[38] + losses[39]) / 3;
     EXPECT_LT(last, first - 0.8) << "first " << first << " last " << last;
     EXPECT_LT(val, std::log(65.0) - 0.5);  // clearly better than uniform over the vocabulary
-}
-
-// workspace_values (the trainer's memory check before allocating) counts exactly what the
-// Workspace constructor allocates.
-TEST(WorkspaceSize, CountEqualsWhatTheConstructorAllocates) {
-    ModelConfig c = test::tiny_config();
-    for (const std::size_t T : {std::size_t(1), std::size_t(7), std::size_t(16)}) {
-        const Workspace<float> ws(c, T);
-        std::size_t total = ws.alibi_decay.size() + ws.bonus.size() + ws.embedded.size() + ws.ln0_mean.size() +
-                            ws.ln0_rstd.size() + ws.h.size() + ws.ln_out_mean.size() + ws.ln_out_rstd.size() +
-                            ws.ln_out.size() + ws.logits.size() + ws.dlogits.size() + ws.dh.size() +
-                            ws.d_ln_out.size() + ws.du.size() + ws.dxr.size() + ws.dxk.size() + ws.dxv.size() +
-                            ws.dr_pre.size() + ws.dk.size() + ws.dv.size() + ws.ddecay.size() + ws.dwkv.size() +
-                            ws.dgated.size() + ws.dlora_mid.size() + ws.dwrite_gate.size() + ws.dread_gate.size() +
-                            ws.dgate_logits.size() + ws.dnum.size() + ws.dden.size() + ws.dbonus.size() +
-                            ws.scratch_d.size() + ws.scratch_d2.size() + ws.dact.size() + ws.dgate_pre.size() +
-                            ws.dup.size() + ws.dxm.size() + ws.dz.size();
-        for (const auto& L : ws.layers)
-            total += L.h_in.size() + L.ln1_mean.size() + L.ln1_rstd.size() + L.u.size() + L.shifted.size() +
-                     L.xr.size() + L.xk.size() + L.xv.size() + L.r.size() + L.k_pre.size() + L.k.size() +
-                     L.v.size() + L.lora_mid.size() + L.decay.size() + L.write_gate.size() + L.read_gate.size() +
-                     L.num_state.size() + L.den_state.size() + L.wkv_den.size() + L.wkv.size() + L.gated.size() +
-                     L.h_mid.size() + L.ln2_mean.size() + L.ln2_rstd.size() + L.z.size() + L.xm.size() +
-                     L.gate_pre.size() + L.up.size() + L.act.size();
-        EXPECT_EQ(workspace_values(c, T), total) << "T = " << T;
-    }
 }
 
 }  // namespace

@@ -109,6 +109,28 @@ void scan_state_backward(const Real* __restrict w, const Real* __restrict alibi,
         }
 }
 
+// The per-channel coefficients of the multi-scale shift and the r/k/v mixes for one block of
+// channels [c0, c0 + nc): the shift weights g_j = sigmoid(time_shift_wj), their sum
+// G = g1 + g2 + g4 + eps, and the mixes m = sigmoid(time_mix_*). The forward and the backward
+// pass compute them the same way, here.
+template <typename Real>
+struct ShiftMix {
+    Real g1[kChannelBlock], g2[kChannelBlock], g4[kChannelBlock], G[kChannelBlock];
+    Real mr[kChannelBlock], mk[kChannelBlock], mv[kChannelBlock];
+
+    ShiftMix(const LayerView<const Real*>& p, std::size_t c0, std::size_t nc) {
+        const Real eps = Real(kEps);
+        for (std::size_t j = 0; j < nc; ++j) {
+            const std::size_t ch = c0 + j;
+            g1[j] = sigmoid(p.time_shift_w1[ch]), g2[j] = sigmoid(p.time_shift_w2[ch]),
+            g4[j] = sigmoid(p.time_shift_w4[ch]);
+            G[j] = g1[j] + g2[j] + g4[j] + eps;
+            mr[j] = sigmoid(p.time_mix_r[ch]), mk[j] = sigmoid(p.time_mix_k[ch]),
+            mv[j] = sigmoid(p.time_mix_v[ch]);
+        }
+    }
+};
+
 }  // namespace
 
 template <typename Real>
@@ -116,7 +138,6 @@ void time_mix_forward(const LayerView<const Real*>& p, LayerCache<Real>& cache,
                       Workspace<Real>& ws, std::size_t T) {
     const ModelConfig& c = ws.config;
     const std::size_t d = c.n_embd, rank = c.decay_lora_rank, S = c.n_mem_slots;
-    const Real eps = Real(kEps);
 
     // 1. u_t = LN(h_t; ln1), written after the four history rows.
     std::copy_n(ws.h.data(), T * d, cache.h_in.data());
@@ -128,16 +149,8 @@ void time_mix_forward(const LayerView<const Real*>& p, LayerCache<Real>& cache,
     // sigmoids of the per-channel parameters are computed once per layer (see kChannelBlock).
     for (std::size_t c0 = 0; c0 < d; c0 += kChannelBlock) {
         const std::size_t nc = std::min(kChannelBlock, d - c0);
-        Real g1[kChannelBlock], g2[kChannelBlock], g4[kChannelBlock], G[kChannelBlock];
-        Real mr[kChannelBlock], mk[kChannelBlock], mv[kChannelBlock];
-        for (std::size_t j = 0; j < nc; ++j) {
-            const std::size_t ch = c0 + j;
-            g1[j] = sigmoid(p.time_shift_w1[ch]), g2[j] = sigmoid(p.time_shift_w2[ch]),
-            g4[j] = sigmoid(p.time_shift_w4[ch]);
-            G[j] = g1[j] + g2[j] + g4[j] + eps;
-            mr[j] = sigmoid(p.time_mix_r[ch]), mk[j] = sigmoid(p.time_mix_k[ch]),
-            mv[j] = sigmoid(p.time_mix_v[ch]);
-        }
+        const ShiftMix<Real> coefficients(p, c0, nc);
+        const auto& [g1, g2, g4, G, mr, mk, mv] = coefficients;
         for (std::size_t t = 0; t < T; ++t) {
             const Real* ut = u + t * d + c0;
             const Real* u1 = ut - d;      // u_{t-1}
@@ -213,7 +226,6 @@ void time_mix_backward(const LayerView<const Real*>& p, const LayerCache<Real>& 
                        Workspace<Real>& ws, const LayerView<Real*>& grad, std::size_t T) {
     const ModelConfig& c = ws.config;
     const std::size_t d = c.n_embd, rank = c.decay_lora_rank, S = c.n_mem_slots;
-    const Real eps = Real(kEps);
     const Real* u = cache.u.data() + 4 * d;
 
     // 8. through Wo and the r gate
@@ -321,16 +333,8 @@ void time_mix_backward(const LayerView<const Real*>& p, const LayerCache<Real>& 
     // would in two separate passes; the gradient of sh_t is used at once, never stored.
     for (std::size_t c0 = 0; c0 < d; c0 += kChannelBlock) {
         const std::size_t nc = std::min(kChannelBlock, d - c0);
-        Real g1[kChannelBlock], g2[kChannelBlock], g4[kChannelBlock], G[kChannelBlock];
-        Real mr[kChannelBlock], mk[kChannelBlock], mv[kChannelBlock];
-        for (std::size_t j = 0; j < nc; ++j) {
-            const std::size_t ch = c0 + j;
-            g1[j] = sigmoid(p.time_shift_w1[ch]), g2[j] = sigmoid(p.time_shift_w2[ch]),
-            g4[j] = sigmoid(p.time_shift_w4[ch]);
-            G[j] = g1[j] + g2[j] + g4[j] + eps;
-            mr[j] = sigmoid(p.time_mix_r[ch]), mk[j] = sigmoid(p.time_mix_k[ch]),
-            mv[j] = sigmoid(p.time_mix_v[ch]);
-        }
+        const ShiftMix<Real> coefficients(p, c0, nc);
+        const auto& [g1, g2, g4, G, mr, mk, mv] = coefficients;
         Real* gmr = grad.time_mix_r + c0;
         Real* gmk = grad.time_mix_k + c0;
         Real* gmv = grad.time_mix_v + c0;

@@ -2,8 +2,15 @@
 // Everything one forward/backward over a chunk of up to max_steps tokens needs, allocated once.
 // One Workspace per worker thread: the model core itself holds no mutable state, so many
 // threads may run chunks at once over shared, read-only parameters.
+//
+// Every buffer is one line of the tables below: name, rows, cols. From them follow the one
+// allocation the buffers are carved from, the named spans the model code uses, and
+// workspace_values(), the size the trainer checks against memory before it allocates — so the
+// count and the buffers cannot drift apart. A new buffer is one line here (as for parameters,
+// model/parameters.hpp).
 
 #include <cstddef>
+#include <span>
 #include <vector>
 
 #include "model/config.hpp"
@@ -12,42 +19,107 @@ namespace lrnn {
 
 class Bf16Weights;
 
-// What the forward pass keeps of one layer for the backward pass. T = steps in the chunk.
+// X(name, rows, cols): shapes use T (max_steps, the chunk length), d, r (decay LoRA rank),
+// F (FFN width), S (memory slots), V (vocabulary).
+
+// What the forward pass keeps of one layer for the backward pass.
+#define LRNN_LAYER_CACHE_BUFFERS(X)                                                            \
+    /* time mix */                                                                             \
+    X(h_in, T, d)                /* residual stream entering the layer */                     \
+    X(ln1_mean, T, 1)                                                                          \
+    X(ln1_rstd, T, 1)                                                                          \
+    X(u, T + 4, d)               /* ln1 output; rows 0..3 = history u_{-4}..u_{-1} */         \
+    X(shifted, T, d)             /* multi-scale shift sh_t */                                 \
+    X(xr, T, d)                  /* mixed inputs of the r, k, v projections */                \
+    X(xk, T, d)                                                                                \
+    X(xv, T, d)                                                                                \
+    X(r, T, d)                   /* sigmoid(xr @ Wr) */                                       \
+    X(k_pre, T, d)               /* xk @ Wk */                                                \
+    X(k, T, d)                   /* clampexp(k_pre) */                                        \
+    X(v, T, d)                                                                                 \
+    X(lora_mid, T, r)            /* u @ decay_lora_a */                                       \
+    X(decay, T, d)               /* w_t */                                                    \
+    X(write_gate, T, S)          /* wg_t */                                                   \
+    X(read_gate, T, S)           /* rg_t */                                                   \
+    X(num_state, (T + 1) * S, d) /* N_t as (T + 1, S, d), row 0 = initial state */            \
+    X(den_state, (T + 1) * S, d) /* D_t */                                                    \
+    X(wkv_den, T, d)             /* RD + beta k + eps */                                      \
+    X(wkv, T, d)                                                                               \
+    X(gated, T, d)               /* r * wkv, the input of Wo */                               \
+    /* channel mix */                                                                          \
+    X(h_mid, T, d)               /* residual stream entering the channel mix */               \
+    X(ln2_mean, T, 1)                                                                          \
+    X(ln2_rstd, T, 1)                                                                          \
+    X(z, T + 1, d)               /* ln2 output; row 0 = z_{-1} */                             \
+    X(xm, T, d)                                                                                \
+    X(gate_pre, T, F)            /* xm @ ffn_gate */                                          \
+    X(up, T, F)                  /* xm @ ffn_up */                                            \
+    X(act, T, F)                 /* silu(gate_pre) * up */
+
+// The forward pass outside the layers (before the layer caches).
+#define LRNN_FORWARD_BUFFERS(X)                                                                \
+    X(alibi_decay, d, 1)         /* a_h of each channel's head, fixed */                      \
+    X(bonus, d, 1)               /* beta = clampexp(time_first), per layer in turn */         \
+    X(embedded, T, d)            /* emb[x_t] */                                               \
+    X(ln0_mean, T, 1)                                                                          \
+    X(ln0_rstd, T, 1)                                                                          \
+    X(h, T, d)                   /* the residual stream */                                    \
+    X(ln_out_mean, T, 1)                                                                       \
+    X(ln_out_rstd, T, 1)                                                                       \
+    X(ln_out, T, d)                                                                            \
+    X(logits, T, V)
+
+// Backward scratch (after the layer caches).
+#define LRNN_BACKWARD_BUFFERS(X)                                                               \
+    X(dlogits, T, V)                                                                           \
+    X(dh, T, d)                  /* gradient of the residual stream */                        \
+    X(d_ln_out, T, d)                                                                          \
+    X(du, T + 4, d)                                                                            \
+    X(dxr, T, d)                                                                               \
+    X(dxk, T, d)                                                                               \
+    X(dxv, T, d)                                                                               \
+    X(dr_pre, T, d)                                                                            \
+    X(dk, T, d)                                                                                \
+    X(dv, T, d)                                                                                \
+    X(ddecay, T, d)                                                                            \
+    X(dwkv, T, d)                                                                              \
+    X(dgated, T, d)                                                                            \
+    X(dlora_mid, T, r)                                                                         \
+    X(dwrite_gate, T, S)                                                                       \
+    X(dread_gate, T, S)                                                                        \
+    X(dgate_logits, T, S)                                                                      \
+    X(dnum, S, d)                /* gradient of N_{t+1}, D_{t+1} in the reverse scan */       \
+    X(dden, S, d)                                                                              \
+    X(dbonus, d, 1)                                                                            \
+    X(scratch_d, d, 1)           /* scan temporaries */                                       \
+    X(scratch_d2, d, 1)                                                                        \
+    X(dact, T, F)                                                                              \
+    X(dgate_pre, T, F)                                                                         \
+    X(dup, T, F)                                                                               \
+    X(dxm, T, d)                                                                               \
+    X(dz, T + 1, d)
+
+// Each buffer starts at a multiple of this many values from the start of the allocation.
+inline constexpr std::size_t kWorkspaceAlignment = 16;
+
+#define LRNN_DECLARE_BUFFER(name, rows, cols) std::span<Real> name;
+
+// What the forward pass keeps of one layer for the backward pass: spans into the Workspace's
+// one allocation, shapes in LRNN_LAYER_CACHE_BUFFERS.
 template <typename Real>
 struct LayerCache {
-    // time mix
-    std::vector<Real> h_in;       // (T, d)      residual stream entering the layer
-    std::vector<Real> ln1_mean;   // (T)
-    std::vector<Real> ln1_rstd;   // (T)
-    std::vector<Real> u;          // (T + 4, d)  ln1 output; rows 0..3 = history u_{-4}..u_{-1}
-    std::vector<Real> shifted;    // (T, d)      multi-scale shift sh_t
-    std::vector<Real> xr, xk, xv; // (T, d)      mixed inputs of the r, k, v projections
-    std::vector<Real> r;          // (T, d)      sigmoid(xr @ Wr)
-    std::vector<Real> k_pre, k;   // (T, d)      xk @ Wk and clampexp of it
-    std::vector<Real> v;          // (T, d)
-    std::vector<Real> lora_mid;   // (T, rank)   u @ decay_lora_a
-    std::vector<Real> decay;      // (T, d)      w_t
-    std::vector<Real> write_gate; // (T, S)      wg_t
-    std::vector<Real> read_gate;  // (T, S)      rg_t
-    std::vector<Real> num_state;  // (T + 1, S, d) N_t, row 0 = initial state
-    std::vector<Real> den_state;  // (T + 1, S, d) D_t
-    std::vector<Real> wkv_den;    // (T, d)      RD + beta k + eps
-    std::vector<Real> wkv;        // (T, d)
-    std::vector<Real> gated;      // (T, d)      r * wkv, the input of Wo
-    // channel mix
-    std::vector<Real> h_mid;      // (T, d)      residual stream entering the channel mix
-    std::vector<Real> ln2_mean;   // (T)
-    std::vector<Real> ln2_rstd;   // (T)
-    std::vector<Real> z;          // (T + 1, d)  ln2 output; row 0 = z_{-1}
-    std::vector<Real> xm;         // (T, d)
-    std::vector<Real> gate_pre;   // (T, F)      xm @ ffn_gate
-    std::vector<Real> up;         // (T, F)      xm @ ffn_up
-    std::vector<Real> act;        // (T, F)      silu(gate_pre) * up
+    LRNN_LAYER_CACHE_BUFFERS(LRNN_DECLARE_BUFFER)
 };
 
 template <typename Real>
 struct Workspace {
     Workspace(const ModelConfig& config, std::size_t max_steps);
+    // The spans point into storage_: a copy would share (and outlive) the original's buffers.
+    // A move keeps them valid (the vector's allocation moves with it).
+    Workspace(const Workspace&) = delete;
+    Workspace& operator=(const Workspace&) = delete;
+    Workspace(Workspace&&) = default;
+    Workspace& operator=(Workspace&&) = default;
 
     ModelConfig config;
     std::size_t max_steps;
@@ -58,41 +130,20 @@ struct Workspace {
     // training, evaluation and float generation; never used in double precision.
     const Bf16Weights* bf16_weights = nullptr;
 
-    std::vector<Real> alibi_decay;  // (d)  a_h of each channel's head, fixed
-    std::vector<Real> bonus;        // (d)  beta = clampexp(time_first), per layer in turn
-
-    // forward
-    std::vector<Real> embedded;     // (T, d)  emb[x_t]
-    std::vector<Real> ln0_mean, ln0_rstd; // (T)
-    std::vector<Real> h;            // (T, d)  the residual stream
-    std::vector<Real> ln_out_mean, ln_out_rstd; // (T)
-    std::vector<Real> ln_out;       // (T, d)
-    std::vector<Real> logits;       // (T, V)
+    LRNN_FORWARD_BUFFERS(LRNN_DECLARE_BUFFER)
     std::vector<LayerCache<Real>> layers;
+    LRNN_BACKWARD_BUFFERS(LRNN_DECLARE_BUFFER)
 
-    // backward scratch
-    std::vector<Real> dlogits;      // (T, V)
-    std::vector<Real> dh;           // (T, d)  gradient of the residual stream
-    std::vector<Real> d_ln_out;     // (T, d)
-    std::vector<Real> du;           // (T + 4, d)
-    std::vector<Real> dxr, dxk, dxv;// (T, d)
-    std::vector<Real> dr_pre, dk, dv, ddecay; // (T, d)
-    std::vector<Real> dwkv, dgated; // (T, d)
-    std::vector<Real> dlora_mid;    // (T, rank)
-    std::vector<Real> dwrite_gate, dread_gate; // (T, S)
-    std::vector<Real> dgate_logits; // (T, S)
-    std::vector<Real> dnum, dden;   // (S, d)  gradient of N_{t+1}, D_{t+1} in the reverse scan
-    std::vector<Real> dbonus;       // (d)
-    std::vector<Real> scratch_d;    // (d)     scan temporaries
-    std::vector<Real> scratch_d2;   // (d)
-    std::vector<Real> dact, dgate_pre, dup; // (T, F)
-    std::vector<Real> dxm;          // (T, d)
-    std::vector<Real> dz;           // (T + 1, d)
+private:
+    // Every buffer above, each starting a multiple of kWorkspaceAlignment values after the
+    // first: as aligned as a vector of its own would be, whatever the sizes before it.
+    std::vector<Real> storage_;
 };
 
-// The number of values (floats or doubles) a Workspace(config, max_steps) holds, computed
-// without allocating: the trainer checks that a model fits in memory before it starts
-// (tests keep this in step with the constructor).
+#undef LRNN_DECLARE_BUFFER
+
+// The number of values (floats or doubles) a Workspace(config, max_steps) allocates, computed
+// without allocating: the trainer checks that a model fits in memory before it starts.
 std::size_t workspace_values(const ModelConfig& config, std::size_t max_steps);
 
 }  // namespace lrnn
