@@ -22,7 +22,7 @@
 #include "core/error.hpp"
 #include "core/rng.hpp"
 #include "data/chunk_sampler.hpp"
-#include "data/corpus.hpp"
+#include "io/corpus_file.hpp"
 #include "dist/communicator.hpp"
 #include "dist/gradient_exchange.hpp"
 #include "dist/rank_agreement.hpp"
