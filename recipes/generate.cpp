@@ -23,7 +23,7 @@
 #include "generate/bench_shapes.hpp"
 #include "generate/generator.hpp"
 #include "generate/options.hpp"
-#include "io/state_file.hpp"
+#include "generate/generator_state.hpp"
 #include "io/byte_reader.hpp"
 #include "io/model_loader.hpp"
 #include "command_line.hpp"

@@ -19,7 +19,7 @@
 #include "generate/generator.hpp"
 #include "generate/options.hpp"
 #include "generate/sampler.hpp"
-#include "io/state_file.hpp"
+#include "generate/generator_state.hpp"
 #include "io/byte_reader.hpp"
 #include "io/checksum.hpp"
 #include "io/model_loader.hpp"

@@ -1,10 +1,6 @@
 #include "data/corpus.hpp"
 
-#include <filesystem>
-#include <string_view>
-
 #include "core/error.hpp"
-#include "io/byte_reader.hpp"
 
 namespace lrnn {
 
@@ -15,26 +11,17 @@ std::uint64_t fnv1a64(const void* data, std::size_t size) {
     return h;
 }
 
-Corpus load_corpus(const std::string& path, const std::string& tokenizer_kind, double val_fraction,
-                   const Tokenizer* tokenizer) {
-    std::error_code ec;
-    if (!std::filesystem::exists(path, ec))
-        throw UserError("data.path: " + path + ": file not found");
-    if (std::filesystem::is_directory(path, ec))
-        throw UserError("data.path: " + path + ": is a directory, expected a text file");
-    const std::vector<char> bytes = read_file_bytes(path);
-    if (bytes.empty()) throw UserError("data.path: " + path + ": the corpus is empty");
-
+Corpus make_corpus(std::string_view all, const std::string& path, const std::string& tokenizer_kind,
+                   double val_fraction, const Tokenizer* tokenizer) {
     Corpus c;
     c.path = path;
-    c.bytes = bytes.size();
-    c.hash = fnv1a64(bytes.data(), bytes.size());
-    const std::string_view all(bytes.data(), bytes.size());
-    c.train_bytes = std::size_t(double(bytes.size()) * (1.0 - val_fraction));
+    c.bytes = all.size();
+    c.hash = fnv1a64(all.data(), all.size());
+    c.train_bytes = std::size_t(double(all.size()) * (1.0 - val_fraction));
     const std::string_view train = all.substr(0, c.train_bytes);
     const std::string_view val = all.substr(c.train_bytes);
     if (train.empty() || val.empty())
-        throw UserError("data.path: " + path + " (" + std::to_string(bytes.size()) +
+        throw UserError("data.path: " + path + " (" + std::to_string(all.size()) +
                         " bytes) is too short to split into training and validation parts");
     // The char vocabulary is the symbol set of the whole file, so validation never meets a byte
     // the model cannot represent (the set of symbols carries no statistics). A word vocabulary

@@ -1,10 +1,11 @@
 #pragma once
-// The training text: read once, split into a training part (the first 1 - val_fraction of the
+// The training text (its bytes, already in memory: io/corpus_file.hpp reads the file), split into a training part (the first 1 - val_fraction of the
 // bytes) and a validation part (the rest), tokenized with a tokenizer built from the training
 // part (model-spec.md section 9); a char vocabulary covers the whole file's bytes.
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "data/tokenizer.hpp"
@@ -22,11 +23,12 @@ struct Corpus {
     std::vector<std::uint32_t> val_token_bytes;  // bytes of the validation text behind each token
 };
 
-// UserError naming the path for a missing, unreadable or empty file, and (resume with a stored
-// char tokenizer) naming the byte and position of a byte the vocabulary lacks.
-// With `tokenizer` given (resume), that tokenizer is used instead of building one.
-Corpus load_corpus(const std::string& path, const std::string& tokenizer_kind, double val_fraction,
-                   const Tokenizer* tokenizer = nullptr);
+// `path` names the file in messages and in Corpus::path. UserError naming it for a text too
+// short to split, and (resume with a stored char tokenizer) naming the byte and position of a
+// byte the vocabulary lacks. With `tokenizer` given (resume), that tokenizer is used instead
+// of building one.
+Corpus make_corpus(std::string_view bytes, const std::string& path, const std::string& tokenizer_kind,
+                   double val_fraction, const Tokenizer* tokenizer = nullptr);
 
 std::uint64_t fnv1a64(const void* data, std::size_t size);
 

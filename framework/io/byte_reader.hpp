@@ -3,8 +3,10 @@
 // that remain. A malformed file becomes a UserError naming the file and the field, never a
 // read past the end or an allocation from an untrusted size.
 
+#include <bit>
 #include <cstdint>
 #include <cstring>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -12,12 +14,14 @@
 
 namespace lrnn {
 
+static_assert(std::endian::native == std::endian::little, "lrnn's file formats assume a little-endian host");
+
 // Whole file into memory; UserError naming the path if it cannot be read.
 std::vector<char> read_file_bytes(const std::string& path);
 
 class ByteReader {
 public:
-    ByteReader(const std::vector<char>& bytes, std::string file)
+    ByteReader(std::span<const char> bytes, std::string file)
         : data_(bytes.data()), size_(bytes.size()), file_(std::move(file)) {}
 
     std::size_t remaining() const { return size_ - pos_; }

@@ -4,11 +4,14 @@
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <string_view>
 
 #include "core/error.hpp"
 #include "io/atomic_file.hpp"
 #include "io/byte_reader.hpp"
+#include "io/byte_writer.hpp"
 #include "io/checksum.hpp"
+#include "io/model_config_codec.hpp"
 #include "model/parameters.hpp"
 
 namespace lrnn {
@@ -18,90 +21,84 @@ namespace {
 constexpr char kMagic[8] = {'L', 'R', 'N', 'N', 'C', 'K', 'P', 'T'};
 constexpr std::size_t kHeaderBytes = 32;
 
-// Little-endian append helpers (the format is little-endian; so is every machine we build for).
-template <typename T>
-void put(std::string& out, T value) {
-    out.append(reinterpret_cast<const char*>(&value), sizeof(T));
-}
-void put_bytes(std::string& out, const void* data, std::size_t n) {
-    out.append(static_cast<const char*>(data), n);
-}
-void put_record(std::string& out, const char tag[4], const std::string& body) {
-    out.append(tag, 4);
-    put<std::uint64_t>(out, body.size());
-    out += body;
+void put_record(ByteWriter& out, const char tag[4], std::string_view body) {
+    out.put_bytes(tag, 4);
+    out.put<std::uint64_t>(body.size());
+    out.put_bytes(body);
 }
 
 std::string encode_model(const ModelConfig& m) {
-    std::string b;
-    for (int v : {m.vocab_size, m.n_layer, m.n_embd, m.n_head, m.ctx_len, m.decay_lora_rank,
-                  m.n_mem_slots})
-        put<std::int32_t>(b, v);
-    put<double>(b, m.ffn_multiplier);
-    return b;
+    ByteWriter b;
+    write_model_config(b, m, config_layouts::kCheckpoint);
+    return std::move(b).take();
 }
 
 std::string encode_tokenizer(const Tokenizer& t) {
-    std::string b;
-    put<std::uint32_t>(b, t.kind() == TokenizerKind::Char ? 0 : 1);
-    put<std::uint32_t>(b, std::uint32_t(t.vocab_size()));
+    ByteWriter b;
+    b.put<std::uint32_t>(t.kind() == TokenizerKind::Char ? 0 : 1);
+    b.put<std::uint32_t>(std::uint32_t(t.vocab_size()));
     if (t.kind() == TokenizerKind::Char) {
-        put_bytes(b, t.chars().data(), t.chars().size());
+        b.put_bytes(t.chars().data(), t.chars().size());
     } else {
         for (const std::string& w : t.words()) {
-            put<std::uint32_t>(b, std::uint32_t(w.size()));
-            b += w;
+            b.put<std::uint32_t>(std::uint32_t(w.size()));
+            b.put_bytes(w);
         }
     }
-    return b;
+    return std::move(b).take();
+}
+
+std::string encode_adam(const AdamWState& a) {
+    ByteWriter b;
+    b.put(a.step);
+    b.put_floats(a.m);
+    b.put_floats(a.v);
+    return std::move(b).take();
 }
 
 std::string encode_progress(const TrainingProgress& p) {
-    std::string b;
-    put(b, p.step);
-    put(b, p.epoch);
-    put(b, p.position);
-    put(b, p.skipped_steps);
-    put(b, p.tokens_seen);
-    put(b, p.elapsed_s);
-    put(b, p.best_val_loss);
-    put(b, p.best_step);
-    put(b, p.last_val_loss);
-    put(b, p.corpus_hash);
-    put(b, p.corpus_bytes);
-    put<std::uint8_t>(b, p.finished ? 1 : 0);
-    return b;
+    ByteWriter b;
+    b.put(p.step);
+    b.put(p.epoch);
+    b.put(p.position);
+    b.put(p.skipped_steps);
+    b.put(p.tokens_seen);
+    b.put(p.elapsed_s);
+    b.put(p.best_val_loss);
+    b.put(p.best_step);
+    b.put(p.last_val_loss);
+    b.put(p.corpus_hash);
+    b.put(p.corpus_bytes);
+    b.put<std::uint8_t>(p.finished ? 1 : 0);
+    return std::move(b).take();
 }
 
-std::string floats(const std::vector<float>& v) {
-    return std::string(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(float));
+std::string_view float_bytes(const std::vector<float>& v) {
+    return {reinterpret_cast<const char*>(v.data()), v.size() * sizeof(float)};
 }
 
 }  // namespace
 
 void write_checkpoint(const std::string& path, const Checkpoint& c,
                       const std::function<void()>& midway) {
-    std::string payload;
+    ByteWriter payload;
     put_record(payload, "CONF", c.config_yaml);
     put_record(payload, "MODL", encode_model(c.model));
     put_record(payload, "TOKN", encode_tokenizer(c.tokenizer));
-    put_record(payload, "PARM", floats(c.params));
-    std::string adam;
-    put(adam, c.adam.step);
-    adam += floats(c.adam.m);
-    adam += floats(c.adam.v);
-    put_record(payload, "ADAM", adam);
+    put_record(payload, "PARM", float_bytes(c.params));
+    put_record(payload, "ADAM", encode_adam(c.adam));
     put_record(payload, "PROG", encode_progress(c.progress));
 
-    std::string file;
-    file.append(kMagic, 8);
-    put<std::uint32_t>(file, kCheckpointVersion);
-    put<std::uint32_t>(file, 0);  // flags, none yet
-    put<std::uint64_t>(file, payload.size());
-    put<std::uint32_t>(file, crc32c(payload.data(), payload.size()));
-    put<std::uint32_t>(file, crc32c(file.data(), file.size()));
-    file += payload;
-    write_file_atomically(path, file, midway);
+    ByteWriter file;
+    file.reserve(kHeaderBytes + payload.size());
+    file.put_bytes(kMagic, 8);
+    file.put<std::uint32_t>(kCheckpointVersion);
+    file.put<std::uint32_t>(0);  // flags, none yet
+    file.put<std::uint64_t>(payload.size());
+    file.put<std::uint32_t>(crc32c(payload.bytes().data(), payload.size()));
+    file.put<std::uint32_t>(crc32c(file.bytes().data(), file.size()));
+    file.put_bytes(payload.bytes());
+    write_file_atomically(path, file.bytes(), midway);
 }
 
 bool is_checkpoint_file(const std::string& path) {
@@ -110,8 +107,9 @@ bool is_checkpoint_file(const std::string& path) {
     return in.read(magic, 8) && std::memcmp(magic, kMagic, 8) == 0;
 }
 
-Checkpoint read_checkpoint(const std::string& path) {
-    const std::vector<char> bytes = read_file_bytes(path);
+Checkpoint read_checkpoint(const std::string& path) { return parse_checkpoint(read_file_bytes(path), path); }
+
+Checkpoint parse_checkpoint(std::span<const char> bytes, const std::string& path) {
     ByteReader in(bytes, path);
     if (bytes.empty()) in.fail("checkpoint file is empty (0 bytes)");
     if (std::memcmp(bytes.data(), kMagic, std::min(bytes.size(), sizeof kMagic)) != 0)
@@ -153,9 +151,7 @@ Checkpoint read_checkpoint(const std::string& path) {
     auto record = [&](const char* tag) {
         const auto it = records.find(tag);
         if (it == records.end()) in.fail(std::string("record ") + tag + " is missing");
-        std::vector<char> body(bytes.begin() + it->second.first,
-                               bytes.begin() + it->second.first + it->second.second);
-        return body;
+        return bytes.subspan(it->second.first, it->second.second);
     };
 
     Checkpoint c;
@@ -166,14 +162,7 @@ Checkpoint read_checkpoint(const std::string& path) {
     {
         const auto body = record("MODL");
         ByteReader r(body, path + " (record MODL)");
-        c.model.vocab_size = r.read<std::int32_t>("vocab_size");
-        c.model.n_layer = r.read<std::int32_t>("n_layer");
-        c.model.n_embd = r.read<std::int32_t>("n_embd");
-        c.model.n_head = r.read<std::int32_t>("n_head");
-        c.model.ctx_len = r.read<std::int32_t>("ctx_len");
-        c.model.decay_lora_rank = r.read<std::int32_t>("decay_lora_rank");
-        c.model.n_mem_slots = r.read<std::int32_t>("n_mem_slots");
-        c.model.ffn_multiplier = r.read<double>("ffn_multiplier");
+        c.model = read_model_config(r, config_layouts::kCheckpoint);
         if (r.remaining()) r.fail("unexpected bytes after the model shape");
         try {
             c.model.validate();

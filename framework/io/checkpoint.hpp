@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,9 @@ void write_checkpoint(const std::string& path, const Checkpoint& checkpoint,
 // Reads and validates; UserError naming the file and the problem (truncated, checksum
 // mismatch, wrong version, sizes that disagree, ...).
 Checkpoint read_checkpoint(const std::string& path);
+
+// The same from the file's bytes in memory; `name` stands for the file in messages.
+Checkpoint parse_checkpoint(std::span<const char> bytes, const std::string& name);
 
 // True if the file starts with the checkpoint magic.
 bool is_checkpoint_file(const std::string& path);

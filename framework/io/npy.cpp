@@ -1,11 +1,13 @@
 #include "io/npy.hpp"
 
+#include <charconv>
 #include <cstring>
 #include <sstream>
 
 #include "core/error.hpp"
 #include "io/atomic_file.hpp"
 #include "io/byte_reader.hpp"
+#include "io/byte_writer.hpp"
 
 namespace lrnn {
 
@@ -20,18 +22,18 @@ void write_npy(const std::string& path, std::span<const float> data,
     const std::size_t unpadded = 10 + header.size() + 1;
     header.append((64 - unpadded % 64) % 64, ' ');
     header.push_back('\n');
-    std::string bytes("\x93NUMPY\x01\x00", 8);
-    const auto len = static_cast<std::uint16_t>(header.size());
-    bytes.push_back(char(len & 0xff));
-    bytes.push_back(char(len >> 8));
-    bytes += header;
-    bytes.append(reinterpret_cast<const char*>(data.data()), data.size_bytes());
-    write_file_atomically(path, bytes);
+    ByteWriter bytes;
+    bytes.put_bytes("\x93NUMPY\x01\x00", 8);
+    bytes.put<std::uint16_t>(static_cast<std::uint16_t>(header.size()));
+    bytes.put_bytes(header);
+    bytes.put_floats(data);
+    write_file_atomically(path, bytes.bytes());
 }
 
-NpyArray read_npy(const std::string& path) {
-    const std::vector<char> bytes = read_file_bytes(path);
-    ByteReader in(bytes, path);
+NpyArray read_npy(const std::string& path) { return parse_npy(read_file_bytes(path), path); }
+
+NpyArray parse_npy(std::span<const char> bytes, const std::string& name) {
+    ByteReader in(bytes, name);
     char magic[8];
     in.read_bytes(magic, 8, "npy magic");
     if (std::memcmp(magic, "\x93NUMPY\x01\x00", 8) != 0) in.fail("not a version 1.0 .npy file");
@@ -45,10 +47,18 @@ NpyArray read_npy(const std::string& path) {
     if (open == std::string::npos || close == std::string::npos) in.fail("npy header has no shape");
     std::istringstream shape(header.substr(open + 1, close - open - 1));
     std::size_t count = 1;
+    const std::size_t floats_left = in.remaining() / sizeof(float);
     for (std::string item; std::getline(shape, item, ',');) {
-        if (item.find_first_not_of(' ') == std::string::npos) continue;
-        out.shape.push_back(std::stoull(item));
-        count *= out.shape.back();
+        const auto first = item.find_first_not_of(' ');
+        if (first == std::string::npos) continue;
+        const auto last = item.find_last_not_of(' ');
+        std::size_t dim = 0;
+        const auto [end, err] = std::from_chars(item.data() + first, item.data() + last + 1, dim);
+        if (err != std::errc() || end != item.data() + last + 1)
+            in.fail("npy shape entry '" + item.substr(first, 20) + "' is not a dimension");
+        out.shape.push_back(dim);
+        // Saturate instead of wrapping: a product past the data can only be refused below.
+        count = dim != 0 && count > floats_left / dim ? floats_left + 1 : count * dim;
     }
     if (count * sizeof(float) != in.remaining()) in.fail("npy data size does not match its shape");
     out.data.resize(count);

@@ -20,4 +20,7 @@ struct NpyArray {
 // Reads a float32 little-endian C-order .npy file; UserError on anything else.
 NpyArray read_npy(const std::string& path);
 
+// The same from the file's bytes in memory; `name` stands for the file in messages.
+NpyArray parse_npy(std::span<const char> bytes, const std::string& name);
+
 }  // namespace lrnn

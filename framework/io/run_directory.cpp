@@ -7,11 +7,13 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <ostream>
 #include <sstream>
 #include <utility>
 
 #include "core/error.hpp"
+#include "core/json.hpp"
 #include "io/atomic_file.hpp"
 
 namespace lrnn {
@@ -177,16 +179,32 @@ void mark_best_checkpoint(const std::string& run_dir, const std::string& checkpo
     fs::rename(tmp, best, ec);
 }
 
+namespace {
+
+// The "step" of a metrics row; none for a line that is not a JSON object with an integer step
+// (damage: dropped like a line cut short).
+std::optional<std::int64_t> row_step(const std::string& line, const std::string& metrics_path) {
+    try {
+        const Json row = parse_json(line, metrics_path);
+        if (!row.is_object()) return std::nullopt;
+        const auto step = row.find("step");
+        if (step == row.end() || !step->is_number_integer()) return std::nullopt;
+        return step->get<std::int64_t>();
+    } catch (const UserError&) {
+        return std::nullopt;
+    }
+}
+
+}  // namespace
+
 void truncate_metrics(const std::string& metrics_path, std::int64_t last_step) {
     std::ifstream in(metrics_path);
     if (!in) return;
     std::string kept, line;
     while (std::getline(in, line)) {
         if (in.eof()) break;  // the last line had no newline: cut short by a kill
-        const auto at = line.find("\"step\":");
-        if (at == std::string::npos || line.back() != '}') continue;
-        const long long step = std::atoll(line.c_str() + at + 7);
-        if (step <= last_step) kept += line + "\n";
+        const std::optional<std::int64_t> step = row_step(line, metrics_path);
+        if (step && *step <= last_step) kept += line + "\n";
     }
     write_file_atomically(metrics_path, kept);
 }

@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "io/byte_reader.hpp"
+#include "io/model_config_codec.hpp"
 
 namespace lrnn {
 
@@ -71,24 +72,17 @@ bool is_seed_model_file(const std::string& path) {
     return std::memcmp(magic, kMagicC01, 8) == 0 || std::memcmp(magic, kMagicC02, 8) == 0;
 }
 
-ImportedModel read_seed_model(const std::string& path) {
-    const std::vector<char> bytes = read_file_bytes(path);
-    ByteReader in(bytes, path);
+ImportedModel read_seed_model(const std::string& path) { return parse_seed_model(read_file_bytes(path), path); }
+
+ImportedModel parse_seed_model(std::span<const char> bytes, const std::string& name) {
+    ByteReader in(bytes, name);
     char magic[8];
     in.read_bytes(magic, 8, "magic");
     const bool c01 = std::memcmp(magic, kMagicC01, 8) == 0;
     const bool c02 = std::memcmp(magic, kMagicC02, 8) == 0;
     if (!c01 && !c02) in.fail("not an lrnn seed model file (magic is not lrnnC01 or lrnnC02)");
 
-    ModelConfig config;
-    config.vocab_size = in.read<std::int32_t>("config vocab_size");
-    config.n_layer = in.read<std::int32_t>("config n_layer");
-    config.n_embd = in.read<std::int32_t>("config n_embd");
-    config.n_head = in.read<std::int32_t>("config n_head");
-    config.ctx_len = in.read<std::int32_t>("config ctx_len");
-    config.decay_lora_rank = in.read<std::int32_t>("config decay_lora_rank");
-    config.ffn_multiplier = in.read<float>("config ffn_multiplier");
-    config.n_mem_slots = in.read<std::int32_t>("config n_mem_slots");
+    ModelConfig config = read_model_config(in, config_layouts::kSeedModel);
     if (!(config.ffn_multiplier > 0 && config.ffn_multiplier < 1e4))
         in.fail("config ffn_multiplier is " + std::to_string(config.ffn_multiplier) +
                 ", expected a number in (0, 10000)");

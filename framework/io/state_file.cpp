@@ -1,7 +1,6 @@
 #include "io/state_file.hpp"
 
 #include <algorithm>
-#include <bit>
 #include <cmath>
 #include <cstring>
 #include <sstream>
@@ -9,25 +8,17 @@
 #include "core/error.hpp"
 #include "io/atomic_file.hpp"
 #include "io/byte_reader.hpp"
+#include "io/byte_writer.hpp"
 #include "io/checksum.hpp"
+#include "io/model_config_codec.hpp"
 
 namespace lrnn {
-
-// The format is little-endian and written by memcpy of native values.
-static_assert(std::endian::native == std::endian::little, "state files assume a little-endian host");
 
 namespace {
 
 constexpr char kMagic[8] = {'l', 'r', 'n', 'n', 'G', 'S', 'T', '\0'};
 constexpr std::size_t kHeaderBytes = 84;  // everything before the state floats
 constexpr std::uint64_t kMaxPosition = std::uint64_t(1) << 48;
-
-template <typename T>
-void put(std::string& out, T value) {
-    char bytes[sizeof(T)];
-    std::memcpy(bytes, &value, sizeof(T));
-    out.append(bytes, sizeof(T));
-}
 
 std::string hex(std::uint32_t v) {
     std::ostringstream s;
@@ -70,28 +61,24 @@ ModelFingerprint fingerprint_model(const Parameters<float>& params, const Tokeni
 }
 
 std::string encode_state_file(const SavedState& s) {
-    const ModelConfig& c = s.model.config;
-    std::string out;
+    ByteWriter out;
     out.reserve(kHeaderBytes + 4 * (s.state.size() + s.logits.size()) + 4);
-    out.append(kMagic, sizeof kMagic);
-    put<std::uint32_t>(out, kStateFileVersion);
-    for (int v : {c.vocab_size, c.n_layer, c.n_embd, c.n_head, c.ctx_len, c.decay_lora_rank})
-        put<std::int32_t>(out, v);
-    put<double>(out, c.ffn_multiplier);
-    put<std::int32_t>(out, c.n_mem_slots);
-    put<std::uint32_t>(out, s.model.tokenizer_kind == TokenizerKind::Char ? 0 : 1);
-    put<std::uint32_t>(out, s.model.parameters_crc);
-    put<std::uint32_t>(out, s.model.vocabulary_crc);
-    put<std::uint64_t>(out, s.position);
-    put<std::uint64_t>(out, s.state.size());
-    put<std::uint64_t>(out, s.logits.size());
-    out.append(reinterpret_cast<const char*>(s.state.data()), s.state.size() * sizeof(float));
-    out.append(reinterpret_cast<const char*>(s.logits.data()), s.logits.size() * sizeof(float));
-    put<std::uint32_t>(out, crc32c(out));
-    return out;
+    out.put_bytes(kMagic, sizeof kMagic);
+    out.put<std::uint32_t>(kStateFileVersion);
+    write_model_config(out, s.model.config, config_layouts::kStateFile);
+    out.put<std::uint32_t>(s.model.tokenizer_kind == TokenizerKind::Char ? 0 : 1);
+    out.put<std::uint32_t>(s.model.parameters_crc);
+    out.put<std::uint32_t>(s.model.vocabulary_crc);
+    out.put<std::uint64_t>(s.position);
+    out.put<std::uint64_t>(s.state.size());
+    out.put<std::uint64_t>(s.logits.size());
+    out.put_floats(s.state);
+    out.put_floats(s.logits);
+    out.put<std::uint32_t>(crc32c(out.bytes()));
+    return std::move(out).take();
 }
 
-SavedState decode_state_file(const std::vector<char>& bytes, const std::string& name) {
+SavedState decode_state_file(std::span<const char> bytes, const std::string& name) {
     ByteReader in(bytes, name);
     const auto fail = [&](const std::string& what) { refuse(name, what); };
     if (bytes.size() < sizeof kMagic || std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0)
@@ -104,15 +91,8 @@ SavedState decode_state_file(const std::vector<char>& bytes, const std::string& 
              std::to_string(kStateFileVersion));
 
     SavedState s;
-    ModelConfig& c = s.model.config;
-    c.vocab_size = in.read<std::int32_t>("vocab_size");
-    c.n_layer = in.read<std::int32_t>("n_layer");
-    c.n_embd = in.read<std::int32_t>("n_embd");
-    c.n_head = in.read<std::int32_t>("n_head");
-    c.ctx_len = in.read<std::int32_t>("ctx_len");
-    c.decay_lora_rank = in.read<std::int32_t>("decay_lora_rank");
-    c.ffn_multiplier = in.read<double>("ffn_multiplier");
-    c.n_mem_slots = in.read<std::int32_t>("n_mem_slots");
+    s.model.config = read_model_config(in, config_layouts::kStateFile);
+    const ModelConfig& c = s.model.config;
     const auto kind = in.read<std::uint32_t>("tokenizer kind");
     s.model.parameters_crc = in.read<std::uint32_t>("parameter checksum");
     s.model.vocabulary_crc = in.read<std::uint32_t>("vocabulary checksum");
@@ -182,19 +162,6 @@ void check_same_model(const ModelFingerprint& saved, const ModelFingerprint& exp
     if (saved.parameters_crc != expected.parameters_crc)
         throw UserError(prefix + "same shape and vocabulary, but different parameters (checksum " +
                         hex(saved.parameters_crc) + ", this model's " + hex(expected.parameters_crc) + ")");
-}
-
-SavedState capture_state(const Generator& generator, const ModelFingerprint& model) {
-    SavedState s;
-    s.model = model;
-    s.position = generator.position();
-    s.state.assign(generator.state().flat().begin(), generator.state().flat().end());
-    s.logits.assign(generator.logits().begin(), generator.logits().end());
-    return s;
-}
-
-void restore_state(Generator& generator, const SavedState& saved) {
-    generator.restore(saved.state, saved.logits, saved.position);
 }
 
 SavedState read_state_file(const std::string& path, const ModelFingerprint& expected) {

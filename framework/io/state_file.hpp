@@ -26,11 +26,11 @@
 // config, tokenizer and parameter checksums must all match, or it is refused.
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "data/tokenizer.hpp"
-#include "generate/generator.hpp"
 #include "model/model.hpp"
 
 namespace lrnn {
@@ -61,18 +61,13 @@ inline constexpr std::uint32_t kStateFileVersion = 1;
 // The file's bytes, and back. decode checks magic, version, sizes (before allocating),
 // exact length and checksum; UserError naming `name` and the problem.
 std::string encode_state_file(const SavedState& saved);
-SavedState decode_state_file(const std::vector<char>& bytes, const std::string& name);
+SavedState decode_state_file(std::span<const char> bytes, const std::string& name);
 
 // Written atomically (temporary file, fsync, rename).
 void write_state_file(const std::string& path, const SavedState& saved);
 
 // Reads, validates, and refuses a state made by any other model than `expected`.
 SavedState read_state_file(const std::string& path, const ModelFingerprint& expected);
-
-// A generator's position, state and logits as a SavedState of `model`, and back
-// (restore_state expects a state already checked against the generator's model).
-SavedState capture_state(const Generator& generator, const ModelFingerprint& model);
-void restore_state(Generator& generator, const SavedState& saved);
 
 // UserError naming what differs, if `saved` was not made by `expected`'s model.
 void check_same_model(const ModelFingerprint& saved, const ModelFingerprint& expected,

@@ -9,7 +9,10 @@
 namespace lrnn {
 
 std::vector<TokenId> read_token_file(const std::string& path, int vocab_size) {
-    const std::vector<char> bytes = read_file_bytes(path);
+    return parse_token_ids(read_file_bytes(path), path, vocab_size);
+}
+
+std::vector<TokenId> parse_token_ids(std::span<const char> bytes, const std::string& path, int vocab_size) {
     std::vector<TokenId> ids;
     std::size_t i = 0;
     while (i < bytes.size()) {

@@ -14,6 +14,7 @@
 #include "dist/rank_agreement.hpp"
 #include "io/atomic_file.hpp"
 #include "io/byte_reader.hpp"
+#include "io/corpus_file.hpp"
 #include "io/run_directory.hpp"
 
 namespace lrnn {
