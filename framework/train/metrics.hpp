@@ -23,9 +23,6 @@ private:
     std::string body_;
 };
 
-std::string json_quote(const std::string& s);
-std::string json_number(double v);
-
 class MetricsLog {
 public:
     explicit MetricsLog(const std::string& path);  // appends
