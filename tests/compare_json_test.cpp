@@ -1,5 +1,6 @@
-// compare's structured inputs: its live progress comes from the run's metrics.jsonl rows
-// (never from the trainer's human progress text).
+// compare's structured inputs and outputs: its live progress comes from the run's
+// metrics.jsonl rows (never from the trainer's human progress text), and its output folder
+// follows lrnn's one rule for output folders (the folder may be created, its parent must exist).
 
 #include <gtest/gtest.h>
 
@@ -7,16 +8,30 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 
+#include "cli_util.hpp"
 #include "compare/compare.hpp"
 #include "compare/metrics_follower.hpp"
+#include "compare/plan.hpp"
 #include "compare/progress_line.hpp"
+#include "core/error.hpp"
+#include "io/output_folder.hpp"
 
 namespace lrnn {
 namespace {
 
 namespace fs = std::filesystem;
+
+std::string error_of(const std::function<void()>& f) {
+    try {
+        f();
+    } catch (const UserError& e) {
+        return e.what();
+    }
+    return "";
+}
 
 class CompareJson : public ::testing::Test {
 protected:
@@ -43,6 +58,48 @@ protected:
     fs::path dir_;
     std::string config_;
 };
+
+// ---------------------------------------------------------------- output folders
+
+TEST_F(CompareJson, OutputFolderRuleCreatesOnlyTheLastFolder) {
+    EXPECT_EQ(error_of([&] { check_output_folder_parent((dir_ / "new").string(), "--dir"); }), "");
+    EXPECT_EQ(error_of([&] { check_output_folder_parent((dir_ / "new").string() + "/", "--dir"); }), "");
+    EXPECT_EQ(error_of([&] { check_output_folder_parent("relative", "--dir"); }), "") << "parent: the current folder";
+    EXPECT_EQ(error_of([&] { check_output_folder_parent("/", "--dir"); }), "");
+
+    const std::string missing = (dir_ / "a" / "b" / "c").string();
+    const std::string e = error_of([&] { check_output_folder_parent(missing, "--dir"); });
+    EXPECT_NE(e.find("--dir " + missing + ": " + (dir_ / "a" / "b").string() + " does not exist"), std::string::npos) << e;
+    EXPECT_NE(error_of([&] { check_output_folder_parent(missing + "/", "--dir"); }).find("does not exist"), std::string::npos);
+
+    append(dir_ / "file", "x");
+    const std::string under_file = error_of([&] { check_output_folder_parent((dir_ / "file" / "sub").string(), "--out"); });
+    EXPECT_NE(under_file.find("--out " + (dir_ / "file" / "sub").string() + ": "), std::string::npos) << under_file;
+    EXPECT_NE(under_file.find("is not a folder"), std::string::npos) << under_file;
+    EXPECT_FALSE(fs::exists(dir_ / "a"));
+}
+
+TEST_F(CompareJson, CompareDirWithAMissingParentIsRefused) {
+    const fs::path missing = dir_ / "a" / "b" / "c";
+    const auto r = test::run_lrnn("compare " + config_ + " --steps 1 --dir " + missing.string());
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_NE(r.err.find("lrnn compare: error: --dir " + missing.string() + ": " + (dir_ / "a" / "b").string() +
+                         " does not exist"),
+              std::string::npos)
+        << r.err;
+    EXPECT_FALSE(fs::exists(dir_ / "a")) << "nothing created";
+    EXPECT_FALSE(fs::exists(dir_ / "runs"));
+
+    // The folder itself may be new: planning into it is accepted (and creates nothing yet).
+    CompareOptions options;
+    options.arguments = {config_};
+    options.steps = 1;
+    options.name = "t";
+    options.root = (dir_ / "new").string();
+    EXPECT_EQ(plan_compare(options).out_dir, (dir_ / "new" / "t").string());
+    options.root = missing.string();
+    EXPECT_NE(error_of([&] { (void)plan_compare(options); }).find("does not exist"), std::string::npos);
+}
 
 // ---------------------------------------------------------------- following metrics.jsonl
 

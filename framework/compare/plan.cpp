@@ -10,6 +10,7 @@
 #include "compare/value_text.hpp"
 #include "core/error.hpp"
 #include "core/json.hpp"
+#include "io/output_folder.hpp"
 
 namespace lrnn {
 
@@ -103,6 +104,7 @@ ComparePlan plan_compare(const CompareOptions& options) {
 
     plan.name = options.name.empty() ? default_compare_name(inputs) : options.name;
     check_compare_name(plan.name);
+    check_output_folder_parent(options.root, "--dir");
     plan.out_dir = fs::absolute(fs::path(options.root) / plan.name).lexically_normal().string();
     plan.runs_dir = plan.out_dir + "/runs";
     // The compare rewrites its own folder: an input run inside it could be deleted and retrained
