@@ -21,6 +21,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <iomanip>
 #include <iostream>
 #include <sstream>
@@ -31,6 +32,7 @@
 
 #include "core/error.hpp"
 #include "core/gemm.hpp"
+#include "core/json.hpp"
 #include "core/rng.hpp"
 #include "model/model.hpp"
 #include "command_line.hpp"
@@ -173,6 +175,13 @@ private:
     std::vector<TokenId> tokens_;
 };
 
+// `x` to `digits` decimals, as the JSON lines give it (the number, not its text: core/json
+// prints it in its shortest form, 12.5 rather than 12.500).
+double rounded(double x, int digits) {
+    const double scale = std::pow(10.0, digits);
+    return std::round(x * scale) / scale;
+}
+
 std::string fixed(double x, int digits) {
     std::ostringstream s;
     s << std::fixed << std::setprecision(digits) << x;
@@ -258,31 +267,42 @@ int bench_main(int argc, char** argv) {
 
         if (json) {
             for (std::size_t g = 0; g < gemms.size(); ++g)
-                std::cout << "{\"bench\":\"sgemm\",\"shape\":\"" << s.name
-                          << "\",\"m\":" << gemms[g].m() << ",\"k\":" << gemms[g].k()
-                          << ",\"n\":" << gemms[g].n() << ",\"threads\":1,\"repeats\":" << repeats
-                          << ",\"gflops\":" << fixed(gemm_best[g].wall_gflops, 3)
-                          << ",\"cpu_gflops\":" << fixed(gemm_best[g].cpu_gflops, 3) << "}\n";
-            std::cout << "{\"bench\":\"chunk_forward_backward\",\"shape\":\"" << s.name
-                      << "\",\"n_layer\":" << c.n_layer << ",\"n_embd\":" << d
-                      << ",\"n_head\":" << c.n_head << ",\"T\":" << T
-                      << ",\"n_mem_slots\":" << c.n_mem_slots
-                      << ",\"decay_lora_rank\":" << c.decay_lora_rank
-                      << ",\"ffn_hidden\":" << F << ",\"vocab_size\":" << c.vocab_size
-                      << ",\"threads\":1,\"repeats\":" << repeats
-                      << ",\"forward_ms\":" << fixed(1e3 * median(forward), 3)
-                      << ",\"backward_ms\":" << fixed(1e3 * median(backward), 3)
-                      << ",\"total_ms\":" << fixed(1e3 * total_s, 3)
-                      << ",\"best_total_ms\":" << fixed(1e3 * best_total_s, 3)
-                      << ",\"cpu_total_ms\":" << fixed(1e3 * cpu_s, 3)
-                      << ",\"tokens_per_s\":" << fixed(tokens_per_s, 1)
-                      << ",\"matmul_gflop\":" << fixed(chunk_flops / 1e9, 4)
-                      << ",\"gflops\":" << fixed(gflops, 3)
-                      << ",\"cpu_gflops\":" << fixed(cpu_gflops, 3)
-                      << ",\"sgemm_gflops\":" << fixed(sgemm_best, 3)
-                      << ",\"ratio_to_sgemm\":" << fixed(median_ratio, 4)
-                      << ",\"cpu_ratio_to_sgemm\":" << fixed(median_cpu_ratio, 4)
-                      << ",\"busy\":" << (busy ? "true" : "false") << "}\n";
+                std::cout << json_compact({{"bench", "sgemm"},
+                                        {"shape", s.name},
+                                        {"m", gemms[g].m()},
+                                        {"k", gemms[g].k()},
+                                        {"n", gemms[g].n()},
+                                        {"threads", 1},
+                                        {"repeats", repeats},
+                                        {"gflops", rounded(gemm_best[g].wall_gflops, 3)},
+                                        {"cpu_gflops", rounded(gemm_best[g].cpu_gflops, 3)}})
+                          << "\n";
+            std::cout << json_compact({{"bench", "chunk_forward_backward"},
+                                    {"shape", s.name},
+                                    {"n_layer", c.n_layer},
+                                    {"n_embd", d},
+                                    {"n_head", c.n_head},
+                                    {"T", T},
+                                    {"n_mem_slots", c.n_mem_slots},
+                                    {"decay_lora_rank", c.decay_lora_rank},
+                                    {"ffn_hidden", F},
+                                    {"vocab_size", c.vocab_size},
+                                    {"threads", 1},
+                                    {"repeats", repeats},
+                                    {"forward_ms", rounded(1e3 * median(forward), 3)},
+                                    {"backward_ms", rounded(1e3 * median(backward), 3)},
+                                    {"total_ms", rounded(1e3 * total_s, 3)},
+                                    {"best_total_ms", rounded(1e3 * best_total_s, 3)},
+                                    {"cpu_total_ms", rounded(1e3 * cpu_s, 3)},
+                                    {"tokens_per_s", rounded(tokens_per_s, 1)},
+                                    {"matmul_gflop", rounded(chunk_flops / 1e9, 4)},
+                                    {"gflops", rounded(gflops, 3)},
+                                    {"cpu_gflops", rounded(cpu_gflops, 3)},
+                                    {"sgemm_gflops", rounded(sgemm_best, 3)},
+                                    {"ratio_to_sgemm", rounded(median_ratio, 4)},
+                                    {"cpu_ratio_to_sgemm", rounded(median_cpu_ratio, 4)},
+                                    {"busy", busy}})
+                      << "\n";
             std::cout.flush();
             continue;
         }

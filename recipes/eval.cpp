@@ -13,13 +13,13 @@
 #include <tbb/global_control.h>
 
 #include "core/error.hpp"
+#include "core/json.hpp"
 #include "generate/options.hpp"
 #include "io/byte_reader.hpp"
 #include "io/model_loader.hpp"
 #include "command_line.hpp"
 #include "recipes.hpp"
 #include "train/evaluation.hpp"
-#include "train/metrics.hpp"
 
 namespace po = boost::program_options;
 
@@ -68,9 +68,9 @@ int eval_main(int argc, char** argv) {
     const EvalResult r =
         evaluate(model.params, tokens, token_bytes, std::size_t(model.params.config().ctx_len));
     if (vm["json"].as<bool>()) {
-        std::cout << "{\"loss\":" << json_number(r.loss) << ",\"perplexity\":" << json_number(r.perplexity)
-                  << ",\"bits_per_byte\":" << json_number(r.bits_per_byte) << ",\"tokens\":" << r.tokens
-                  << ",\"bytes\":" << r.bytes << ",\"model\":" << json_quote(model.source) << "}\n";
+        const Json result = {{"loss", r.loss},   {"perplexity", r.perplexity}, {"bits_per_byte", r.bits_per_byte},
+                             {"tokens", r.tokens}, {"bytes", r.bytes},           {"model", model.source}};
+        std::cout << json_compact(result) << "\n";
     } else {
         char line[256];
         std::snprintf(line, sizeof line,

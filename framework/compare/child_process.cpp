@@ -1,12 +1,14 @@
 #include "compare/child_process.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <cstring>
 #include <exception>
@@ -76,7 +78,7 @@ std::string ChildExit::describe() const {
 }
 
 ChildExit run_child(const std::string& program, const std::vector<std::string>& args,
-                    const std::function<void(std::string_view)>& on_output) {
+                    const std::function<void(std::string_view)>& on_output, const std::function<void()>& on_tick) {
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) != 0) throw UserError(std::string("cannot create a pipe: ") + std::strerror(errno));
     Fd read_end(fds[0]), write_end(fds[1]);
@@ -114,17 +116,28 @@ ChildExit run_child(const std::string& program, const std::vector<std::string>& 
     // A failing consumer (e.g. a full disk under the log file) must not leave the child
     // unwaited: keep draining the pipe and rethrow once the child has been collected.
     std::exception_ptr consumer_error;
+    const auto consume = [&](const auto& call) {
+        if (consumer_error) return;
+        try {
+            call();
+        } catch (...) {
+            consumer_error = std::current_exception();
+        }
+    };
+    const auto tick_every = std::chrono::milliseconds(kChildTickMilliseconds);
+    auto next_tick = std::chrono::steady_clock::now() + tick_every;
     char buffer[4096];
     for (;;) {
+        if (on_tick && std::chrono::steady_clock::now() >= next_tick) {
+            consume(on_tick);
+            next_tick = std::chrono::steady_clock::now() + tick_every;
+        }
+        pollfd readable{read_end.get(), POLLIN, 0};
+        const int ready = ::poll(&readable, 1, on_tick ? kChildTickMilliseconds : -1);
+        if (ready == 0 || (ready < 0 && errno == EINTR)) continue;  // nothing to read yet: time to tick?
         const ssize_t n = ::read(read_end.get(), buffer, sizeof buffer);
         if (n > 0) {
-            if (!consumer_error) {
-                try {
-                    on_output(std::string_view(buffer, std::size_t(n)));
-                } catch (...) {
-                    consumer_error = std::current_exception();
-                }
-            }
+            consume([&] { on_output(std::string_view(buffer, std::size_t(n))); });
             continue;
         }
         if (n < 0 && errno == EINTR) continue;

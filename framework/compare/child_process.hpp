@@ -23,12 +23,17 @@ struct ChildExit {
     std::string describe() const;
 };
 
+// How often run_child calls its `on_tick` while the child runs.
+inline constexpr int kChildTickMilliseconds = 200;
+
 // Starts `program args...` with stdin from /dev/null and stdout and stderr into one pipe,
-// whose bytes are passed to `on_output` as they arrive; returns when the child has ended.
-// The child gets default SIGINT/SIGTERM/SIGPIPE handling whatever the parent set.
-// UserError if the program cannot be started.
+// whose bytes are passed to `on_output` as they arrive; `on_tick` (if given) is called about
+// every kChildTickMilliseconds meanwhile, e.g. to follow a file the child writes. Returns when
+// the child has ended. The child gets default SIGINT/SIGTERM/SIGPIPE handling whatever the
+// parent set. UserError if the program cannot be started.
 ChildExit run_child(const std::string& program, const std::vector<std::string>& args,
-                    const std::function<void(std::string_view)>& on_output);
+                    const std::function<void(std::string_view)>& on_output,
+                    const std::function<void()>& on_tick = {});
 
 // While alive, SIGINT and SIGTERM do not end this process: they are passed to the training
 // child as SIGINT (Ctrl-C reaches it anyway through the process group; `kill` or `timeout`

@@ -7,8 +7,10 @@
 #include "compare/run_naming.hpp"
 #include "compare/run_reader.hpp"
 #include "compare/sweep.hpp"
+#include "compare/value_text.hpp"
 #include "core/error.hpp"
-#include "train/metrics.hpp"
+#include "core/json.hpp"
+#include "io/output_folder.hpp"
 
 namespace lrnn {
 
@@ -45,7 +47,7 @@ ComparePlan plan_compare(const CompareOptions& options) {
         throw UserError("--budget must be a finite positive number of seconds, got " +
                         (std::isnan(*options.budget_s) ? std::string("nan")
                          : std::isinf(*options.budget_s) ? std::string("inf")
-                                                         : json_number(*options.budget_s)));
+                                                         : shortest_number_text(*options.budget_s)));
     if (options.steps && *options.steps < 1)
         throw UserError("--steps must be at least 1, got " + std::to_string(*options.steps));
 
@@ -90,8 +92,8 @@ ComparePlan plan_compare(const CompareOptions& options) {
     std::vector<std::string> common = overrides;
     if (options.budget_s) {
         if (set_by_user("train.max_seconds")) throw UserError("--budget and train.max_seconds both set the time budget; give one");
-        common.push_back("train.max_seconds=" + json_number(*options.budget_s));
-        plan.budget_text = json_number(*options.budget_s) + " s per run";
+        common.push_back("train.max_seconds=" + shortest_number_text(*options.budget_s));
+        plan.budget_text = shortest_number_text(*options.budget_s) + " s per run";
     }
     if (options.steps) {
         if (set_by_user("train.max_steps")) throw UserError("--steps and train.max_steps both set the step budget; give one");
@@ -102,6 +104,7 @@ ComparePlan plan_compare(const CompareOptions& options) {
 
     plan.name = options.name.empty() ? default_compare_name(inputs) : options.name;
     check_compare_name(plan.name);
+    check_output_folder_parent(options.root, "--dir");
     plan.out_dir = fs::absolute(fs::path(options.root) / plan.name).lexically_normal().string();
     plan.runs_dir = plan.out_dir + "/runs";
     // The compare rewrites its own folder: an input run inside it could be deleted and retrained
@@ -156,8 +159,8 @@ ComparePlan plan_compare(const CompareOptions& options) {
             for (const auto& [key, value] : v) run.overrides.push_back(key + "=" + value);
             // run.dir/run.name quoted: a JSON string is a YAML double-quoted scalar, so any
             // path arrives as written.
-            run.overrides.push_back("run.dir=" + json_quote(plan.runs_dir));
-            run.overrides.push_back("run.name=" + json_quote(run.name));
+            run.overrides.push_back("run.dir=" + json_line(Json(plan.runs_dir)));
+            run.overrides.push_back("run.name=" + json_line(Json(run.name)));
             try {
                 run.expected = load_train_config({run.config_path, run.overrides});
                 run.config = config_values(*run.expected);

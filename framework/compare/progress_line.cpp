@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <ostream>
 
+#include "core/status_line.hpp"
+
 namespace lrnn {
 
 ProgressLine::ProgressLine(std::ostream& out, bool live, std::size_t total_runs)
@@ -13,39 +15,28 @@ void ProgressLine::start(std::size_t index, const std::string& name, const std::
     prefix_.assign(1, '[');
     prefix_.append(std::to_string(index + 1)).append("/").append(std::to_string(total_)).append("] ").append(name);
     status_ = what;
-    partial_.clear();
     if (live_) draw();
     else out_ << prefix_ << "  " << status_ << "\n" << std::flush;
 }
 
-void ProgressLine::child_output(std::string_view text) {
-    partial_.append(text);
-    std::size_t nl;
-    while ((nl = partial_.find('\n')) != std::string::npos) {
-        const std::string line = partial_.substr(0, nl);
-        partial_.erase(0, nl + 1);
-        // The trainer's plain progress line: "epoch 1 | step 20/300 | loss 3.4014 | ... | 00:03 elapsed | ..."
-        const auto at = line.find("| step ");
-        if (at == std::string::npos) continue;
-        long long step = 0, total = 0;
-        double loss = 0;
-        char elapsed[16] = "";
-        if (std::sscanf(line.c_str() + at, "| step %lld/%lld | loss %lf", &step, &total, &loss) != 3) continue;
-        const auto el = line.find(" elapsed");
-        const auto bar = line.rfind("| ", el);
-        if (el != std::string::npos && bar != std::string::npos && el - bar - 2 < sizeof elapsed)
-            line.copy(elapsed, el - bar - 2, bar + 2);
-        char buf[128];
-        std::snprintf(buf, sizeof buf, "step %lld/%lld  loss %.4f  %s", step, total, loss, elapsed);
-        status_ = buf;
-        if (live_) draw();
+void ProgressLine::metrics_row(const MetricsRow& row) {
+    status_ = "step " + std::to_string(row.step);
+    char buf[64];
+    if (row.loss) {  // a skipped step logs null
+        std::snprintf(buf, sizeof buf, "  loss %.4f", *row.loss);
+        status_ += buf;
     }
+    if (row.elapsed_s) {
+        std::snprintf(buf, sizeof buf, "  %.1f s", *row.elapsed_s);
+        status_ += buf;
+    }
+    if (live_) draw();
 }
 
-void ProgressLine::draw() { out_ << "\r\033[K" << prefix_ << "  " << status_ << std::flush; }
+void ProgressLine::draw() { draw_status_line(out_, prefix_ + "  " + status_); }
 
 void ProgressLine::finish(const std::string& text) {
-    if (live_) out_ << "\r\033[K";
+    if (live_) erase_status_line(out_);
     out_ << prefix_ << "  " << text << "\n" << std::flush;
 }
 

@@ -6,9 +6,9 @@
 #include <fstream>
 #include <sstream>
 
+#include "compare/run_json.hpp"
 #include "compare/value_text.hpp"
 #include "core/error.hpp"
-#include "train/metrics.hpp"
 
 namespace lrnn {
 
@@ -42,28 +42,31 @@ bool has_metrics(const std::string& dir) {
     return fs::is_regular_file(fs::path(dir) / "metrics.jsonl", ec);
 }
 
+MetricsRow parse_metrics_row(std::string_view line, const std::string& where) {
+    const Json obj = parse_flat_json_object(line, where);
+    MetricsRow row;
+    const auto step = json_number_field(obj, "step", where);
+    if (!step) throw UserError(where + ": the row has no \"step\"");
+    if (*step > 9007199254740992.0 || *step != std::floor(*step))  // 2^53: exact as an integer
+        throw UserError(where + ": \"step\" is " + json_line(obj.at("step")) + ", expected a whole number of steps");
+    row.step = static_cast<std::int64_t>(*step);
+    row.elapsed_s = json_number_field(obj, "elapsed_s", where);
+    row.loss = json_number_field(obj, "loss", where);
+    row.val_loss = json_number_field(obj, "val_loss", where);
+    row.val_bpc = json_number_field(obj, "val_bpc", where);
+    return row;
+}
+
 std::vector<MetricsRow> parse_metrics(const std::string& text, const std::string& where) {
     std::vector<MetricsRow> rows;
     std::size_t start = 0;
     for (int line_no = 1; start < text.size(); ++line_no) {
         const auto nl = text.find('\n', start);
         if (nl == std::string::npos) break;  // no newline: the writer was killed mid-line
-        const std::string line = text.substr(start, nl - start);
+        const std::string_view line = std::string_view(text).substr(start, nl - start);
         start = nl + 1;
         if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-        const std::string at = where + ":" + std::to_string(line_no);
-        const FlatJsonObject obj = parse_flat_json_object(line, at);
-        MetricsRow row;
-        const auto step = json_number_field(obj, "step", at);
-        if (!step) throw UserError(at + ": the row has no \"step\"");
-        if (*step > 9007199254740992.0 || *step != std::floor(*step))  // 2^53: exact as an integer
-            throw UserError(at + ": \"step\" is " + json_number(*step) + ", expected a whole number of steps");
-        row.step = static_cast<std::int64_t>(*step);
-        row.elapsed_s = json_number_field(obj, "elapsed_s", at);
-        row.loss = json_number_field(obj, "loss", at);
-        row.val_loss = json_number_field(obj, "val_loss", at);
-        row.val_bpc = json_number_field(obj, "val_bpc", at);
-        rows.push_back(row);
+        rows.push_back(parse_metrics_row(line, where + ":" + std::to_string(line_no)));
     }
     return rows;
 }
@@ -88,7 +91,7 @@ RunNumbers run_numbers(const RunFiles& files) {
     RunNumbers n;
     const std::string where = "summary.json";
     if (files.summary) {
-        const FlatJsonObject& s = *files.summary;
+        const Json& s = *files.summary;
         n.parameters = json_number_field(s, "parameters", where);
         n.steps = json_number_field(s, "steps", where);
         n.tokens_per_s = json_number_field(s, "tokens_per_s", where);

@@ -4,18 +4,19 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
-#include "compare/flat_json.hpp"
 #include "compare/run_record.hpp"
 #include "config/train_config.hpp"
+#include "core/json.hpp"
 
 namespace lrnn {
 
 struct RunFiles {
     std::optional<TrainConfig> config;   // config.yaml
     std::vector<MetricsRow> metrics;     // metrics.jsonl
-    std::optional<FlatJsonObject> summary;  // summary.json (a finished run)
+    std::optional<Json> summary;         // summary.json (a finished run)
     std::string sample;                  // samples/final.txt
 };
 
@@ -29,6 +30,9 @@ RunFiles read_run_files(const std::string& dir);
 
 // metrics.jsonl text -> rows; `where` names the file in errors.
 std::vector<MetricsRow> parse_metrics(const std::string& text, const std::string& where);
+
+// One line of metrics.jsonl -> its row; `where` names the file and line in errors.
+MetricsRow parse_metrics_row(std::string_view line, const std::string& where);
 
 // The result numbers: from summary.json where it has them, else from the metrics rows.
 RunNumbers run_numbers(const RunFiles& files);

@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "compare/child_process.hpp"
+#include "compare/metrics_follower.hpp"
 #include "compare/reuse.hpp"
 #include "compare/run_reader.hpp"
 #include "core/error.hpp"
@@ -116,13 +117,17 @@ ChildRun run_train_child(const std::string& program, const std::vector<std::stri
     TrainLog log(run_dir, append_log);
     if (append_log) log.write("\n---- lrnn compare: resuming ----\n");
     ChildRun result;
+    // The live line follows the run's metrics rows; the child's output only goes to its log.
+    MetricsFollower metrics(run_dir + "/metrics.jsonl");
+    const auto show_newest_row = [&] {
+        if (const auto row = metrics.newest_row()) progress.metrics_row(*row);
+    };
     {
         const ForwardStopSignals stop_signals_go_to_the_child;
         try {
-            result.exit = run_child(program, args, [&](std::string_view text) {
-                log.write(text);
-                progress.child_output(text);
-            });
+            result.exit = run_child(
+                program, args, [&](std::string_view text) { log.write(text); }, show_newest_row);
+            show_newest_row();  // rows of a run shorter than one tick
         } catch (const UserError& e) {
             // Could not start it at all (the program is missing?): this run fails, the others may not.
             log.write(std::string("lrnn compare: error: ") + e.what() + "\n");

@@ -5,7 +5,6 @@
 #include "compare/value_text.hpp"
 #include "config/train_config.hpp"
 #include "core/error.hpp"
-#include "train/metrics.hpp"
 
 namespace lrnn {
 
@@ -66,7 +65,7 @@ std::vector<SweepVariant> expand_sweeps(const std::vector<SweepAxis>& axes) {
     double count = 1;
     for (const auto& a : axes) count *= double(a.values.size());
     if (count > double(kMaxSweepVariants))
-        throw UserError("--sweep: the cross product has " + json_number(count) +
+        throw UserError("--sweep: the cross product has " + shortest_number_text(count) +
                         " variants, at most " + std::to_string(kMaxSweepVariants) +
                         " per compare: sweep fewer values, or split it into several compares");
     std::vector<SweepVariant> variants{SweepVariant{}};

@@ -1,5 +1,6 @@
 #include "compare/value_text.hpp"
 
+#include <charconv>
 #include <cstdio>
 
 #include <yaml-cpp/yaml.h>
@@ -29,6 +30,12 @@ std::string terminal_text(const std::string& text) {
         } else out += ch;
     }
     return out;
+}
+
+std::string shortest_number_text(double v) {
+    char buf[64];
+    const auto end = std::to_chars(buf, buf + sizeof buf, v).ptr;
+    return std::string(buf, end);
 }
 
 }  // namespace lrnn

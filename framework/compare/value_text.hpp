@@ -13,4 +13,7 @@ std::string display_value(const std::string& yaml_text);
 // sequence in a swept value) become visible escapes (\n, \t, \x1b) instead of acting.
 std::string terminal_text(const std::string& text);
 
+// A finite number in its shortest exact form, integers without a decimal point: 5, 0.5, 1e+300.
+std::string shortest_number_text(double v);
+
 }  // namespace lrnn

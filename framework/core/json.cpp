@@ -40,6 +40,8 @@ std::string json_line(const Json& value) {
     return out;
 }
 
+std::string json_compact(const Json& value) { return value.dump(-1, ' ', false, kReplaceInvalidUtf8); }
+
 Json parse_json(std::string_view text, const std::string& where) {
     try {
         return Json::parse(text);

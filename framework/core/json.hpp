@@ -20,6 +20,11 @@ using Json = nlohmann::ordered_json;
 // `value` as one line of JSON text in the layout above (no trailing newline).
 std::string json_line(const Json& value);
 
+// `value` as one line without spaces, {"loss":3.2,"tokens":47}: the layout of `lrnn eval
+// --json` and `lrnn bench --json`, which scripts have read since they first printed it. Strings
+// and numbers as in json_line.
+std::string json_compact(const Json& value);
+
 // Parses one JSON text; UserError "WHERE: not valid JSON (...)" if it is not.
 Json parse_json(std::string_view text, const std::string& where);
 

@@ -9,11 +9,6 @@
 
 namespace lrnn {
 
-// A string as a JSON string literal (invalid UTF-8 as U+FFFD); a number in its shortest exact
-// form (non-finite: null).
-std::string json_quote(const std::string& s);
-std::string json_number(double v);
-
 class MetricsLog {
 public:
     explicit MetricsLog(const std::string& path);  // appends

@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <ostream>
 
+#include "core/status_line.hpp"
+
 namespace lrnn {
 
 namespace {
@@ -41,7 +43,7 @@ void ProgressDisplay::step(std::int64_t step, std::uint64_t epoch, double loss, 
                   (unsigned long long)epoch + 1, (long long)step, (long long)total_, shown, tokens_per_s,
                   clock_text(elapsed_s).c_str(), clock_text(eta).c_str());
     if (live_) {
-        out_ << "\r\033[K" << line << std::flush;
+        draw_status_line(out_, line);
         line_open_ = true;
     } else {
         out_ << line << "\n" << std::flush;
