@@ -11,6 +11,7 @@
 
 #include "core/error.hpp"
 #include "io/atomic_file.hpp"
+#include "io/output_folder.hpp"
 #include "io/model_loader.hpp"
 #include "io/npy.hpp"
 #include "io/token_file.hpp"
@@ -25,31 +26,6 @@ namespace lrnn::recipes {
 namespace {
 
 namespace fs = std::filesystem;
-
-// The output-folder rule of every recipe: the folder's parent must exist (a typo in it is
-// bad input, exit 2, not a tree of new folders somewhere), the folder itself is created if
-// missing. A folder that cannot be created where it may be (read-only, no permission) is a
-// write failure (exit 3).
-void make_output_folder(const std::string& folder, const std::string& what) {
-    fs::path path(folder);
-    if (path.empty()) throw UserError(what + ": empty folder name");
-    if (!path.has_filename()) path = path.parent_path();  // "out/" is the folder "out"
-    std::error_code ec;
-    const fs::file_status status = fs::status(path, ec);
-    if (fs::is_directory(status)) return;
-    // (unknown: it could not be examined, e.g. no permission; creating it says why)
-    if (fs::exists(status) && status.type() != fs::file_type::unknown)
-        throw UserError(what + " " + folder + ": exists and is not a folder");
-    const fs::path parent = path.has_parent_path() ? path.parent_path() : fs::path(".");
-    const fs::file_status parent_status = fs::status(parent, ec);
-    if (!fs::exists(parent_status))
-        throw UserError(what + " " + folder + ": the folder " + parent.string() +
-                        " does not exist (create it first; only the last folder is created)");
-    if (!fs::is_directory(parent_status))
-        throw UserError(what + " " + folder + ": " + parent.string() + " is not a folder");
-    if (!fs::create_directory(path, ec) && ec)
-        throw OutputError(what + " " + folder + ": cannot create the folder (" + ec.message() + ")");
-}
 
 int debug_logits(const po::variables_map& vm) {
     const std::string mode = vm["mode"].as<std::string>();

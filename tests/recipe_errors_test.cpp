@@ -108,6 +108,15 @@ TEST(ErrorMessages, YamlCppsMessageArrivesEscapedAndUtf8IsKept) {
     expect_one_line_error(kept, "train", "данные");
 }
 
+TEST(TrainRunDir, AMissingParentOfRunDirIsBadInputAndNothingIsCreated) {
+    test::TempDir dir;
+    const std::string config = std::string(LRNN_SOURCE_DIR) + "/configs/quickstart.yaml";
+    const auto r = test::run_lrnn_args({"train", config, "run.dir=" + dir.file("no/such/runs"), "--no-sample"});
+    EXPECT_EQ(r.exit_code, 2);
+    expect_one_line_error(r, "train", "does not exist");
+    EXPECT_FALSE(fs::exists(dir.path() / "no"));
+}
+
 TEST(ErrorMessages, AnUnknownRecipeNameIsEscaped) {
     const auto r = test::run_lrnn_args({"tra\x1b[2Jin"});
     EXPECT_EQ(r.exit_code, 2);

@@ -12,4 +12,8 @@ namespace lrnn {
 // folder. Creates nothing. A relative path's parent may be the current folder.
 void check_output_folder_parent(const std::string& folder, const std::string& what);
 
+// The rule applied: `folder` itself is created if it is missing (UserError if it exists and is
+// not a folder or its parent is missing; OutputError if it cannot be created, e.g. read-only).
+void make_output_folder(const std::string& folder, const std::string& what);
+
 }  // namespace lrnn

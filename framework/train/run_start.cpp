@@ -15,6 +15,7 @@
 #include "io/atomic_file.hpp"
 #include "io/byte_reader.hpp"
 #include "io/corpus_file.hpp"
+#include "io/output_folder.hpp"
 #include "io/run_directory.hpp"
 
 namespace lrnn {
@@ -78,6 +79,8 @@ StartedRun start_fresh(const TrainOptions& options) {
     StartedRun run;
     run.config = load_train_config(options.source);
     run.run_dir = (fs::path(run.config.run.dir) / run.config.run.name).string();
+    // The output-folder rule (io/output_folder.hpp): run.dir may be made, its parent must exist.
+    check_output_folder_parent(run.config.run.dir, "run.dir");
     std::error_code ec;
     if (fs::exists(run.run_dir, ec) && !options.force) {
         if (!holds_nothing_to_resume(run.run_dir))

@@ -13,6 +13,7 @@
 #include <tbb/info.h>
 
 #include "core/error.hpp"
+#include "core/text.hpp"
 #include "data/chunk_sampler.hpp"
 #include "dist/communicator.hpp"
 #include "dist/gradient_exchange.hpp"
@@ -408,12 +409,12 @@ TrainResult run_training(const TrainOptions& options) {
         // Every rank stops here together. Each says why (one write, so that mpirun does not
         // interleave the lines), and waits until all have said it before any exits: mpirun
         // may kill the others as soon as the first one exits non-zero.
-        std::cerr << ("lrnn train: error: " + std::string(e.what()) + "\n") << std::flush;
+        std::cerr << ("lrnn train: error: " + printable(e.what()) + "\n") << std::flush;
         (void)comm.gather_texts("");
         return TrainResult{kExitBadInput, "", std::nullopt};
     } catch (const std::exception& e) {
         // This rank alone failed: the others would wait for it forever, so end the whole job.
-        std::cerr << "lrnn train: " << comm.prefix() << "error: " << e.what() << " (stopping all ranks)\n" << std::flush;
+        std::cerr << "lrnn train: " << comm.prefix() << "error: " << printable(e.what()) << " (stopping all ranks)\n" << std::flush;
         comm.abort(dynamic_cast<const UserError*>(&e)     ? kExitBadInput
                    : dynamic_cast<const OutputError*>(&e) ? kExitSaveFailed
                                                           : 1);
