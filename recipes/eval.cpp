@@ -10,9 +10,9 @@
 #include <optional>
 
 #include <boost/program_options.hpp>
-#include <tbb/global_control.h>
 
 #include "core/error.hpp"
+#include "core/thread_limit.hpp"
 #include "core/json.hpp"
 #include "generate/options.hpp"
 #include "io/byte_reader.hpp"
@@ -42,12 +42,12 @@ int eval_main(int argc, char** argv) {
     if (models.size() != 1) throw UserError("give one MODEL (got " + std::to_string(models.size()) + ")");
     if (!vm.count("text")) throw UserError("--text FILE is required");
 
-    std::optional<tbb::global_control> threads;
+    std::optional<ThreadLimit> threads;
     if (vm.count("threads")) {
         const std::string value = vm["threads"].as<std::string>();
         const std::int64_t n = parse_integer(value, "--threads");
         if (n < 0 || n > 4096) throw UserError("--threads must be in 0..4096 (0 = all cores), got " + value);
-        if (n > 0) threads.emplace(tbb::global_control::max_allowed_parallelism, std::size_t(n));
+        threads.emplace(int(n));
     }
 
     const LoadedModel model = load_model(models.front());

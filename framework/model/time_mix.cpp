@@ -221,6 +221,9 @@ void time_mix_forward(const LayerView<const Real*>& p, LayerCache<Real>& cache,
     forward_product(ws, cache.gated.data(), p.Wo, ws.h.data(), T, d, d, Real(1));
 }
 
+// One function, longer than the rest, on purpose: it is the forward's numbered steps in reverse
+// (8 down to 1), each reading the cache the forward left, so that forward and backward can be
+// read side by side against the spec; split, the steps would pass a dozen buffers around.
 template <typename Real>
 void time_mix_backward(const LayerView<const Real*>& p, const LayerCache<Real>& cache,
                        Workspace<Real>& ws, const LayerView<Real*>& grad, std::size_t T) {

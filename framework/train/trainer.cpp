@@ -9,10 +9,9 @@
 #include <span>
 #include <vector>
 
-#include <tbb/global_control.h>
-#include <tbb/info.h>
 
 #include "core/error.hpp"
+#include "core/thread_limit.hpp"
 #include "core/text.hpp"
 #include "data/chunk_sampler.hpp"
 #include "dist/communicator.hpp"
@@ -109,8 +108,7 @@ private:
     Parameters<float>& params_;
     TrainingProgress& prog_;
     const std::size_t ctx_len_;
-    const int threads_;
-    tbb::global_control thread_limit_;
+    const ThreadLimit threads_;
     ChunkSampler sampler_;
     std::int64_t total_steps_;  // the time budget may end the run earlier
     const LrSchedule schedule_;
@@ -136,8 +134,7 @@ private:
 TrainingLoop::TrainingLoop(const TrainOptions& options, Communicator& comm, std::ostream& out, StartedRun& run)
     : options_(options), comm_(comm), out_(out), run_(run), tc_(run.config.train), params_(*run.params),
       prog_(run.progress), ctx_len_(std::size_t(params_.config().ctx_len)),
-      threads_(tc_.threads > 0 ? tc_.threads : tbb::info::default_concurrency()),
-      thread_limit_(tbb::global_control::max_allowed_parallelism, std::size_t(threads_)),
+      threads_(tc_.threads),
       sampler_(run.corpus.train_tokens.size(), ctx_len_, run.config.run.seed),
       total_steps_(planned_steps(run.config, sampler_.chunks_per_epoch())),
       schedule_{tc_.lr, tc_.min_lr, tc_.warmup_steps, total_steps_, tc_.schedule == "cosine"},
@@ -161,7 +158,7 @@ void TrainingLoop::announce() {
          << " tokenizer, " << corpus.train_tokens.size() << " training / " << corpus.val_tokens.size()
          << " validation tokens, " << sampler_.chunks_per_epoch() << " chunks per epoch\n"
          << "training " << total_steps_ << " steps of " << tc_.batch_chunks << " chunks x " << ctx_len_
-         << " tokens on " << threads_ << " threads" << (comm_.distributed() ? " per rank" : "") << "\n";
+         << " tokens on " << threads_.threads() << " threads" << (comm_.distributed() ? " per rank" : "") << "\n";
     if (comm_.distributed()) out_ << exchange_.describe() << "\n";
 }
 
