@@ -15,6 +15,7 @@
 #include "io/atomic_file.hpp"
 #include "io/byte_reader.hpp"
 #include "io/run_directory.hpp"
+#include "train/available_memory.hpp"
 
 namespace lrnn {
 
@@ -42,30 +43,34 @@ TrainConfig with_resolved_model(TrainConfig c, const ModelConfig& shape) {
     return c;
 }
 
-// Refuses, before allocating anything, a model that cannot fit in this machine's memory: the
-// parameters with their gradient and AdamW's two moments, a gradient buffer and a training
-// workspace per worker thread. (Without the check the allocation fails part-way with a bare
-// "out of memory" that names no setting.)
+std::string memory_text(double bytes) {
+    char buf[32];
+    if (bytes >= 1024.0 * 1024.0 * 1024.0) std::snprintf(buf, sizeof buf, "%.1f GiB", bytes / (1024.0 * 1024.0 * 1024.0));
+    else std::snprintf(buf, sizeof buf, "%.1f MiB", bytes / (1024.0 * 1024.0));
+    return buf;
+}
+
+// Refuses, before allocating anything (and before the run directory exists), a model that
+// cannot fit in the memory still available (train/available_memory.hpp): the parameters with
+// their gradient and AdamW's two moments, a gradient buffer and a training workspace per
+// worker thread, plus a margin of 10% and 64 MiB for what the estimate leaves out (the
+// allocator, thread stacks, evaluation, the sample). Without the check the kernel kills the
+// process part-way (exit 137, no message), or the allocation fails naming no setting.
 void check_model_fits_in_memory(const ModelConfig& shape, const TrainConfig& config) {
-    const long pages = ::sysconf(_SC_PHYS_PAGES), page_size = ::sysconf(_SC_PAGE_SIZE);
-    if (pages <= 0 || page_size <= 0) return;  // unknown: let the allocation speak
-    const double memory = double(pages) * double(page_size);
+    const std::optional<AvailableMemory> available = available_memory();
+    if (!available) return;  // unknown: let the allocation speak
     const double threads = config.train.threads > 0 ? config.train.threads : tbb::info::default_concurrency();
     const double parameters = double(ParameterLayout(shape).total_size());
     const double workspace = double(workspace_values(shape, std::size_t(shape.ctx_len)));
-    const double need = sizeof(float) * (parameters * (4 + threads) + workspace * threads);
-    if (need <= memory) return;
-    const auto gib = [](double bytes) {
-        char buf[32];
-        std::snprintf(buf, sizeof buf, "%.1f GiB", bytes / (1024.0 * 1024.0 * 1024.0));
-        return std::string(buf);
-    };
+    const double estimate = sizeof(float) * (parameters * (4 + threads) + workspace * threads);
+    const double need = estimate * 1.1 + 64.0 * 1024 * 1024;
+    if (need <= available->bytes) return;
     throw UserError("the model does not fit in memory: model.n_layer " + std::to_string(shape.n_layer) +
                     ", model.n_embd " + std::to_string(shape.n_embd) + ", model.ctx_len " +
                     std::to_string(shape.ctx_len) + " on " + std::to_string(int(threads)) +
-                    " threads need about " + gib(need) + " (" + std::to_string(std::int64_t(parameters)) +
-                    " parameters), this machine has " + gib(memory) +
-                    "; make the model smaller or lower train.threads");
+                    " threads need about " + memory_text(need) + " (" + std::to_string(std::int64_t(parameters)) +
+                    " parameters; with the 10% + 64 MiB margin), available: " + memory_text(available->bytes) +
+                    " (" + available->source + "); make the model smaller or lower train.threads");
 }
 
 // AdamW as every run uses it: the default betas and epsilon, the config's weight decay.
