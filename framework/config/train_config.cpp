@@ -134,6 +134,8 @@ const std::vector<Field>& schema() {
         LRNN_FIELD(int, "train.keep_checkpoints", train.keep_checkpoints),
         LRNN_FIELD(std::string, "train.on_save_error", train.on_save_error),
         LRNN_FIELD(int, "train.max_skipped_in_a_row", train.max_skipped_in_a_row),
+        LRNN_FIELD(int, "train.early_stopping.patience", train.early_stopping.patience),
+        LRNN_FIELD(double, "train.early_stopping.min_delta", train.early_stopping.min_delta),
         LRNN_FIELD(int, "generate.tokens", generate.tokens),
         LRNN_FIELD(double, "generate.temperature", generate.temperature),
         LRNN_FIELD(int, "generate.top_k", generate.top_k),
@@ -151,6 +153,21 @@ const Field* find_field(const std::string& key) {
     for (const Field& f : schema())
         if (f.key == key) return &f;
     return nullptr;
+}
+
+// A key that holds a mapping of keys ("train.early_stopping" of train.early_stopping.patience).
+bool is_group(const std::string& key) {
+    for (const Field& f : schema())
+        if (f.key.size() > key.size() + 1 && f.key.compare(0, key.size() + 1, key + ".") == 0) return true;
+    return false;
+}
+
+std::string group_keys(const std::string& group) {
+    std::string keys;
+    for (const Field& f : schema())
+        if (f.key.compare(0, group.size() + 1, group + ".") == 0)
+            keys += (keys.empty() ? "" : ", ") + f.key.substr(group.size() + 1);
+    return keys;
 }
 
 const std::set<std::string>& section_names() {
@@ -177,9 +194,10 @@ std::string location(const std::string& file, const YAML::Mark& mark) {
 }
 
 // Walks a parsed YAML document and sets every key it names. data.path is resolved against
-// base_dir (the config file's folder).
+// base_dir (the folder of the file that sets it). A top-level `include` is skipped when
+// `includes_read` (load_train_config has applied those files first) and refused otherwise.
 void apply_document(TrainConfig& config, const YAML::Node& root, const std::string& file,
-                    const std::filesystem::path& base_dir) {
+                    const std::filesystem::path& base_dir, bool includes_read = false) {
     if (root.IsNull()) return;  // an empty file is an empty config
     if (!root.IsMap())
         throw UserError(location(file, root.Mark()) + "the config must be a mapping of sections "
@@ -193,18 +211,21 @@ void apply_document(TrainConfig& config, const YAML::Node& root, const std::stri
             throw UserError(where + "'" + name + "' appears twice (first at " +
                             it->second.substr(0, it->second.size() - 2) + "); give each key once");
     };
-    for (const auto& section : root) {
-        const std::string name = section.first.Scalar();
-        const std::string where = location(file, section.first.Mark());
-        if (!section_names().count(name)) throw UserError(unknown_key_message(where, name));
-        refuse_duplicate(name, where);
-        if (section.second.IsNull()) continue;
-        if (!section.second.IsMap())
-            throw UserError(where + "section '" + name + "' must be a mapping of keys");
-        for (const auto& entry : section.second) {
-            const std::string key = name + "." + entry.first.Scalar();
+    // The keys of a section, or of a group inside it (train.early_stopping: {patience: 3}).
+    std::function<void(const std::string&, const YAML::Node&)> apply_keys = [&](const std::string& prefix,
+                                                                                const YAML::Node& map) {
+        for (const auto& entry : map) {
+            const std::string key = prefix + "." + entry.first.Scalar();
             const std::string at = location(file, entry.first.Mark());
             const Field* f = find_field(key);
+            if (!f && is_group(key)) {
+                refuse_duplicate(key, at);
+                if (entry.second.IsNull()) continue;
+                if (!entry.second.IsMap())
+                    throw UserError(at + key + " must be a mapping of its keys (" + group_keys(key) + ")");
+                apply_keys(key, entry.second);
+                continue;
+            }
             if (!f) throw UserError(unknown_key_message(at, key));
             refuse_duplicate(key, at);
             f->set(config, entry.second, at);
@@ -213,7 +234,85 @@ void apply_document(TrainConfig& config, const YAML::Node& root, const std::stri
                 if (p.is_relative()) config.data.path = (base_dir / p).lexically_normal().string();
             }
         }
+    };
+    for (const auto& section : root) {
+        const std::string name = section.first.Scalar();
+        const std::string where = location(file, section.first.Mark());
+        if (name == "include" && includes_read) {
+            refuse_duplicate(name, where);
+            continue;
+        }
+        if (name == "include")
+            throw UserError(where + "include is read only from config files given to lrnn train, "
+                            "not from a run's stored config");
+        if (!section_names().count(name)) throw UserError(unknown_key_message(where, name));
+        refuse_duplicate(name, where);
+        if (section.second.IsNull()) continue;
+        if (!section.second.IsMap())
+            throw UserError(where + "section '" + name + "' must be a mapping of keys");
+        apply_keys(name, section.second);
     }
+}
+
+YAML::Node load_yaml_file(const std::string& path, const std::string& not_found_note) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    if (!fs::exists(path, ec)) throw UserError(path + ": config file not found" + not_found_note);
+    if (fs::is_directory(path, ec))
+        throw UserError(path + ": is a directory, expected a YAML config file" + not_found_note);
+    try {
+        return YAML::LoadFile(path);
+    } catch (const YAML::BadFile&) {
+        throw UserError(path + ": cannot read the config file" + not_found_note);
+    } catch (const YAML::ParserException& e) {
+        throw UserError(location(path, e.mark) + "YAML syntax error: " + e.msg);
+    }
+}
+
+// The files a document includes, resolved against its folder, in the order given.
+std::vector<std::string> included_files(const YAML::Node& root, const std::string& file) {
+    std::vector<std::string> files;
+    if (!root.IsMap()) return files;
+    const std::filesystem::path folder = std::filesystem::path(file).parent_path();
+    for (const auto& entry : root) {
+        if (entry.first.Scalar() != "include") continue;
+        const std::string where = location(file, entry.first.Mark());
+        std::vector<YAML::Node> names;
+        if (entry.second.IsScalar()) names.push_back(entry.second);
+        else if (entry.second.IsSequence())
+            for (const auto& n : entry.second) names.push_back(n);
+        else
+            throw UserError(where + "include expects a config file name or a list of them");
+        for (const YAML::Node& n : names) {
+            if (!n.IsScalar() || n.Scalar().empty())
+                throw UserError(where + "include expects a config file name or a list of them");
+            const std::filesystem::path p(n.Scalar());
+            files.push_back((p.is_relative() ? folder / p : p).lexically_normal().string());
+        }
+    }
+    return files;
+}
+
+std::string join_chain(const std::vector<std::string>& chain) {
+    std::string text;
+    for (const std::string& f : chain) text += (text.empty() ? "" : " includes ") + f;
+    return text;
+}
+
+// Applies `path` after the files it includes (depth first, each before the keys of the file
+// that names it). `chain`: the files from the top one down to `path`'s includer.
+void apply_config_file(TrainConfig& config, const std::string& path, std::vector<std::string> chain) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    const auto same_file = [&](const std::string& a) {
+        return fs::weakly_canonical(fs::absolute(a), ec) == fs::weakly_canonical(fs::absolute(path), ec);
+    };
+    const bool cycle = std::any_of(chain.begin(), chain.end(), same_file);
+    chain.push_back(path);
+    if (cycle) throw UserError(join_chain(chain) + ": a cycle; a config cannot include itself");
+    const YAML::Node root = load_yaml_file(path, chain.size() > 1 ? " (" + join_chain(chain) + ")" : "");
+    for (const std::string& base : included_files(root, path)) apply_config_file(config, base, chain);
+    apply_document(config, root, path, fs::absolute(path).parent_path(), true);
 }
 
 }  // namespace
@@ -223,9 +322,9 @@ std::string closest_key(const std::string& key) {
     std::size_t best_distance = std::max<std::size_t>(2, key.size() / 4) + 1;
     for (const Field& f : schema()) {
         std::size_t dist = edit_distance(key, f.key);
-        // "lr" for "train.lr": also compare against the key without its section
+        // "lr" for "train.lr": also compare against the key without its section (and group)
         const std::string leaf = f.key.substr(f.key.find('.') + 1);
-        dist = std::min(dist, edit_distance(key, leaf));
+        dist = std::min({dist, edit_distance(key, leaf), edit_distance(key, f.key.substr(f.key.rfind('.') + 1))});
         if (dist < best_distance) best_distance = dist, best = f.key;
     }
     return best;
@@ -287,24 +386,10 @@ TrainConfig parse_train_config_text(const std::string& yaml_text, const std::str
 }
 
 TrainConfig load_train_config(const ConfigSource& source) {
-    namespace fs = std::filesystem;
     TrainConfig config;
     if (!source.path.empty()) {
-        std::error_code ec;
-        if (!fs::exists(source.path, ec)) throw UserError(source.path + ": config file not found");
-        if (fs::is_directory(source.path, ec))
-            throw UserError(source.path + ": is a directory, expected a YAML config file");
-        YAML::Node root;
-        try {
-            root = YAML::LoadFile(source.path);
-        } catch (const YAML::BadFile&) {
-            throw UserError(source.path + ": cannot read the config file");
-        } catch (const YAML::ParserException& e) {
-            throw UserError(location(source.path, e.mark) + "YAML syntax error: " + e.msg);
-        }
-        const fs::path base = fs::absolute(source.path).parent_path();
-        apply_document(config, root, source.path, base);
-        if (config.run.name.empty()) config.run.name = fs::path(source.path).stem().string();
+        apply_config_file(config, source.path, {});
+        if (config.run.name.empty()) config.run.name = std::filesystem::path(source.path).stem().string();
     }
     apply_overrides(config, source.overrides);
     if (config.run.name.empty()) config.run.name = "run";
@@ -381,6 +466,10 @@ void validate(const TrainConfig& c) {
     check(t.keep_checkpoints >= 1, "train.keep_checkpoints", "must be >= 1");
     one_of(t.on_save_error, {"stop", "continue"}, "train.on_save_error");
     check(t.max_skipped_in_a_row >= 0, "train.max_skipped_in_a_row", "must be >= 0 (0 = never stop)");
+    check(t.early_stopping.patience >= 0, "train.early_stopping.patience",
+          "must be >= 0 (0 = off), got " + std::to_string(t.early_stopping.patience));
+    check(t.early_stopping.min_delta >= 0, "train.early_stopping.min_delta",
+          "must be >= 0, got " + format_number(t.early_stopping.min_delta));
     const GenerateSection& g = c.generate;
     check(g.tokens >= 1, "generate.tokens", "must be >= 1");
     check(g.temperature >= 0, "generate.temperature", "must be >= 0 (0 = greedy)");
@@ -418,12 +507,20 @@ ModelConfig resolve_model_config(const TrainConfig& config, std::size_t corpus_b
 
 std::string to_yaml(const TrainConfig& config) {
     std::ostringstream out;
-    std::string section;
+    std::string section, group;
     for (const Field& f : schema()) {
-        const auto dot = f.key.find('.');
-        const std::string s = f.key.substr(0, dot), leaf = f.key.substr(dot + 1);
-        if (s != section) out << s << ":\n", section = s;
-        out << "  " << (leaf == "auto_size" ? "auto" : leaf) << ": " << f.get(config) << "\n";
+        const auto dot = f.key.find('.'), last = f.key.rfind('.');
+        const std::string s = f.key.substr(0, dot), leaf = f.key.substr(last + 1);
+        if (s != section) out << s << ":\n", section = s, group.clear();
+        if (last == dot) {
+            group.clear();
+            out << "  " << leaf << ": " << f.get(config) << "\n";
+            continue;
+        }
+        // A group (train.early_stopping): a nested mapping, as it is written in a config file.
+        const std::string g = f.key.substr(dot + 1, last - dot - 1);
+        if (g != group) out << "  " << g << ":\n", group = g;
+        out << "    " << leaf << ": " << f.get(config) << "\n";
     }
     return out.str();
 }

@@ -30,6 +30,13 @@ struct ModelSection {
     ModelConfig shape;       // vocab_size is set from the tokenizer
 };
 
+// Stops a run whose validation loss has stopped improving (docs/config.md). YAML: a map
+// train.early_stopping: {patience: N, min_delta: X}.
+struct EarlyStoppingSection {
+    int patience = 0;        // evaluations without an improvement by min_delta; 0 = off
+    double min_delta = 0.0;  // the improvement in validation loss that counts
+};
+
 struct TrainSection {
     int epochs = 1;
     std::int64_t max_steps = 0;   // 0 = no limit; whichever of epochs/max_steps ends first
@@ -50,6 +57,7 @@ struct TrainSection {
     int keep_checkpoints = 3;
     std::string on_save_error = "stop";  // stop | continue
     int max_skipped_in_a_row = 50;  // this many non-finite steps in a row end the run (exit 4); 0 = never
+    EarlyStoppingSection early_stopping;  // keys train.early_stopping.patience, .min_delta
 };
 
 struct GenerateSection {
@@ -93,7 +101,10 @@ struct ConfigSource {
     std::vector<std::string> overrides;  // "key.path=value"
 };
 
-// Loads, applies overrides and validates. UserError naming file:line and key on any problem.
+// Loads (with the files it includes: a top-level `include: FILE` or a list of files, relative
+// to the including file, applied first and overridden key by key), applies overrides and
+// validates. UserError naming file:line and key on any problem, and the chain of files for
+// an include that is missing or makes a cycle.
 TrainConfig load_train_config(const ConfigSource& source);
 
 // Parses YAML text (e.g. the config.yaml stored in a checkpoint) the same way, no overrides.

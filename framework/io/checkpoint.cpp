@@ -88,6 +88,12 @@ void write_checkpoint(const std::string& path, const Checkpoint& c,
     put_record(payload, "PARM", float_bytes(c.params));
     put_record(payload, "ADAM", encode_adam(c.adam));
     put_record(payload, "PROG", encode_progress(c.progress));
+    if (const auto& e = c.progress.early_stopping) {
+        ByteWriter stop;
+        stop.put(e->evals_since_improvement);
+        stop.put(e->reference_loss);
+        put_record(payload, "ESTP", std::move(stop).take());  // optional: older readers skip it
+    }
 
     ByteWriter file;
     file.reserve(kHeaderBytes + payload.size());
@@ -240,6 +246,16 @@ Checkpoint parse_checkpoint(std::span<const char> bytes, const std::string& path
         p.corpus_bytes = r.read<std::uint64_t>("corpus_bytes");
         p.finished = r.read<std::uint8_t>("finished") != 0;
         if (r.remaining()) r.fail("unexpected bytes after the progress record");
+    }
+    if (records.count("ESTP")) {
+        const auto body = record("ESTP");
+        ByteReader r(body, path + " (record ESTP)");
+        EarlyStoppingProgress e;
+        e.evals_since_improvement = r.read<std::int64_t>("evals_since_improvement");
+        e.reference_loss = r.read<double>("reference_loss");
+        if (e.evals_since_improvement < 0) r.fail("evals_since_improvement is negative");
+        if (r.remaining()) r.fail("unexpected bytes after the early-stopping record");
+        c.progress.early_stopping = e;
     }
     return c;
 }

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -18,6 +19,12 @@
 namespace lrnn {
 
 inline constexpr std::uint32_t kCheckpointVersion = 1;
+
+// Early stopping's count (train.early_stopping): record ESTP, written only by runs that use it.
+struct EarlyStoppingProgress {
+    std::int64_t evals_since_improvement = 0;  // evaluations since the last improvement by min_delta
+    double reference_loss = std::numeric_limits<double>::infinity();  // the loss that improvement set
+};
 
 // Where training stands after `step` completed optimizer steps.
 struct TrainingProgress {
@@ -33,6 +40,7 @@ struct TrainingProgress {
     std::uint64_t corpus_hash = 0;   // FNV-1a 64 of the corpus file
     std::uint64_t corpus_bytes = 0;
     bool finished = false;           // the run reached its end
+    std::optional<EarlyStoppingProgress> early_stopping;  // absent: not recorded (off, or an older file)
 };
 
 struct Checkpoint {

@@ -102,6 +102,7 @@ void RunOutputs::write_summary(const RunSummary& s) {
     summary["best_val_loss"] = s.best_val_loss;
     summary["best_val_bpc"] = s.best_val_bpc;
     summary["best_step"] = s.best_step;
+    summary["stop_reason"] = s.stop_reason;
     summary["peak_rss_mb"] = peak_rss_mb();
     try {
         write_file_atomically(run_dir_ + "/summary.json", json_line(summary) + "\n");

@@ -49,6 +49,7 @@ struct RunSummary {
     double best_val_loss = 0;
     double best_val_bpc = 0;
     std::int64_t best_step = -1;
+    std::string stop_reason;  // completed | early_stopping | max_seconds
 };
 
 class RunOutputs {

@@ -17,6 +17,7 @@
 #include "io/corpus_file.hpp"
 #include "io/output_folder.hpp"
 #include "io/run_directory.hpp"
+#include "train/available_memory.hpp"
 
 namespace lrnn {
 
@@ -44,30 +45,34 @@ TrainConfig with_resolved_model(TrainConfig c, const ModelConfig& shape) {
     return c;
 }
 
-// Refuses, before allocating anything, a model that cannot fit in this machine's memory: the
-// parameters with their gradient and AdamW's two moments, a gradient buffer and a training
-// workspace per worker thread. (Without the check the allocation fails part-way with a bare
-// "out of memory" that names no setting.)
+std::string memory_text(double bytes) {
+    char buf[32];
+    if (bytes >= 1024.0 * 1024.0 * 1024.0) std::snprintf(buf, sizeof buf, "%.1f GiB", bytes / (1024.0 * 1024.0 * 1024.0));
+    else std::snprintf(buf, sizeof buf, "%.1f MiB", bytes / (1024.0 * 1024.0));
+    return buf;
+}
+
+// Refuses, before allocating anything (and before the run directory exists), a model that
+// cannot fit in the memory still available (train/available_memory.hpp): the parameters with
+// their gradient and AdamW's two moments, a gradient buffer and a training workspace per
+// worker thread, plus a margin of 10% and 64 MiB for what the estimate leaves out (the
+// allocator, thread stacks, evaluation, the sample). Without the check the kernel kills the
+// process part-way (exit 137, no message), or the allocation fails naming no setting.
 void check_model_fits_in_memory(const ModelConfig& shape, const TrainConfig& config) {
-    const long pages = ::sysconf(_SC_PHYS_PAGES), page_size = ::sysconf(_SC_PAGE_SIZE);
-    if (pages <= 0 || page_size <= 0) return;  // unknown: let the allocation speak
-    const double memory = double(pages) * double(page_size);
+    const std::optional<AvailableMemory> available = available_memory();
+    if (!available) return;  // unknown: let the allocation speak
     const double threads = config.train.threads > 0 ? config.train.threads : tbb::info::default_concurrency();
     const double parameters = double(ParameterLayout(shape).total_size());
     const double workspace = double(workspace_values(shape, std::size_t(shape.ctx_len)));
-    const double need = sizeof(float) * (parameters * (4 + threads) + workspace * threads);
-    if (need <= memory) return;
-    const auto gib = [](double bytes) {
-        char buf[32];
-        std::snprintf(buf, sizeof buf, "%.1f GiB", bytes / (1024.0 * 1024.0 * 1024.0));
-        return std::string(buf);
-    };
+    const double estimate = sizeof(float) * (parameters * (4 + threads) + workspace * threads);
+    const double need = estimate * 1.1 + 64.0 * 1024 * 1024;
+    if (need <= available->bytes) return;
     throw UserError("the model does not fit in memory: model.n_layer " + std::to_string(shape.n_layer) +
                     ", model.n_embd " + std::to_string(shape.n_embd) + ", model.ctx_len " +
                     std::to_string(shape.ctx_len) + " on " + std::to_string(int(threads)) +
-                    " threads need about " + gib(need) + " (" + std::to_string(std::int64_t(parameters)) +
-                    " parameters), this machine has " + gib(memory) +
-                    "; make the model smaller or lower train.threads");
+                    " threads need about " + memory_text(need) + " (" + std::to_string(std::int64_t(parameters)) +
+                    " parameters; with the 10% + 64 MiB margin), available: " + memory_text(available->bytes) +
+                    " (" + available->source + "); make the model smaller or lower train.threads");
 }
 
 // AdamW as every run uses it: the default betas and epsilon, the config's weight decay.
@@ -102,6 +107,7 @@ StartedRun start_fresh(const TrainOptions& options) {
     run.optimizer.emplace(new_optimizer(run.params->layout, run.config));
     run.progress.corpus_hash = run.corpus.hash;
     run.progress.corpus_bytes = run.corpus.bytes;
+    if (run.config.train.early_stopping.patience > 0) run.progress.early_stopping.emplace();
     return run;
 }
 
@@ -147,23 +153,68 @@ bool leaves_value_unchanged(const TrainConfig& config, const std::string& overri
     return config_value(changed, key) == config_value(config, key);
 }
 
-// The stored config with the resume's overrides, refusing those that would change the run.
+// What a change of `key` on resume would change, for the refusal.
+std::string what_it_would_change(const std::string& key) {
+    if (key.rfind("model.", 0) == 0) return "it changes the model's shape";
+    if (key == "data.tokenizer") return "it changes the tokenizer";
+    if (key == "data.path") return "it changes the data";
+    if (key == "data.val_fraction") return "it changes the data: the split into training and validation text";
+    if (key == "run.seed") return "it changes the data order (a pure function of the seed and the epoch)";
+    if (key == "train.batch_chunks") return "it changes what a step is and where in the epoch the run stands";
+    if (key == "run.name" || key == "run.dir") return "it names another run directory; a resumed run continues in its own";
+    return "it changes the run";
+}
+
+// One key a resume changed, its values as YAML text (a long one shortened: a prompt may be
+// kilobytes).
+struct ConfigChange {
+    std::string key, from, to;
+};
+
+std::string shortened(const std::string& value) {
+    if (value.size() <= 80) return value;
+    return value.substr(0, 60) + "... (" + std::to_string(value.size()) + " characters)";
+}
+
+// The stored config with the resume's overrides, refusing (each named, with what it would
+// change) those that would change the model, tokenizer or data.
 TrainConfig resumed_config(const Checkpoint& ckpt, const std::string& ckpt_path,
-                           const std::vector<std::string>& overrides) {
+                           const std::vector<std::string>& overrides, std::vector<ConfigChange>& changes) {
     TrainConfig config = parse_train_config_text(ckpt.config_yaml, ckpt_path + " (stored config)");
     const std::vector<std::string> known = config_keys();
+    std::string refused;
     for (const std::string& item : overrides) {
         const std::string key = item.substr(0, item.find('='));
         const bool is_key = std::find(known.begin(), known.end(), key) != known.end();
         // (an unknown or misspelt key is left to apply_overrides, which says "did you mean")
         if (is_key && !key_may_change_on_resume(key) && !leaves_value_unchanged(config, item))
-            throw UserError("override '" + item + "': " + key +
-                            " cannot change when resuming (it would change the model, tokenizer, data or run identity); "
-                            "start a new run instead");
+            refused += std::string(refused.empty() ? "" : "; ") + "override '" + item + "': " + key +
+                       " cannot change when resuming: " + what_it_would_change(key);
     }
+    if (!refused.empty()) throw UserError(refused + "; start a new run instead");
+    const TrainConfig stored = config;
     apply_overrides(config, overrides);
     validate(config);
+    for (const std::string& key : known)
+        if (const std::string from = config_value(stored, key), to = config_value(config, key); from != to)
+            changes.push_back({key, shortened(from), shortened(to)});
     return config;
+}
+
+// config.yaml (and every checkpoint's copy of it) ends with the changes made on resume, as
+// YAML comments: the config loader reads past them, and a resume from an older checkpoint
+// carries the history of its own timeline.
+constexpr const char* kHistoryHeading = "# history: changes made on resume (lrnn train --resume RUN_DIR KEY=VALUE)\n";
+
+std::string config_yaml_with_history(const TrainConfig& config, const std::string& stored_yaml, std::int64_t step,
+                                     const std::vector<ConfigChange>& changes) {
+    std::string yaml = to_yaml(config);
+    const auto at = stored_yaml.find(kHistoryHeading);
+    std::string history = at == std::string::npos ? "" : stored_yaml.substr(at);
+    if (!changes.empty() && history.empty()) history = kHistoryHeading;
+    for (const ConfigChange& c : changes)
+        history += "#   at step " + std::to_string(step) + ": " + c.key + " " + c.from + " -> " + c.to + "\n";
+    return yaml + history;
 }
 
 // The corpus the checkpoint was trained on, tokenized with its stored vocabulary; a changed
@@ -193,21 +244,37 @@ Corpus resumed_corpus(const TrainConfig& config, const Checkpoint& ckpt, bool al
     return corpus;
 }
 
+// Early stopping's count where the checkpoint has none (early stopping turned on at this
+// resume, or a checkpoint older than record ESTP): the evaluations every train.eval_every
+// steps since the best one, measured from the best loss.
+EarlyStoppingProgress derived_early_stopping(const TrainingProgress& p, std::int64_t eval_every) {
+    EarlyStoppingProgress e;
+    e.reference_loss = p.best_val_loss;
+    if (eval_every > 0 && p.best_step >= 0) e.evals_since_improvement = p.step / eval_every - p.best_step / eval_every;
+    return e;
+}
+
 StartedRun start_resume(const TrainOptions& options, std::ostream& out) {
     StartedRun run;
     std::string ckpt_path;
     Checkpoint ckpt = resumed_checkpoint(options.resume, out, run.run_dir, ckpt_path);
     out << "resuming from " << ckpt_path << " (step " << ckpt.progress.step << ")\n";
-    run.config = resumed_config(ckpt, ckpt_path, options.resume_overrides);
+    std::vector<ConfigChange> changes;
+    run.config = resumed_config(ckpt, ckpt_path, options.resume_overrides, changes);
     run.corpus = resumed_corpus(run.config, ckpt, options.allow_changed_corpus);
     check_corpus_fits(run.corpus, ckpt.model);
-    run.config_yaml = to_yaml(run.config);
+    run.config_yaml = config_yaml_with_history(run.config, ckpt.config_yaml, ckpt.progress.step, changes);
+    for (const ConfigChange& c : changes)
+        out << "changed from step " << ckpt.progress.step << ": " << c.key << " " << c.from << " -> " << c.to << "\n";
 
     run.params.emplace(ckpt.model);
     run.params->values = std::move(ckpt.params);
     run.optimizer.emplace(new_optimizer(run.params->layout, run.config));
     run.optimizer->state() = std::move(ckpt.adam);
     run.progress = ckpt.progress;
+    if (run.config.train.early_stopping.patience == 0) run.progress.early_stopping.reset();
+    else if (!run.progress.early_stopping)
+        run.progress.early_stopping = derived_early_stopping(run.progress, run.config.train.eval_every);
     run.resumed_finished = ckpt.progress.finished;
     run.progress.finished = false;
     // An accepted corpus change (--allow-changed-corpus) is recorded, so later checkpoints
@@ -337,11 +404,14 @@ StartedRun start_run(const TrainOptions& options, Communicator& comm, std::ostre
 }
 
 bool key_may_change_on_resume(const std::string& key) {
-    if (key.rfind("generate.", 0) == 0) return true;
-    static const char* allowed[] = {"train.epochs",         "train.max_steps",        "train.max_seconds",
-                                    "train.threads",        "train.log_every",        "train.eval_every",
-                                    "train.eval_tokens",    "train.checkpoint_every", "train.keep_checkpoints",
-                                    "train.on_save_error",  "train.max_skipped_in_a_row", "dist.reduce"};
+    if (key.rfind("generate.", 0) == 0 || key.rfind("train.early_stopping.", 0) == 0) return true;
+    // The course of the run: schedule and optimizer settings, length, intervals, threads.
+    static const char* allowed[] = {
+        "train.lr",           "train.min_lr",          "train.warmup_steps",     "train.schedule",
+        "train.weight_decay", "train.grad_clip",       "train.label_smoothing",  "train.epochs",
+        "train.max_steps",    "train.max_seconds",     "train.threads",          "train.log_every",
+        "train.eval_every",   "train.eval_tokens",     "train.checkpoint_every", "train.keep_checkpoints",
+        "train.on_save_error", "train.max_skipped_in_a_row", "dist.reduce"};
     for (const char* a : allowed)
         if (key == a) return true;
     return false;

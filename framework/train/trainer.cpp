@@ -90,6 +90,15 @@ private:
     bool save_unless_skipping(bool finished);
     int after_failed_save();
     int after_failed_metrics();
+    bool is_eval_step() const {
+        return prog_.step >= total_steps_ || (tc_.eval_every > 0 && prog_.step % tc_.eval_every == 0);
+    }
+    void count_for_early_stopping(double val_loss);
+    bool early_stopping_due() const {
+        return tc_.early_stopping.patience > 0 && prog_.early_stopping &&
+               prog_.early_stopping->evals_since_improvement >= tc_.early_stopping.patience;
+    }
+    std::string stop_reason() const;
     bool no_checkpoint_yet() const { return options_.resume.empty() && outputs_.last_saved_step() < 0; }
     double elapsed_now() const { return elapsed_before_ + seconds_since(wall_start_); }
     double tokens_per_s() const { return double(prog_.tokens_seen - tokens_at_start_) / std::max(1e-9, step_seconds_); }
@@ -125,6 +134,7 @@ private:
     // so a resumed run starts from before it anyway, unless a signal saved it).
     int skipped_in_a_row_ = 0;
     bool stopped_by_budget_ = false;
+    bool stopped_early_ = false;  // train.early_stopping ended the run
     Clock::time_point wall_start_;
     double elapsed_before_ = 0;
     std::uint64_t tokens_at_start_ = 0;
@@ -166,6 +176,8 @@ TrainResult TrainingLoop::run() {
     wall_start_ = Clock::now();
     elapsed_before_ = prog_.elapsed_s;
     tokens_at_start_ = prog_.tokens_seen;
+    // A run that early stopping ended stays ended on resume, unless its patience was raised.
+    if (early_stopping_due() && prog_.step < total_steps_) stopped_early_ = true, total_steps_ = prog_.step;
     while (prog_.step < total_steps_) {
         if (const int sig = comm_.max_over_ranks(signals_.received())) return stop_by_signal(sig);
         take_batch();
@@ -193,7 +205,11 @@ TrainResult TrainingLoop::run() {
                                   mean_loss,          norm,                prog_.tokens_seen,
                                   prog_.skipped_steps, tokens_per_s(),     prog_.elapsed_s};
         display_.step(prog_.step, prog_.epoch, mean_loss, numbers.tokens_per_s, numbers.elapsed_s);
+        const bool evaluated = is_eval_step();
         if (const int stop = comm_.from_root(log_evaluate_and_save(numbers))) return stopped(stop);
+        // Only rank 0 evaluates: it tells the others whether early stopping ended the run.
+        if (evaluated && tc_.early_stopping.patience > 0 && comm_.from_root(stopped_early_ ? 1 : 0))
+            stopped_early_ = true, total_steps_ = prog_.step;
         // Every rank has the same gradient, so every rank comes to this decision at once.
         if (tc_.max_skipped_in_a_row > 0 && skipped_in_a_row_ >= tc_.max_skipped_in_a_row) return stop_diverged();
     }
@@ -232,13 +248,17 @@ void TrainingLoop::advance(std::uint64_t tokens) {
 // The step's metrics row, evaluation and checkpoint, as the config schedules them. Returns
 // the exit code to stop with, or 0 (rank 0's decision: the others write nothing).
 int TrainingLoop::log_evaluate_and_save(const StepNumbers& numbers) {
-    const bool last = prog_.step >= total_steps_;
-    const bool eval_step = last || (tc_.eval_every > 0 && prog_.step % tc_.eval_every == 0);
+    bool last = prog_.step >= total_steps_;
+    const bool eval_step = is_eval_step();
     const bool periodic = tc_.checkpoint_every > 0 && prog_.step % tc_.checkpoint_every == 0;
     bool best = false;
     if (eval_step || prog_.step % tc_.log_every == 0) {
         Json row = metrics_row(numbers);
-        if (eval_step && comm_.is_root()) best = evaluate_into(row);
+        if (eval_step && comm_.is_root()) {
+            best = evaluate_into(row);
+            // Early stopping makes this step the last: its checkpoint is the finished one.
+            if (!last && early_stopping_due()) stopped_early_ = true, last = true, total_steps_ = prog_.step;
+        }
         if (!outputs_.write_metrics(row)) return after_failed_metrics();
     }
     if ((best || periodic || last) && !save_unless_skipping(last)) return after_failed_save();
@@ -253,7 +273,24 @@ bool TrainingLoop::evaluate_into(Json& row) {
     if (best) prog_.best_val_loss = r.loss, prog_.best_step = prog_.step;
     add_evaluation(row, r);
     display_.note_eval(prog_.step, r.loss, r.bits_per_byte, best);
+    count_for_early_stopping(r.loss);
     return best;
+}
+
+// An evaluation improves when its loss is below the last improving one by more than
+// train.early_stopping.min_delta (a slow creep of smaller gains adds up until it does). A
+// non-finite loss never improves.
+void TrainingLoop::count_for_early_stopping(double val_loss) {
+    if (!prog_.early_stopping) return;  // early stopping is off
+    EarlyStoppingProgress& e = *prog_.early_stopping;
+    if (val_loss < e.reference_loss - tc_.early_stopping.min_delta) e.reference_loss = val_loss, e.evals_since_improvement = 0;
+    else ++e.evals_since_improvement;
+}
+
+std::string TrainingLoop::stop_reason() const {
+    if (stopped_early_) return "early_stopping";
+    if (stopped_by_budget_) return "max_seconds";
+    return "completed";
 }
 
 // Saves a checkpoint of the current state; false if the save failed (reported).
@@ -329,6 +366,11 @@ TrainResult TrainingLoop::finish() {
     if (!comm_.is_root()) return stopped(exit_code_);
     display_.clear_line();
     if (stopped_by_budget_) out_ << "stopped at the time budget (train.max_seconds = " << tc_.max_seconds << ")\n";
+    if (stopped_early_)
+        out_ << "stopped early at step " << prog_.step << ": the validation loss has not improved by more than "
+             << "train.early_stopping.min_delta = " << tc_.early_stopping.min_delta << " for "
+             << prog_.early_stopping->evals_since_improvement << " evaluations (train.early_stopping.patience = "
+             << tc_.early_stopping.patience << ")\n";
     const RunSummary s = summary();
     const std::string summary_path = run_.run_dir + "/summary.json";
     std::error_code summary_error;
@@ -384,6 +426,7 @@ RunSummary TrainingLoop::summary() const {
                          ? prog_.best_val_loss * double(val_.tokens.size() - 1) / std::log(2.0) / double(val_text_bytes)
                          : std::nan("");
     s.best_step = prog_.best_step;
+    s.stop_reason = stop_reason();
     return s;
 }
 

@@ -1,0 +1,66 @@
+// The up-front memory check measures the memory still available (MemAvailable, cgroup limits,
+// LRNN_MEMORY_LIMIT_BYTES) and refuses a run that cannot fit before its run directory exists.
+
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "cli_util.hpp"
+#include "train/available_memory.hpp"
+
+namespace lrnn {
+namespace {
+
+namespace fs = std::filesystem;
+
+class MemoryCheck : public ::testing::Test {
+protected:
+    void SetUp() override {
+        dir_ = fs::temp_directory_path() / ("lrnn_memory_check_" + std::to_string(::getpid()));
+        fs::remove_all(dir_);
+        fs::create_directories(dir_);
+        std::ifstream in(std::string(LRNN_SOURCE_DIR) + "/data/tinyshakespeare.txt", std::ios::binary);
+        std::string text(20000, '\0');
+        in.read(text.data(), text.size());
+        std::ofstream(dir_ / "corpus.txt", std::ios::binary) << text;
+        config_ = (dir_ / "m.yaml").string();
+        std::ofstream(config_) << "run: {dir: " << (dir_ / "runs").string() << "}\n"
+                               << "data: {path: corpus.txt}\n"
+                               << "model: {n_layer: 1, n_embd: 16, n_head: 2, ctx_len: 16, n_mem_slots: 2}\n"
+                               << "train: {max_steps: 2, batch_chunks: 4, eval_tokens: 64, threads: 2}\n";
+    }
+    void TearDown() override { fs::remove_all(dir_); }
+    fs::path dir_;
+    std::string config_;
+};
+
+TEST(AvailableMemory, IsReadOnLinux) {
+    const auto available = available_memory();
+    ASSERT_TRUE(available.has_value());
+    EXPECT_GT(available->bytes, 0);
+    EXPECT_FALSE(available->source.empty());
+}
+
+TEST_F(MemoryCheck, ARunBeyondTheLimitIsRefusedBeforeItsRunDirectoryExists) {
+    // 50 MiB: below the check's own 64 MiB margin, whatever the model.
+    const auto r = test::run_lrnn("train " + config_ + " --no-sample", "LRNN_MEMORY_LIMIT_BYTES=52428800");
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    for (const char* part : {"the model does not fit in memory: model.n_layer 1, model.n_embd 16, model.ctx_len 16 on 2 threads need about ",
+                             "available: 50.0 MiB (LRNN_MEMORY_LIMIT_BYTES)", "lower train.threads"})
+        EXPECT_NE(r.err.find(part), std::string::npos) << part << "\n" << r.err;
+    EXPECT_FALSE(fs::exists(dir_ / "runs")) << "nothing written";
+
+    const auto fits = test::run_lrnn("train " + config_ + " --no-sample", "LRNN_MEMORY_LIMIT_BYTES=2147483648");
+    EXPECT_EQ(fits.exit_code, 0) << fits.err;
+
+    const auto bad = test::run_lrnn("train " + config_ + " --no-sample --force", "LRNN_MEMORY_LIMIT_BYTES=lots");
+    EXPECT_EQ(bad.exit_code, 2) << bad.err;
+    EXPECT_NE(bad.err.find("LRNN_MEMORY_LIMIT_BYTES is 'lots', expected a whole number of bytes"), std::string::npos)
+        << bad.err;
+}
+
+}  // namespace
+}  // namespace lrnn
