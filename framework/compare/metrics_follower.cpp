@@ -1,10 +1,10 @@
 #include "compare/metrics_follower.hpp"
 
 #include <filesystem>
-#include <fstream>
 
 #include "compare/run_reader.hpp"
 #include "core/error.hpp"
+#include "io/byte_reader.hpp"
 
 namespace lrnn {
 
@@ -14,11 +14,7 @@ std::optional<MetricsRow> MetricsFollower::newest_row() {
     if (ec) return std::nullopt;  // not created yet
     if (size < offset_) offset_ = 0, partial_.clear();
     if (size == offset_) return std::nullopt;
-    std::ifstream in(path_, std::ios::binary);
-    in.seekg(std::streamoff(offset_));
-    std::string added(std::size_t(size - offset_), '\0');
-    in.read(added.data(), std::streamsize(added.size()));
-    added.resize(std::size_t(in.gcount()));
+    const std::string added = read_file_from(path_, offset_);
     offset_ += added.size();
     partial_ += added;
 

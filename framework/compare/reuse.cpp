@@ -6,6 +6,7 @@
 
 #include "compare/value_text.hpp"
 #include "core/error.hpp"
+#include "io/byte_reader.hpp"
 #include "io/run_directory.hpp"
 
 namespace lrnn {
@@ -33,13 +34,15 @@ ReuseDecision decide_reuse(const std::string& run_dir, const TrainConfig& expect
     std::error_code ec;
     if (!fs::exists(run_dir, ec)) return {ReuseAction::Fresh, "new"};
     const fs::path config_path = fs::path(run_dir) / "config.yaml";
-    std::ifstream in(config_path, std::ios::binary);
-    if (!in) return {ReuseAction::Fresh, "restarting: the earlier attempt left no config.yaml"};
-    std::stringstream text;
-    text << in.rdbuf();
+    std::optional<std::string> text;
+    try {
+        text = read_text_if_present(config_path.string());
+    } catch (const UserError&) {
+    }
+    if (!text) return {ReuseAction::Fresh, "restarting: the earlier attempt left no config.yaml"};
     std::string difference;
     try {
-        difference = config_difference(parse_train_config_text(text.str(), config_path.string()), expected);
+        difference = config_difference(parse_train_config_text(*text, config_path.string()), expected);
     } catch (const UserError& e) {
         // A run with results or checkpoints is not deleted over a damaged config.yaml: the
         // user repairs it (or deletes the folder); only an empty attempt starts over.

@@ -9,6 +9,7 @@
 #include "compare/run_json.hpp"
 #include "compare/value_text.hpp"
 #include "core/error.hpp"
+#include "io/byte_reader.hpp"
 
 namespace lrnn {
 
@@ -16,15 +17,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::optional<std::string> read_text(const fs::path& path) {
-    std::error_code ec;
-    if (!fs::is_regular_file(path, ec)) return std::nullopt;
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw UserError(path.string() + ": cannot read");
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
+std::optional<std::string> read_text(const fs::path& path) { return read_text_if_present(path.string()); }
 
 }  // namespace
 

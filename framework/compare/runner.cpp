@@ -3,13 +3,14 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
+#include <optional>
 
 #include "compare/child_process.hpp"
 #include "compare/metrics_follower.hpp"
 #include "compare/reuse.hpp"
 #include "compare/run_reader.hpp"
 #include "core/error.hpp"
+#include "io/append_file.hpp"
 #include "io/run_directory.hpp"
 #include "io/run_lock.hpp"
 
@@ -27,13 +28,16 @@ public:
     TrainLog(std::string run_dir, bool append) : run_dir_(std::move(run_dir)), append_(append) {}
 
     void write(std::string_view text) {
-        if (!file_.is_open()) {
+        if (!file_) {
             pending_.append(text);
             std::error_code ec;
             if (fs::is_directory(run_dir_, ec)) open();
-        } else {
-            file_.write(text.data(), std::streamsize(text.size()));
-            file_.flush();
+        } else if (file_ok_) {
+            try {
+                file_->write(text);
+            } catch (const UserError&) {
+                file_ok_ = false;  // a full disk: the run goes on, its log is incomplete
+            }
         }
         // The error message is usually the last line the child printed.
         tail_.append(text);
@@ -42,12 +46,12 @@ public:
 
     // Returns the log's path ("" if it could not be written).
     std::string finish() {
-        if (!file_.is_open()) {
+        if (!file_) {
             std::error_code ec;
             fs::create_directories(run_dir_, ec);
             open();
         }
-        file_.close();
+        file_.reset();
         return file_ok_ ? path() : "";
     }
 
@@ -71,17 +75,19 @@ public:
 private:
     std::string path() const { return run_dir_ + "/train.log"; }
     void open() {
-        file_.open(path(), append_ ? std::ios::app | std::ios::binary : std::ios::trunc | std::ios::binary);
-        file_ok_ = file_.is_open();
-        if (!file_ok_) return;
-        file_.write(pending_.data(), std::streamsize(pending_.size()));
-        file_.flush();
+        try {
+            file_.emplace(path(), append_ ? AppendFile::Start::Append : AppendFile::Start::Truncate);
+            file_ok_ = true;
+            file_->write(pending_);
+        } catch (const UserError&) {
+            file_ok_ = false;  // not opened: the next write tries again; not written: lost
+        }
         pending_.clear();
     }
 
     std::string run_dir_;
     bool append_;
-    std::ofstream file_;
+    std::optional<AppendFile> file_;
     bool file_ok_ = false;
     std::string pending_;
     std::string tail_;

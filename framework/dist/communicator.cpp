@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <cassert>
 #include <cstdlib>
-#include <fstream>
+#include <string>
+
+#include "io/atomic_file.hpp"
 
 #if LRNN_HAVE_MPI
 #include <mpi.h>
@@ -58,7 +60,8 @@ Communicator::Communicator() {
     // Test hook: LRNN_TEST_PID_DIR=DIR makes each rank write DIR/rank-R.pid, so that a test
     // can kill one rank of a running job.
     if (const char* dir = std::getenv("LRNN_TEST_PID_DIR"); dir && *dir)
-        std::ofstream(std::string(dir) + "/rank-" + std::to_string(rank_) + ".pid") << ::getpid() << "\n";
+        write_file_atomically(std::string(dir) + "/rank-" + std::to_string(rank_) + ".pid",
+                              std::to_string(::getpid()) + "\n");
 #else
     if (env.size_hint > 1)
         throw UserError("launched as one of " + std::to_string(env.size_hint) +

@@ -31,4 +31,24 @@ std::vector<char> read_file_bytes(const std::string& path) {
     return bytes;
 }
 
+std::optional<std::string> read_text_if_present(const std::string& path) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec)) return std::nullopt;
+    const std::vector<char> bytes = read_file_bytes(path);
+    return std::string(bytes.begin(), bytes.end());
+}
+
+std::string read_file_from(const std::string& path, std::uint64_t offset) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return "";
+    in.seekg(0, std::ios::end);
+    const std::streamoff size = in.tellg();
+    if (size < 0 || std::uint64_t(size) <= offset) return "";
+    std::string added(std::size_t(std::uint64_t(size) - offset), '\0');
+    in.seekg(std::streamoff(offset));
+    in.read(added.data(), std::streamsize(added.size()));
+    added.resize(std::size_t(in.gcount()));
+    return added;
+}
+
 }  // namespace lrnn

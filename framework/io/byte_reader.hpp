@@ -6,6 +6,7 @@
 #include <bit>
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -18,6 +19,14 @@ static_assert(std::endian::native == std::endian::little, "lrnn's file formats a
 
 // Whole file into memory; UserError naming the path if it cannot be read.
 std::vector<char> read_file_bytes(const std::string& path);
+
+// The whole file as text, or nullopt if there is no regular file at `path`; UserError naming
+// the path if it is there but cannot be read.
+std::optional<std::string> read_text_if_present(const std::string& path);
+
+// The bytes from `offset` to the end as the file is now ("" if it is missing or shorter): for
+// following a file another process appends to (compare reads a child's metrics.jsonl).
+std::string read_file_from(const std::string& path, std::uint64_t offset);
 
 class ByteReader {
 public:

@@ -13,7 +13,7 @@
 #include "core/json.hpp"
 #include "io/checkpoint.hpp"
 #include "train/evaluation.hpp"
-#include "train/metrics.hpp"
+#include "io/metrics_log.hpp"
 #include "train/progress.hpp"
 
 namespace lrnn {
