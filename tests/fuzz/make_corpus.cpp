@@ -7,6 +7,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <span>
 #include <iostream>
 #include <string>
 
@@ -179,9 +180,10 @@ int main(int argc, char** argv) {
     const std::vector<float> values = {0.5f, -1.25f, 3.0f, 0.0f, 1e-3f, 42.0f};
     for (const auto& [name, shape] : {std::pair{"2x3", std::vector<std::size_t>{2, 3}},
                                       std::pair{"6", std::vector<std::size_t>{6}},
-                                      std::pair{"1x2x3", std::vector<std::size_t>{1, 2, 3}}}) {
+                                      std::pair{"1x2x3", std::vector<std::size_t>{1, 2, 3}},
+                                      std::pair{"0x3", std::vector<std::size_t>{0, 3}}}) {
         const fs::path tmp = scratch / "a.npy";
-        write_npy(tmp.string(), values, shape);
+        write_npy(tmp.string(), std::span(values).first(shape[0] == 0 ? 0 : values.size()), shape);
         const std::string bytes = read_all(tmp);
         write_with_cut(root / "fuzz_npy" / (std::string(name) + ".npy"), bytes, bytes.size() - 5);
     }
