@@ -58,7 +58,7 @@ public:
 
     void read_bytes(void* out, std::size_t n, const std::string& field) {
         need(n, field);
-        std::memcpy(out, data_ + pos_, n);
+        if (n != 0) std::memcpy(out, data_ + pos_, n);  // an empty vector's data() may be null
         pos_ += n;
     }
 
