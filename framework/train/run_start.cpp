@@ -8,9 +8,9 @@
 #include <functional>
 #include <ostream>
 
-#include <tbb/info.h>
 
 #include "core/error.hpp"
+#include "core/thread_limit.hpp"
 #include "dist/rank_agreement.hpp"
 #include "io/atomic_file.hpp"
 #include "io/byte_reader.hpp"
@@ -61,7 +61,7 @@ std::string memory_text(double bytes) {
 void check_model_fits_in_memory(const ModelConfig& shape, const TrainConfig& config) {
     const std::optional<AvailableMemory> available = available_memory();
     if (!available) return;  // unknown: let the allocation speak
-    const double threads = config.train.threads > 0 ? config.train.threads : tbb::info::default_concurrency();
+    const double threads = worker_threads(config.train.threads);
     const double parameters = double(ParameterLayout(shape).total_size());
     const double workspace = double(workspace_values(shape, std::size_t(shape.ctx_len)));
     const double estimate = sizeof(float) * (parameters * (4 + threads) + workspace * threads);
