@@ -11,6 +11,7 @@
 #include <fstream>
 
 #include "cli_util.hpp"
+#include "tiny_run.hpp"
 #include "io/checkpoint.hpp"
 #include "io/run_directory.hpp"
 
@@ -22,27 +23,22 @@ namespace fs = std::filesystem;
 class EarlyStopping : public ::testing::Test {
 protected:
     void SetUp() override {
-        dir_ = fs::temp_directory_path() / ("lrnn_early_stopping_" + std::to_string(::getpid()));
-        fs::remove_all(dir_);
-        fs::create_directories(dir_);
-        std::ifstream in(std::string(LRNN_SOURCE_DIR) + "/data/tinyshakespeare.txt", std::ios::binary);
-        std::string text(20000, '\0');
-        in.read(text.data(), text.size());
-        std::ofstream(dir_ / "corpus.txt", std::ios::binary) << text;
+        dir_ = temp_.path();
+        test::write_corpus_slice(dir_);
         // A constant learning rate: a run shortened by max_steps and extended on resume
         // takes the same steps as one run through.
         config_ = (dir_ / "es.yaml").string();
         std::ofstream(config_) << "run: {dir: " << (dir_ / "runs").string() << "}\n"
                                << "data: {path: corpus.txt}\n"
-                               << "model: {n_layer: 1, n_embd: 16, n_head: 2, ctx_len: 16, n_mem_slots: 2}\n"
+                               << test::kTinyModelYaml
                                << "train: {max_steps: 20, batch_chunks: 4, eval_every: 2, eval_tokens: 256,\n"
                                << "        log_every: 1, schedule: constant, keep_checkpoints: 20}\n";
     }
-    void TearDown() override { fs::remove_all(dir_); }
     test::CommandResult train(const std::string& name, const std::string& overrides) {
         return test::run_lrnn("train " + config_ + " --no-sample run.name=" + name + " " + overrides);
     }
     std::string run_dir(const std::string& name) const { return (dir_ / "runs" / name).string(); }
+    test::TempDir temp_;
     fs::path dir_;
     std::string config_;
 };

@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "cli_util.hpp"
+#include "tiny_run.hpp"
 #include "train/available_memory.hpp"
 
 namespace lrnn {
@@ -19,20 +20,15 @@ namespace fs = std::filesystem;
 class MemoryCheck : public ::testing::Test {
 protected:
     void SetUp() override {
-        dir_ = fs::temp_directory_path() / ("lrnn_memory_check_" + std::to_string(::getpid()));
-        fs::remove_all(dir_);
-        fs::create_directories(dir_);
-        std::ifstream in(std::string(LRNN_SOURCE_DIR) + "/data/tinyshakespeare.txt", std::ios::binary);
-        std::string text(20000, '\0');
-        in.read(text.data(), text.size());
-        std::ofstream(dir_ / "corpus.txt", std::ios::binary) << text;
+        dir_ = temp_.path();
+        test::write_corpus_slice(dir_);
         config_ = (dir_ / "m.yaml").string();
         std::ofstream(config_) << "run: {dir: " << (dir_ / "runs").string() << "}\n"
                                << "data: {path: corpus.txt}\n"
-                               << "model: {n_layer: 1, n_embd: 16, n_head: 2, ctx_len: 16, n_mem_slots: 2}\n"
+                               << test::kTinyModelYaml
                                << "train: {max_steps: 2, batch_chunks: 4, eval_tokens: 64, threads: 2}\n";
     }
-    void TearDown() override { fs::remove_all(dir_); }
+    test::TempDir temp_;
     fs::path dir_;
     std::string config_;
 };

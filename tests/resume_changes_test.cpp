@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "cli_util.hpp"
+#include "tiny_run.hpp"
 #include "config/train_config.hpp"
 #include "io/checkpoint.hpp"
 #include "io/run_directory.hpp"
@@ -24,21 +25,15 @@ namespace fs = std::filesystem;
 class ResumeChanges : public ::testing::Test {
 protected:
     void SetUp() override {
-        dir_ = fs::temp_directory_path() / ("lrnn_resume_changes_" + std::to_string(::getpid()));
-        fs::remove_all(dir_);
-        fs::create_directories(dir_);
-        std::ifstream in(std::string(LRNN_SOURCE_DIR) + "/data/tinyshakespeare.txt", std::ios::binary);
-        std::string text(20000, '\0');
-        in.read(text.data(), text.size());
-        std::ofstream(dir_ / "corpus.txt", std::ios::binary) << text;
+        dir_ = temp_.path();
+        test::write_corpus_slice(dir_);
         config_ = (dir_ / "rc.yaml").string();
         std::ofstream(config_) << "run: {dir: " << (dir_ / "runs").string() << "}\n"
                                << "data: {path: corpus.txt}\n"
-                               << "model: {n_layer: 1, n_embd: 16, n_head: 2, ctx_len: 16, n_mem_slots: 2}\n"
+                               << test::kTinyModelYaml
                                << "train: {max_steps: 10, batch_chunks: 4, eval_tokens: 256, log_every: 1,\n"
                                << "        schedule: constant, lr: 0.002, keep_checkpoints: 20}\n";
     }
-    void TearDown() override { fs::remove_all(dir_); }
     std::string run_dir(const std::string& name) const { return (dir_ / "runs" / name).string(); }
     test::CommandResult fresh(const std::string& name) {
         return test::run_lrnn("train " + config_ + " --no-sample run.name=" + name);
@@ -46,6 +41,7 @@ protected:
     static test::CommandResult resume(const std::string& what, const std::string& overrides) {
         return test::run_lrnn("train --resume " + what + " --no-sample " + overrides);
     }
+    test::TempDir temp_;
     fs::path dir_;
     std::string config_;
 };

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "cli_util.hpp"
+#include "tiny_run.hpp"
 #include "io/run_directory.hpp"
 #include "io/run_lock.hpp"
 #include "train/run_start.hpp"
@@ -28,21 +29,15 @@ bool contains(const std::string& text, const std::string& part) { return text.fi
 class RunStart : public ::testing::Test {
 protected:
     void SetUp() override {
-        dir_ = fs::temp_directory_path() / ("lrnn_run_start_" + std::to_string(::getpid()));
-        fs::remove_all(dir_);
-        fs::create_directories(dir_);
-        std::ifstream in(std::string(LRNN_SOURCE_DIR) + "/data/tinyshakespeare.txt", std::ios::binary);
-        std::string text(20000, '\0');
-        in.read(text.data(), text.size());
-        std::ofstream(dir_ / "corpus.txt", std::ios::binary) << text;
+        dir_ = temp_.path();
+        test::write_corpus_slice(dir_);
         config_ = (dir_ / "tiny.yaml").string();
         std::ofstream(config_) << "run: {name: tiny, dir: " << (dir_ / "runs").string() << "}\n"
                                << "data: {path: " << (dir_ / "corpus.txt").string() << "}\n"
-                               << "model: {n_layer: 1, n_embd: 16, n_head: 2, ctx_len: 16, n_mem_slots: 2}\n"
+                               << test::kTinyModelYaml
                                << "train: {max_steps: 4, batch_chunks: 4, eval_every: 2, eval_tokens: 256, "
                                   "log_every: 2, checkpoint_every: 2}\n";
     }
-    void TearDown() override { fs::remove_all(dir_); }
 
     // `lrnn train CONFIG ARGS` (no sample), under a file-size limit of `limit_bytes` if given.
     test::CommandResult train(const std::string& args, std::uint64_t limit_bytes = 0) const {
@@ -62,6 +57,7 @@ protected:
         return fs::file_size(checkpoint_path(run_dir("sizing"), 2)) / 2;
     }
 
+    test::TempDir temp_;
     fs::path dir_;
     std::string config_;
 };

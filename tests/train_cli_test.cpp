@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "cli_util.hpp"
+#include "tiny_run.hpp"
 
 namespace lrnn {
 namespace {
@@ -17,14 +18,11 @@ class TrainCli : public ::testing::Test {
 protected:
     void SetUp() override {
         dir_ = temp_.path();
-        std::ifstream in(std::string(LRNN_SOURCE_DIR) + "/data/tinyshakespeare.txt", std::ios::binary);
-        std::string text(20000, '\0');
-        in.read(text.data(), text.size());
-        std::ofstream(dir_ / "corpus.txt", std::ios::binary) << text;
+        test::write_corpus_slice(dir_);
         config_ = (dir_ / "tiny.yaml").string();
         std::ofstream(config_) << "run: {name: tiny, dir: " << (dir_ / "runs").string() << "}\n"
                                << "data: {path: corpus.txt}\n"
-                               << "model: {n_layer: 1, n_embd: 16, n_head: 2, ctx_len: 16, n_mem_slots: 2}\n"
+                               << test::kTinyModelYaml
                                << "train: {max_steps: 8, batch_chunks: 4, eval_every: 4, eval_tokens: 256, log_every: 2}\n"
                                << "generate: {tokens: 40, prompt: \"ROMEO:\", seed: 3}\n";
     }

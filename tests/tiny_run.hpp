@@ -1,0 +1,26 @@
+#pragma once
+// What the end-to-end training tests start from: a slice of the bundled corpus and the smallest
+// model shape worth training (a step takes milliseconds), in a test's own temporary folder.
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+namespace lrnn::test {
+
+// The model every tiny run trains.
+inline constexpr const char* kTinyModelYaml =
+    "model: {n_layer: 1, n_embd: 16, n_head: 2, ctx_len: 16, n_mem_slots: 2}\n";
+
+// The first `bytes` bytes of data/tinyshakespeare.txt, written as DIR/corpus.txt.
+inline std::filesystem::path write_corpus_slice(const std::filesystem::path& dir, std::size_t bytes = 20000) {
+    std::ifstream in(std::string(LRNN_SOURCE_DIR) + "/data/tinyshakespeare.txt", std::ios::binary);
+    std::string text(bytes, '\0');
+    in.read(text.data(), std::streamsize(text.size()));
+    text.resize(std::size_t(in.gcount()));
+    const auto path = dir / "corpus.txt";
+    std::ofstream(path, std::ios::binary) << text;
+    return path;
+}
+
+}  // namespace lrnn::test
