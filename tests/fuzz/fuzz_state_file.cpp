@@ -13,6 +13,7 @@
 #include "generate/generator.hpp"
 #include "generate/sampler.hpp"
 #include "io/checksum.hpp"
+#include "generate/generator_state.hpp"
 #include "io/state_file.hpp"
 #include "tiny_model.hpp"
 
