@@ -19,6 +19,7 @@
 #include <boost/program_options.hpp>
 
 #include "core/error.hpp"
+#include "core/utf8.hpp"
 #include "io/atomic_file.hpp"
 #include "generate/bench_shapes.hpp"
 #include "generate/generator.hpp"
@@ -95,12 +96,18 @@ bool run_turn(Session& s, const std::vector<TokenId>& prompt, const std::string&
 
     bool ends_with_newline = true;
     const Stopwatch clock;
+    // Whole characters only: a token that ends inside a UTF-8 character (a subword's byte
+    // piece, one byte of a char vocabulary) waits for the token that completes it, and an
+    // incomplete one left at the end of the turn is not printed.
+    Utf8Stream stream;
     generate_tokens(s.generator, s.sampler, s.rng, s.tokens_per_turn, [&](TokenId id) {
-        const std::string_view text = token_text(s.tokenizer, id);
+        const std::string text = stream.push(token_text(s.tokenizer, id));
+        if (text.empty()) return;
         std::fwrite(text.data(), 1, text.size(), stdout);
         flush_stdout();  // stream: the user sees each token as it is made
-        if (!text.empty()) ends_with_newline = text.back() == '\n';
+        ends_with_newline = text.back() == '\n';
     });
+    stream.finish();
     const std::string gen_rate = clock.rate(std::size_t(s.tokens_per_turn));
     std::cerr << "lrnn generate: " << label << "prompt " << prompt_rate << "; generated "
               << gen_rate << " (" << weight_precision_name(s.generator.weights()) << " weights)\n";

@@ -7,6 +7,7 @@
 #include <boost/program_options.hpp>
 
 #include "core/error.hpp"
+#include "core/utf8.hpp"
 #include "command_line.hpp"
 #include "core/rng.hpp"
 #include "generate/generator.hpp"
@@ -44,6 +45,7 @@ std::string sample_text(const TrainedModel& model) {
     std::string text = model.tokenizer.decode(prompt);
     generate_tokens(generator, sampler, rng, g.tokens,
                     [&](TokenId id) { text += token_text(model.tokenizer, id); });
+    text.resize(text.size() - utf8_incomplete_tail(text));  // no half character at the end
     return text;
 }
 

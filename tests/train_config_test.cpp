@@ -94,7 +94,7 @@ TEST(TrainConfig, ErrorsNameTheKey) {
         {"data: {path: x}\n", {"run.seed=-1"}, {"run.seed expects a non-negative integer", "'-1'"}},
         {"data: {path: x}\nmodel:\n  n_layer: 0\n", {}, {"model.n_layer must be in 1..1024"}},
         {"data: {path: x}\ntrain:\n  schedule: linear\n", {}, {"c.yaml:3: train.schedule is 'linear'", "constant, cosine"}},
-        {"data:\n  path: x\n  tokenizer: bpe\n", {}, {"c.yaml:3: data.tokenizer"}},
+        {"data:\n  path: x\n  tokenizer: wordpiece\n", {}, {"c.yaml:3: data.tokenizer"}},
         {"data: {path: x}\ngenerate:\n  weights: int4\n", {}, {"c.yaml:3: generate.weights is 'int4'", "float32, bf16"}},
         {"train: {lr: 0.1}\n", {}, {"data.path is required"}},
         {"data: {path: x}\n", {"train.lr"}, {"override 'train.lr'", "key.path=value"}},

@@ -119,10 +119,13 @@ ComparisonTable build_table(const std::vector<RunRecord>& runs) {
         return it == r.config.end() ? std::string() : it->second;
     };
     // A run without a config.yaml (tokenizer and corpus unknown) compares with nothing.
+    // (A subword vocabulary is also its size or its model file.)
     const bool same_tokens = std::all_of(runs.begin(), runs.end(), [&](const RunRecord& r) {
         return !setting(r, "data.tokenizer").empty() && !setting(r, "data.path").empty() &&
                setting(r, "data.tokenizer") == setting(runs.front(), "data.tokenizer") &&
-               setting(r, "data.path") == setting(runs.front(), "data.path");
+               setting(r, "data.path") == setting(runs.front(), "data.path") &&
+               setting(r, "data.vocab_size") == setting(runs.front(), "data.vocab_size") &&
+               setting(r, "data.tokenizer_path") == setting(runs.front(), "data.tokenizer_path");
     });
     for (const ResultRowSpec& spec : kResultRows) {
         // Tokens per second count tokens too: a word token is several characters.

@@ -12,6 +12,7 @@
 
 #include "core/error.hpp"
 #include "core/text.hpp"
+#include "data/subword_model.hpp"
 
 namespace lrnn {
 
@@ -106,6 +107,8 @@ const std::vector<Field>& schema() {
         LRNN_FIELD(std::uint64_t, "run.seed", run.seed),
         LRNN_FIELD(std::string, "data.path", data.path),
         LRNN_FIELD(std::string, "data.tokenizer", data.tokenizer),
+        LRNN_FIELD(int, "data.vocab_size", data.vocab_size),
+        LRNN_FIELD(std::string, "data.tokenizer_path", data.tokenizer_path),
         LRNN_FIELD(double, "data.val_fraction", data.val_fraction),
         LRNN_FIELD(bool, "model.auto", model.auto_size),
         LRNN_FIELD(int, "model.n_layer", model.shape.n_layer),
@@ -232,6 +235,10 @@ void apply_document(TrainConfig& config, const YAML::Node& root, const std::stri
             if (key == "data.path" && !config.data.path.empty()) {
                 const std::filesystem::path p(config.data.path);
                 if (p.is_relative()) config.data.path = (base_dir / p).lexically_normal().string();
+            }
+            if (key == "data.tokenizer_path" && !config.data.tokenizer_path.empty()) {
+                const std::filesystem::path p(config.data.tokenizer_path);
+                if (p.is_relative()) config.data.tokenizer_path = (base_dir / p).lexically_normal().string();
             }
         }
     };
@@ -369,6 +376,10 @@ void apply_overrides(TrainConfig& config, const std::vector<std::string>& overri
             const std::filesystem::path p(config.data.path);
             if (p.is_relative()) config.data.path = std::filesystem::absolute(p).lexically_normal().string();
         }
+        if (key == "data.tokenizer_path" && !config.data.tokenizer_path.empty()) {
+            const std::filesystem::path p(config.data.tokenizer_path);
+            if (p.is_relative()) config.data.tokenizer_path = std::filesystem::absolute(p).lexically_normal().string();
+        }
     }
 }
 
@@ -419,7 +430,13 @@ void validate(const TrainConfig& c) {
           "run.name", "must be a folder name: not empty, not '.' or '..', without '/'");
     check(!c.run.dir.empty(), "run.dir", "must not be empty");
     check(!c.data.path.empty(), "data.path", "is required: the training text file");
-    one_of(c.data.tokenizer, {"char", "word", "auto"}, "data.tokenizer");
+    one_of(c.data.tokenizer, {"char", "word", "auto", "bpe", "unigram"}, "data.tokenizer");
+    const bool subword = c.data.tokenizer == "bpe" || c.data.tokenizer == "unigram";
+    check(!subword || (c.data.vocab_size >= kMinSubwordVocab && c.data.vocab_size <= kMaxSubwordVocab),
+          "data.vocab_size", "must be in " + std::to_string(kMinSubwordVocab) + ".." + std::to_string(kMaxSubwordVocab) +
+          " for a bpe or unigram tokenizer, got " + std::to_string(c.data.vocab_size));
+    check(c.data.tokenizer_path.empty() || subword, "data.tokenizer_path",
+          "names a SentencePiece model: set data.tokenizer to its kind, bpe or unigram (not '" + c.data.tokenizer + "')");
     check(c.data.val_fraction > 0 && c.data.val_fraction < 1, "data.val_fraction",
           "must be in (0, 1), got " + format_number(c.data.val_fraction));
     const ModelConfig& m = c.model.shape;

@@ -21,7 +21,9 @@ struct RunSection {
 
 struct DataSection {
     std::string path;              // relative paths in the file: against the file's folder
-    std::string tokenizer = "char";// char | word | auto
+    std::string tokenizer = "char";// char | word | auto | bpe | unigram
+    int vocab_size = 2048;         // bpe / unigram: pieces to learn (data/subword_model.hpp: range)
+    std::string tokenizer_path;    // bpe / unigram: an existing SentencePiece model instead of training one
     double val_fraction = 0.1;     // the last fraction of the corpus bytes
 };
 

@@ -3,30 +3,11 @@
 #include <algorithm>
 #include <vector>
 
+#include "core/utf8.hpp"
+
 namespace lrnn {
 
 namespace {
-
-// The length of the well-formed UTF-8 sequence at the start of `s` (Unicode 15, table 3-7:
-// no overlong forms, no surrogates, nothing above U+10FFFF), or 0 if it is not one.
-std::size_t utf8_sequence_length(std::string_view s) {
-    const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
-    const auto continuation = [&](std::size_t i, unsigned char low = 0x80, unsigned char high = 0xBF) {
-        return i < s.size() && byte(i) >= low && byte(i) <= high;
-    };
-    const unsigned char b0 = byte(0);
-    if (b0 < 0x80) return 1;
-    if (b0 >= 0xC2 && b0 <= 0xDF) return continuation(1) ? 2 : 0;
-    if (b0 >= 0xE0 && b0 <= 0xEF) {
-        const unsigned char low = b0 == 0xE0 ? 0xA0 : 0x80, high = b0 == 0xED ? 0x9F : 0xBF;
-        return continuation(1, low, high) && continuation(2) ? 3 : 0;
-    }
-    if (b0 >= 0xF0 && b0 <= 0xF4) {
-        const unsigned char low = b0 == 0xF0 ? 0x90 : 0x80, high = b0 == 0xF4 ? 0x8F : 0xBF;
-        return continuation(1, low, high) && continuation(2) && continuation(3) ? 4 : 0;
-    }
-    return 0;
-}
 
 void append_escaped(std::string& out, unsigned char byte) {
     constexpr char kHex[] = "0123456789abcdef";

@@ -12,7 +12,7 @@ std::uint64_t fnv1a64(const void* data, std::size_t size) {
 }
 
 Corpus make_corpus(std::string_view all, const std::string& path, const std::string& tokenizer_kind,
-                   double val_fraction, const Tokenizer* tokenizer) {
+                   double val_fraction, const Tokenizer* tokenizer, SubwordTraining subword) {
     Corpus c;
     c.path = path;
     c.bytes = all.size();
@@ -25,9 +25,13 @@ Corpus make_corpus(std::string_view all, const std::string& path, const std::str
                         " bytes) is too short to split into training and validation parts");
     // The char vocabulary is the symbol set of the whole file, so validation never meets a byte
     // the model cannot represent (the set of symbols carries no statistics). A word vocabulary
-    // comes from the training part alone: validation words it lacks are <unk>, as usual.
+    // comes from the training part alone: validation words it lacks are <unk>, as usual. So
+    // does a subword vocabulary, which byte fallback lets spell any validation text.
     if (tokenizer) {
         c.tokenizer = *tokenizer;
+    } else if (tokenizer_kind == "bpe" || tokenizer_kind == "unigram") {
+        subword.algorithm = tokenizer_kind == "bpe" ? SubwordAlgorithm::Bpe : SubwordAlgorithm::Unigram;
+        c.tokenizer = Tokenizer::train_subword(train, subword);
     } else {
         const std::string kind = tokenizer_kind == "auto" ? (all.size() < 20000 ? "char" : "word") : tokenizer_kind;
         c.tokenizer = Tokenizer::build(kind == "char" ? all : train, kind);

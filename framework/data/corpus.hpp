@@ -26,9 +26,10 @@ struct Corpus {
 // `path` names the file in messages and in Corpus::path. UserError naming it for a text too
 // short to split, and (resume with a stored char tokenizer) naming the byte and position of a
 // byte the vocabulary lacks. With `tokenizer` given (resume), that tokenizer is used instead
-// of building one.
+// of building one. A bpe / unigram tokenizer is trained on the training part with `subword`
+// (its algorithm from tokenizer_kind).
 Corpus make_corpus(std::string_view bytes, const std::string& path, const std::string& tokenizer_kind,
-                   double val_fraction, const Tokenizer* tokenizer = nullptr);
+                   double val_fraction, const Tokenizer* tokenizer = nullptr, SubwordTraining subword = {});
 
 std::uint64_t fnv1a64(const void* data, std::size_t size);
 

@@ -54,7 +54,23 @@ std::string byte_name(unsigned char b) {
 
 }  // namespace
 
-const char* to_string(TokenizerKind kind) { return kind == TokenizerKind::Char ? "char" : "word"; }
+const char* to_string(TokenizerKind kind) {
+    switch (kind) {
+        case TokenizerKind::Char: return "char";
+        case TokenizerKind::Word: return "word";
+        case TokenizerKind::Bpe: return "bpe";
+        case TokenizerKind::Unigram: return "unigram";
+    }
+    return "?";
+}
+
+std::uint32_t tokenizer_kind_code(TokenizerKind kind) { return std::uint32_t(kind); }
+
+bool kind_from_code(std::uint32_t code, TokenizerKind& kind) {
+    if (code > std::uint32_t(TokenizerKind::Unigram)) return false;
+    kind = TokenizerKind(code);
+    return true;
+}
 
 Tokenizer Tokenizer::build_char(std::string_view corpus) {
     std::array<bool, 256> seen{};
@@ -108,12 +124,31 @@ Tokenizer Tokenizer::from_words(std::vector<std::string> words_by_id) {
     return t;
 }
 
+Tokenizer Tokenizer::train_subword(std::string_view training_text, const SubwordTraining& settings) {
+    Tokenizer t;
+    t.subword_ = SubwordModel::train(training_text, settings);
+    t.kind_ = t.subword_->algorithm() == SubwordAlgorithm::Bpe ? TokenizerKind::Bpe : TokenizerKind::Unigram;
+    return t;
+}
+
+Tokenizer Tokenizer::from_sentencepiece(std::string model_proto, const std::string& context) {
+    Tokenizer t;
+    t.subword_ = SubwordModel::from_proto(std::move(model_proto), context);
+    t.kind_ = t.subword_->algorithm() == SubwordAlgorithm::Bpe ? TokenizerKind::Bpe : TokenizerKind::Unigram;
+    return t;
+}
+
+std::string_view Tokenizer::sentencepiece_model() const {
+    return subword_ ? std::string_view(subword_->proto()) : std::string_view();
+}
+
 void Tokenizer::index_words() {
     word_to_id_.clear();
     for (std::size_t id = 0; id < words_.size(); ++id) word_to_id_.emplace(words_[id], TokenId(id));
 }
 
 int Tokenizer::vocab_size() const {
+    if (subword_) return subword_->vocab_size();
     return int(kind_ == TokenizerKind::Char ? chars_.size() : words_.size());
 }
 
@@ -122,6 +157,11 @@ std::vector<TokenId> Tokenizer::encode(std::string_view text, const std::string&
                                        std::vector<std::uint32_t>* token_bytes) const {
     std::vector<TokenId> ids;
     if (token_bytes) token_bytes->clear();
+    if (subword_) {
+        ids.reserve(text.size() / 3);
+        subword_->encode(text, ids, token_bytes);
+        return ids;
+    }
     if (kind_ == TokenizerKind::Char) {
         ids.reserve(text.size());
         for (std::size_t i = 0; i < text.size(); ++i) {
@@ -148,10 +188,13 @@ std::vector<TokenId> Tokenizer::encode(std::string_view text, const std::string&
     return ids;
 }
 
-std::string Tokenizer::decode_one(TokenId id) const {
-    if (id < 0 || id >= vocab_size()) return "";
-    if (kind_ == TokenizerKind::Char) return std::string(1, char(chars_[id]));
-    return words_[id];
+std::string Tokenizer::decode_one(TokenId id) const { return std::string(token_bytes(id)); }
+
+std::string_view Tokenizer::token_bytes(TokenId id) const {
+    if (id < 0 || id >= vocab_size()) return {};
+    if (subword_) return subword_->piece_bytes(id);
+    if (kind_ == TokenizerKind::Char) return std::string_view(reinterpret_cast<const char*>(chars_.data()) + id, 1);
+    return words_[std::size_t(id)];
 }
 
 std::string Tokenizer::decode(std::span<const TokenId> ids) const {

@@ -1,7 +1,9 @@
 #pragma once
-// Tokenizers of model-spec.md section 9: char (distinct bytes, sorted) and word.
+// Tokenizers of model-spec.md section 9: char (distinct bytes, sorted) and word; and the
+// subword tokenizers bpe and unigram (SentencePiece with byte fallback, data/subword_model.hpp).
 
 #include <array>
+#include <memory>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -10,12 +12,18 @@
 #include <vector>
 
 #include "core/token_id.hpp"
+#include "data/subword_model.hpp"
 
 namespace lrnn {
 
-enum class TokenizerKind { Char, Word };
+enum class TokenizerKind { Char, Word, Bpe, Unigram };
 
 const char* to_string(TokenizerKind kind);
+
+// The number files record for a kind (checkpoints, state files, token stores): 0 char,
+// 1 word, 2 bpe, 3 unigram; kind_from_code is false for any other number.
+std::uint32_t tokenizer_kind_code(TokenizerKind kind);
+bool kind_from_code(std::uint32_t code, TokenizerKind& kind);
 
 class Tokenizer {
 public:
@@ -29,8 +37,15 @@ public:
     static Tokenizer from_chars(std::vector<std::uint8_t> chars_by_id);
     static Tokenizer from_words(std::vector<std::string> words_by_id);
 
+    // bpe / unigram: trained on a training text (a bounded seeded sample of it, see
+    // data/subword_model.hpp), or from a SentencePiece model's bytes (a checkpoint's, a
+    // user's data.tokenizer_path). UserError as SubwordModel says.
+    static Tokenizer train_subword(std::string_view training_text, const SubwordTraining& settings);
+    static Tokenizer from_sentencepiece(std::string model_proto, const std::string& context);
+
     TokenizerKind kind() const { return kind_; }
     int vocab_size() const;
+    bool is_subword() const { return subword_ != nullptr; }
 
     // Text to ids. Char: a byte outside the vocabulary throws UserError naming the byte value
     // and its position (context names the text's source); Word: unknown words become <unk>
@@ -43,12 +58,17 @@ public:
                                 std::vector<std::uint32_t>* token_bytes = nullptr) const;
     std::string decode(std::span<const TokenId> ids) const;
     std::string decode_one(TokenId id) const;
+    // The bytes of one token, a view into the vocabulary ("" for an id outside it).
+    std::string_view token_bytes(TokenId id) const;
 
     const std::vector<std::uint8_t>& chars() const { return chars_; }
     const std::vector<std::string>& words() const { return words_; }
+    // bpe / unigram: the serialized SentencePiece model, the tokenizer's whole state ("" otherwise).
+    std::string_view sentencepiece_model() const;
 
     bool operator==(const Tokenizer& other) const {
-        return kind_ == other.kind_ && chars_ == other.chars_ && words_ == other.words_;
+        return kind_ == other.kind_ && chars_ == other.chars_ && words_ == other.words_ &&
+               sentencepiece_model() == other.sentencepiece_model();
     }
 
     // Word vocabulary's special ids (fixed by construction).
@@ -62,6 +82,7 @@ private:
     std::array<TokenId, 256> byte_to_id_{};  // char: id of each byte, -1 if absent
     std::vector<std::string> words_;         // word: text of each id
     std::unordered_map<std::string, TokenId> word_to_id_;
+    std::shared_ptr<const SubwordModel> subword_;  // bpe / unigram (immutable, shared by copies)
 };
 
 }  // namespace lrnn

@@ -73,11 +73,6 @@ void Generator::restore(std::span<const float> state, std::span<const float> log
     position_ = position;
 }
 
-std::string_view token_text(const Tokenizer& tokenizer, TokenId id) {
-    if (id < 0 || id >= tokenizer.vocab_size()) return {};
-    if (tokenizer.kind() == TokenizerKind::Char)
-        return std::string_view(reinterpret_cast<const char*>(tokenizer.chars().data()) + id, 1);
-    return tokenizer.words()[std::size_t(id)];
-}
+std::string_view token_text(const Tokenizer& tokenizer, TokenId id) { return tokenizer.token_bytes(id); }
 
 }  // namespace lrnn

@@ -146,7 +146,7 @@ void apply_generate_yaml(GenerateSettings& s, const std::string& yaml_text, cons
 }
 
 std::string default_prompt(const Tokenizer& tokenizer) {
-    if (tokenizer.kind() == TokenizerKind::Word) return "\n";
+    if (tokenizer.kind() != TokenizerKind::Char) return "\n";  // word and subword vocabularies hold it
     const auto& chars = tokenizer.chars();
     if (std::find(chars.begin(), chars.end(), std::uint8_t('\n')) != chars.end()) return "\n";
     return chars.empty() ? std::string() : std::string(1, char(chars.front()));

@@ -35,9 +35,12 @@ std::string encode_model(const ModelConfig& m) {
 
 std::string encode_tokenizer(const Tokenizer& t) {
     ByteWriter b;
-    b.put<std::uint32_t>(t.kind() == TokenizerKind::Char ? 0 : 1);
+    b.put<std::uint32_t>(tokenizer_kind_code(t.kind()));
     b.put<std::uint32_t>(std::uint32_t(t.vocab_size()));
-    if (t.kind() == TokenizerKind::Char) {
+    if (t.is_subword()) {
+        b.put<std::uint64_t>(t.sentencepiece_model().size());
+        b.put_bytes(t.sentencepiece_model());
+    } else if (t.kind() == TokenizerKind::Char) {
         b.put_bytes(t.chars().data(), t.chars().size());
     } else {
         for (const std::string& w : t.words()) {
@@ -46,6 +49,21 @@ std::string encode_tokenizer(const Tokenizer& t) {
         }
     }
     return std::move(b).take();
+}
+
+// A bpe/unigram tokenizer from the model bytes of a TOKN record; fails (through `r`, naming
+// the record) for bytes that are no usable model or a model of the other kind.
+Tokenizer read_sentencepiece_tokenizer(ByteReader& r, std::string proto, std::uint32_t kind) {
+    Tokenizer t;
+    try {
+        t = Tokenizer::from_sentencepiece(std::move(proto), "the stored tokenizer");
+    } catch (const UserError& e) {
+        r.fail(e.what());
+    }
+    if (tokenizer_kind_code(t.kind()) != kind)
+        r.fail(std::string("the record says tokenizer kind ") + std::to_string(kind) + ", its model is " +
+               to_string(t.kind()));
+    return t;
 }
 
 std::string encode_adam(const AdamWState& a) {
@@ -180,12 +198,21 @@ Checkpoint parse_checkpoint(std::span<const char> bytes, const std::string& path
         const auto body = record("TOKN");
         ByteReader r(body, path + " (record TOKN)");
         const auto kind = r.read<std::uint32_t>("tokenizer kind");
-        if (kind > 1) r.fail("unknown tokenizer kind " + std::to_string(kind));
+        if (kind > 3) r.fail("unknown tokenizer kind " + std::to_string(kind));
         const auto count = r.read<std::uint32_t>("vocabulary size");
         if (count != std::uint32_t(c.model.vocab_size))
             r.fail("vocabulary size " + std::to_string(count) + " disagrees with the model's " +
                    std::to_string(c.model.vocab_size));
-        if (kind == 0) {
+        if (kind >= 2) {
+            const auto size = r.read<std::uint64_t>("SentencePiece model size");
+            r.need(size, "SentencePiece model");
+            std::string proto(std::size_t(size), '\0');
+            r.read_bytes(proto.data(), proto.size(), "SentencePiece model");
+            c.tokenizer = read_sentencepiece_tokenizer(r, std::move(proto), kind);
+            if (std::uint32_t(c.tokenizer.vocab_size()) != count)
+                r.fail("the SentencePiece model has " + std::to_string(c.tokenizer.vocab_size()) +
+                       " pieces, the record says " + std::to_string(count));
+        } else if (kind == 0) {
             if (count > 256) r.fail("char vocabulary larger than 256");
             std::vector<std::uint8_t> chars(count);
             r.read_bytes(chars.data(), count, "char vocabulary");

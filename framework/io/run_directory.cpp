@@ -153,7 +153,8 @@ std::vector<std::string> remove_checkpoints_after(const std::string& run_dir, st
 
 std::string foreign_entry(const std::string& dir) {
     static const std::set<std::string> ours = {"config.yaml", "metrics.jsonl", "summary.json", "checkpoints",
-                                               "samples",     ".lock",         "train.log"};
+                                               "samples",     ".lock",         "train.log",
+                                               "tokenizer.model"};
     std::error_code ec;
     for (const auto& entry : fs::directory_iterator(dir, ec)) {
         const std::string name = entry.path().filename().string();

@@ -37,9 +37,11 @@ std::uint64_t state_floats(const ModelConfig& c) {
 }  // namespace
 
 std::uint32_t vocabulary_checksum(const Tokenizer& tokenizer) {
-    const std::uint32_t kind = tokenizer.kind() == TokenizerKind::Char ? 0 : 1;
+    const std::uint32_t kind = tokenizer_kind_code(tokenizer.kind());
     std::uint32_t crc = crc32c(&kind, sizeof kind);
-    if (tokenizer.kind() == TokenizerKind::Char) {
+    if (tokenizer.is_subword()) {
+        crc = crc32c(tokenizer.sentencepiece_model().data(), tokenizer.sentencepiece_model().size(), crc);
+    } else if (tokenizer.kind() == TokenizerKind::Char) {
         crc = crc32c(tokenizer.chars().data(), tokenizer.chars().size(), crc);
     } else {
         for (const std::string& w : tokenizer.words()) {
@@ -66,7 +68,7 @@ std::string encode_state_file(const SavedState& s) {
     out.put_bytes(kMagic, sizeof kMagic);
     out.put<std::uint32_t>(kStateFileVersion);
     write_model_config(out, s.model.config, config_layouts::kStateFile);
-    out.put<std::uint32_t>(s.model.tokenizer_kind == TokenizerKind::Char ? 0 : 1);
+    out.put<std::uint32_t>(tokenizer_kind_code(s.model.tokenizer_kind));
     out.put<std::uint32_t>(s.model.parameters_crc);
     out.put<std::uint32_t>(s.model.vocabulary_crc);
     out.put<std::uint64_t>(s.position);
@@ -107,8 +109,7 @@ SavedState decode_state_file(std::span<const char> bytes, const std::string& nam
     } catch (const UserError& e) {
         fail(std::string("corrupted header: ") + e.what());
     }
-    if (kind > 1) fail("corrupted header: tokenizer kind " + std::to_string(kind));
-    s.model.tokenizer_kind = kind == 0 ? TokenizerKind::Char : TokenizerKind::Word;
+    if (!kind_from_code(kind, s.model.tokenizer_kind)) fail("corrupted header: tokenizer kind " + std::to_string(kind));
     if (n_state != state_floats(c) || n_logits != std::uint64_t(c.vocab_size))
         fail("corrupted header: state/logits sizes " + std::to_string(n_state) + "/" +
              std::to_string(n_logits) + " do not fit its model config");

@@ -17,7 +17,9 @@
 #include "io/corpus_file.hpp"
 #include "io/output_folder.hpp"
 #include "io/run_directory.hpp"
+#include "io/tokenizer_file.hpp"
 #include "train/available_memory.hpp"
+#include "train/run_corpus.hpp"
 
 namespace lrnn {
 
@@ -93,7 +95,7 @@ StartedRun start_fresh(const TrainOptions& options) {
                             "--resume " + run.run_dir + " to continue it, or run.name=NEW for a new run");
         run.replaces_unstarted = true;
     }
-    run.corpus = load_corpus(run.config.data.path, run.config.data.tokenizer, run.config.data.val_fraction);
+    run.corpus = load_run_corpus(run.config);
     const ModelConfig shape = resolve_model_config(run.config, run.corpus.bytes,
                                                    run.corpus.tokenizer.kind() == TokenizerKind::Word,
                                                    run.corpus.tokenizer.vocab_size());
@@ -227,7 +229,7 @@ Corpus resumed_corpus(const TrainConfig& config, const Checkpoint& ckpt, bool al
     };
     Corpus corpus;
     try {
-        corpus = load_corpus(config.data.path, config.data.tokenizer, config.data.val_fraction, &ckpt.tokenizer);
+        corpus = load_run_corpus(config, &ckpt.tokenizer);
     } catch (const UserError&) {
         // Say first that the corpus changed (the cause), not that a new character of it is
         // missing from the stored vocabulary (the symptom).
@@ -337,6 +339,7 @@ void write_run_start(StartedRun& run, const TrainOptions& options, std::ostream&
         run.lock = std::make_unique<RunLock>(run.run_dir);
         as_output([&] {
             write_file_atomically(run.run_dir + "/config.yaml", run.config_yaml);
+            write_tokenizer_model(run.run_dir, run.corpus.tokenizer);
             truncate_metrics(run.run_dir + "/metrics.jsonl", run.progress.step);
             // Resuming from an older checkpoint abandons what came after it: its newer
             // checkpoints would otherwise outlive the new ones and be picked up by the next
@@ -353,6 +356,7 @@ void write_run_start(StartedRun& run, const TrainOptions& options, std::ostream&
     as_output([&] {
         write_file_atomically(run.run_dir + "/config.yaml", run.config_yaml);
         write_file_atomically(run.run_dir + "/metrics.jsonl", "");  // a fresh metrics file
+        write_tokenizer_model(run.run_dir, run.corpus.tokenizer);
     });
 }
 

@@ -1,0 +1,25 @@
+#include "train/run_corpus.hpp"
+
+#include <optional>
+
+#include "core/error.hpp"
+#include "io/corpus_file.hpp"
+#include "io/tokenizer_file.hpp"
+
+namespace lrnn {
+
+Corpus load_run_corpus(const TrainConfig& config, const Tokenizer* stored) {
+    const DataSection& data = config.data;
+    std::optional<Tokenizer> given;
+    if (!stored && !data.tokenizer_path.empty()) {
+        given = read_tokenizer_model(data.tokenizer_path, "data.tokenizer_path");
+        if (to_string(given->kind()) != data.tokenizer)
+            throw UserError("data.tokenizer_path: " + data.tokenizer_path + " is a " + to_string(given->kind()) +
+                            " model, but data.tokenizer is " + data.tokenizer + "; make them agree");
+        stored = &*given;
+    }
+    const SubwordTraining subword{.vocab_size = data.vocab_size, .seed = config.run.seed};
+    return load_corpus(data.path, data.tokenizer, data.val_fraction, stored, subword);
+}
+
+}  // namespace lrnn
