@@ -28,6 +28,7 @@ const Recipe kRecipes[] = {
     {"bench", "one-thread speed of the model core against the BLAS's own sgemm", lrnn::recipes::bench_main},
     {"debug", "inspect the numbers: logits and gradients of a model on given tokens",
      lrnn::recipes::debug_main},
+    {"export", "write a model's weights as safetensors, with its config and tokenizer", lrnn::recipes::export_main},
     {"compare", "train configs or sweeps side by side; table, loss charts, HTML report", lrnn::recipes::compare_main},
 };
 
