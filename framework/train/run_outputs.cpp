@@ -103,6 +103,7 @@ void RunOutputs::write_summary(const RunSummary& s) {
     summary["best_val_bpc"] = s.best_val_bpc;
     summary["best_step"] = s.best_step;
     summary["stop_reason"] = s.stop_reason;
+    summary["init_from"] = s.init_from.empty() ? Json() : Json(s.init_from);
     summary["peak_rss_mb"] = peak_rss_mb();
     try {
         write_file_atomically(run_dir_ + "/summary.json", json_line(summary) + "\n");
