@@ -10,6 +10,7 @@
 
 #include <tbb/info.h>
 
+#include "config/auto_overrides.hpp"
 #include "core/error.hpp"
 #include "dist/rank_agreement.hpp"
 #include "io/atomic_file.hpp"
@@ -102,6 +103,13 @@ StartedRun start_fresh(const TrainOptions& options, std::ostream& out) {
                                       : resolve_model_config(run.config, run.corpus.bytes,
                                                              run.corpus.tokenizer.kind() == TokenizerKind::Word,
                                                              run.corpus.tokenizer.vocab_size());
+    if (const std::vector<std::string> won = keys_overriding_auto(run.config, auto_model_config(
+            run.corpus.bytes, run.corpus.tokenizer.kind() == TokenizerKind::Word));
+        !initial && !won.empty()) {
+        std::string keys;
+        for (const std::string& k : won) keys += (keys.empty() ? "" : ", ") + k;
+        out << "model.auto: the config's own keys win over its choice: " << keys << "\n";
+    }
     if (initial) {
         out << "fine-tuning from " << initial->source << " (" << describe(shape) << ")\n";
         run.config.train.init_from = initial->source;  // config.yaml: the file actually read
