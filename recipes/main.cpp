@@ -11,6 +11,7 @@
 #include "core/error.hpp"
 #include "core/gemm.hpp"
 #include "core/text.hpp"
+#include "core/version.hpp"
 #include "recipes.hpp"
 
 namespace {
@@ -28,12 +29,14 @@ const Recipe kRecipes[] = {
     {"bench", "one-thread speed of the model core against the BLAS's own sgemm", lrnn::recipes::bench_main},
     {"debug", "inspect the numbers: logits and gradients of a model on given tokens",
      lrnn::recipes::debug_main},
+    {"export", "write a model's weights as safetensors, with its config and tokenizer", lrnn::recipes::export_main},
     {"compare", "train configs or sweeps side by side; table, loss charts, HTML report", lrnn::recipes::compare_main},
 };
 
 void print_usage(std::ostream& out) {
     out << "lrnn: train and sample a small recurrent language model on CPUs\n\n"
-           "usage: lrnn RECIPE [options]     (lrnn RECIPE --help for its options)\n\nrecipes:\n";
+           "usage: lrnn RECIPE [options]     (lrnn RECIPE --help for its options)\n"
+           "       lrnn --version\n\nrecipes:\n";
     for (const Recipe& r : kRecipes) out << "  " << r.name << std::string(10 - std::strlen(r.name), ' ') << r.summary << "\n";
 }
 
@@ -73,6 +76,11 @@ int main(int argc, char** argv) {
         return 2;
     }
     const std::string name = argv[1];
+    if (name == "--version" || name == "version") {
+        const std::string commit = lrnn::git_commit();
+        std::cout << "lrnn " << lrnn::version() << (commit.empty() ? "" : " (commit " + commit.substr(0, 12) + ")") << "\n";
+        return 0;
+    }
     if (name == "--help" || name == "-h" || name == "help") {
         print_usage(std::cout);
         return 0;

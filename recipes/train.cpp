@@ -1,5 +1,6 @@
 // lrnn train CONFIG.yaml [key.path=value ...] [--force]
 // lrnn train --resume RUN_DIR|CHECKPOINT [key.path=value ...]
+// lrnn train CONFIG.yaml [key.path=value ...] --dry-run [--measure]
 
 #include <filesystem>
 #include <iostream>
@@ -14,6 +15,7 @@
 #include "generate/sampler.hpp"
 #include "io/atomic_file.hpp"
 #include "recipes.hpp"
+#include "train/dry_run.hpp"
 #include "train/trainer.hpp"
 
 namespace po = boost::program_options;
@@ -77,7 +79,9 @@ int train_main(int argc, char** argv) {
     opts.add_options()("help,h", "show this help")("force", "replace an existing run directory")(
         "resume", po::value<std::string>(), "continue a run: its directory (newest good checkpoint) or a checkpoint file")(
         "allow-changed-corpus", "resume even if the corpus file changed since the checkpoint")(
-        "no-sample", "do not print a sample at the end");
+        "no-sample", "do not print a sample at the end")(
+        "dry-run", "show what the run would do (resolved config, parameters, memory, steps) and exit; creates nothing")(
+        "measure", "with --dry-run: time a few real training steps and estimate the run's time");
     const std::optional<CommandLine> line = parse_command_line(argc, argv, opts, {"args", -1});
     if (!line) return 0;  // the help was asked for (and printed)
     const po::variables_map& vm = line->options;
@@ -107,6 +111,12 @@ int train_main(int argc, char** argv) {
                 throw UserError("'" + args[i] + "' after the config file is not a key.path=value override");
             options.source.overrides.push_back(args[i]);
         }
+    }
+    if (vm.count("measure") && !vm.count("dry-run")) throw UserError("--measure only applies with --dry-run");
+    if (vm.count("dry-run")) {
+        if (!options.resume.empty()) throw UserError("--dry-run looks at a new run: give the config file, not --resume");
+        dry_run(options, vm.count("measure") > 0, std::cout);
+        return 0;
     }
     const TrainResult result = run_training(options);
     if (options.print_sample && result.trained) print_sample(*result.trained, result.run_dir);

@@ -118,6 +118,7 @@ const std::vector<Field>& schema() {
         LRNN_FIELD(int, "model.decay_lora_rank", model.shape.decay_lora_rank),
         LRNN_FIELD(double, "model.ffn_multiplier", model.shape.ffn_multiplier),
         LRNN_FIELD(int, "model.n_mem_slots", model.shape.n_mem_slots),
+        LRNN_FIELD(std::string, "train.init_from", train.init_from),
         LRNN_FIELD(int, "train.epochs", train.epochs),
         LRNN_FIELD(std::int64_t, "train.max_steps", train.max_steps),
         LRNN_FIELD(double, "train.max_seconds", train.max_seconds),
@@ -239,6 +240,10 @@ void apply_document(TrainConfig& config, const YAML::Node& root, const std::stri
             if (key == "data.tokenizer_path" && !config.data.tokenizer_path.empty()) {
                 const std::filesystem::path p(config.data.tokenizer_path);
                 if (p.is_relative()) config.data.tokenizer_path = (base_dir / p).lexically_normal().string();
+            }
+            if (key == "train.init_from" && !config.train.init_from.empty()) {
+                const std::filesystem::path p(config.train.init_from);
+                if (p.is_relative()) config.train.init_from = (base_dir / p).lexically_normal().string();
             }
         }
     };
@@ -379,6 +384,10 @@ void apply_overrides(TrainConfig& config, const std::vector<std::string>& overri
         if (key == "data.tokenizer_path" && !config.data.tokenizer_path.empty()) {
             const std::filesystem::path p(config.data.tokenizer_path);
             if (p.is_relative()) config.data.tokenizer_path = std::filesystem::absolute(p).lexically_normal().string();
+        }
+        if (key == "train.init_from" && !config.train.init_from.empty()) {
+            const std::filesystem::path p(config.train.init_from);
+            if (p.is_relative()) config.train.init_from = std::filesystem::absolute(p).lexically_normal().string();
         }
     }
 }

@@ -40,6 +40,10 @@ struct EarlyStoppingSection {
 };
 
 struct TrainSection {
+    // Fine-tuning: the weights to start from (a run directory, a checkpoint, a seed model file
+    // or a safetensors export; docs/config.md). "" = initialise from run.seed. config.yaml
+    // stores the file actually read.
+    std::string init_from;
     int epochs = 1;
     std::int64_t max_steps = 0;   // 0 = no limit; whichever of epochs/max_steps ends first
     double max_seconds = 0;       // 0 = no limit; wall-clock budget (not reproducible)

@@ -7,6 +7,7 @@
 #include "io/seed_model.hpp"
 #include "io/checkpoint.hpp"
 #include "io/run_directory.hpp"
+#include "io/safetensors.hpp"
 
 namespace lrnn {
 
@@ -45,8 +46,13 @@ LoadedModel load_model(const std::string& path) {
         ImportedModel m = read_seed_model(path);
         return LoadedModel{std::move(m.params), std::move(m.tokenizer), path, ""};
     }
+    if (is_safetensors_file(path)) {
+        SafetensorsModel m = read_safetensors(path);
+        return LoadedModel{std::move(m.params), std::move(m.tokenizer), path, ""};
+    }
     throw UserError(path + ": not a model file this build can read (expected an lrnn checkpoint "
-                           "LRNNCKPT, a run directory, or an lrnn seed model file lrnnC01/lrnnC02)");
+                           "LRNNCKPT, a run directory, an lrnn seed model file lrnnC01/lrnnC02, or a safetensors "
+                           "file written by lrnn export)");
 }
 
 }  // namespace lrnn

@@ -7,6 +7,7 @@
 #include <ostream>
 
 #include "core/error.hpp"
+#include "core/version.hpp"
 #include "io/atomic_file.hpp"
 #include "io/run_directory.hpp"
 
@@ -103,7 +104,10 @@ void RunOutputs::write_summary(const RunSummary& s) {
     summary["best_val_bpc"] = s.best_val_bpc;
     summary["best_step"] = s.best_step;
     summary["stop_reason"] = s.stop_reason;
+    summary["init_from"] = s.init_from.empty() ? Json() : Json(s.init_from);
     summary["peak_rss_mb"] = peak_rss_mb();
+    summary["version"] = version();
+    summary["git_commit"] = git_commit().empty() ? Json() : Json(git_commit());
     try {
         write_file_atomically(run_dir_ + "/summary.json", json_line(summary) + "\n");
     } catch (const UserError& e) {

@@ -50,6 +50,7 @@ struct RunSummary {
     double best_val_bpc = 0;
     std::int64_t best_step = -1;
     std::string stop_reason;  // completed | early_stopping | max_seconds
+    std::string init_from;    // the weights a fine-tuning run started from; "" = none
 };
 
 class RunOutputs {

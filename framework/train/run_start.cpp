@@ -9,6 +9,7 @@
 #include <ostream>
 
 
+#include "config/auto_overrides.hpp"
 #include "core/error.hpp"
 #include "core/thread_limit.hpp"
 #include "dist/rank_agreement.hpp"
@@ -19,6 +20,7 @@
 #include "io/run_directory.hpp"
 #include "io/tokenizer_file.hpp"
 #include "train/available_memory.hpp"
+#include "train/init_from.hpp"
 #include "train/run_corpus.hpp"
 
 namespace lrnn {
@@ -82,7 +84,7 @@ AdamW new_optimizer(const ParameterLayout& layout, const TrainConfig& config) {
     return AdamW(layout, AdamWSettings{.weight_decay = config.train.weight_decay});
 }
 
-StartedRun start_fresh(const TrainOptions& options) {
+StartedRun start_fresh(const TrainOptions& options, std::ostream& out) {
     StartedRun run;
     run.config = load_train_config(options.source);
     run.run_dir = (fs::path(run.config.run.dir) / run.config.run.name).string();
@@ -95,17 +97,34 @@ StartedRun start_fresh(const TrainOptions& options) {
                             "--resume " + run.run_dir + " to continue it, or run.name=NEW for a new run");
         run.replaces_unstarted = true;
     }
-    run.corpus = load_run_corpus(run.config);
-    const ModelConfig shape = resolve_model_config(run.config, run.corpus.bytes,
-                                                   run.corpus.tokenizer.kind() == TokenizerKind::Word,
-                                                   run.corpus.tokenizer.vocab_size());
+    std::optional<InitialWeights> initial;  // fine-tuning (train/init_from.hpp)
+    if (!run.config.train.init_from.empty()) initial = load_initial_weights(run.config.train.init_from);
+    run.corpus = initial ? fine_tune_corpus(run.config, *initial)
+                         : load_run_corpus(run.config);
+    const ModelConfig shape = initial ? fine_tune_shape(run.config, *initial)
+                                      : resolve_model_config(run.config, run.corpus.bytes,
+                                                             run.corpus.tokenizer.kind() == TokenizerKind::Word,
+                                                             run.corpus.tokenizer.vocab_size());
+    if (const std::vector<std::string> won = keys_overriding_auto(run.config, auto_model_config(
+            run.corpus.bytes, run.corpus.tokenizer.kind() == TokenizerKind::Word));
+        !initial && !won.empty()) {
+        std::string keys;
+        for (const std::string& k : won) keys += (keys.empty() ? "" : ", ") + k;
+        out << "model.auto: the config's own keys win over its choice: " << keys << "\n";
+    }
+    if (initial) {
+        out << "fine-tuning from " << initial->source << " (" << describe(shape) << ")\n";
+        run.config.train.init_from = initial->source;  // config.yaml: the file actually read
+        run.config.data.tokenizer = to_string(initial->tokenizer.kind());
+    }
     check_corpus_fits(run.corpus, shape);
     check_model_fits_in_memory(shape, run.config);
     run.config = with_resolved_model(run.config, shape);
     run.config_yaml = to_yaml(run.config);
 
     run.params.emplace(shape);
-    initialize_parameters<float>(run.params->layout, run.config.run.seed, run.params->values);
+    if (initial) run.params->values = std::move(initial->params.values);  // same layout: fine_tune_shape
+    else initialize_parameters<float>(run.params->layout, run.config.run.seed, run.params->values);
     run.optimizer.emplace(new_optimizer(run.params->layout, run.config));
     run.progress.corpus_hash = run.corpus.hash;
     run.progress.corpus_bytes = run.corpus.bytes;
@@ -160,6 +179,7 @@ std::string what_it_would_change(const std::string& key) {
     if (key.rfind("model.", 0) == 0) return "it changes the model's shape";
     if (key == "data.tokenizer") return "it changes the tokenizer";
     if (key == "data.path") return "it changes the data";
+    if (key == "train.init_from") return "it names the weights the run started from";
     if (key == "data.val_fraction") return "it changes the data: the split into training and validation text";
     if (key == "run.seed") return "it changes the data order (a pure function of the seed and the epoch)";
     if (key == "train.batch_chunks") return "it changes what a step is and where in the epoch the run stands";
@@ -390,7 +410,7 @@ StartedRun start_run(const TrainOptions& options, Communicator& comm, std::ostre
     StartedRun run;
     std::string error;
     try {
-        run = options.resume.empty() ? start_fresh(options) : start_resume(options, out);
+        run = options.resume.empty() ? start_fresh(options, out) : start_resume(options, out);
     } catch (const UserError& e) {
         error = e.what();
     }

@@ -427,6 +427,7 @@ RunSummary TrainingLoop::summary() const {
                          : std::nan("");
     s.best_step = prog_.best_step;
     s.stop_reason = stop_reason();
+    s.init_from = run_.config.train.init_from;
     return s;
 }
 

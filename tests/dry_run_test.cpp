@@ -1,0 +1,101 @@
+// lrnn train CONFIG --dry-run [--measure]: prints the resolved config, parameters per group
+// and in total, memory, tokens per epoch and steps, and creates nothing; its parameter count
+// is the one the trained run reports. With model.auto, the explicit keys that won are named,
+// by the dry run and in one line by train itself.
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "cli_util.hpp"
+#include "core/json.hpp"
+
+namespace lrnn {
+namespace {
+
+namespace fs = std::filesystem;
+using test::CommandResult;
+
+class DryRun : public testing::Test {
+protected:
+    void SetUp() override {
+        std::ifstream in(std::string(LRNN_SOURCE_DIR) + "/data/tinyshakespeare.txt", std::ios::binary);
+        std::string text(20000, '\0');
+        in.read(text.data(), text.size());
+        dir_.write("a.txt", text);
+        runs_ = dir_.file("runs");
+        config_ = dir_.write("c.yaml", "run: {dir: " + runs_ + ", name: r}\n"
+                                       "data: {path: a.txt}\n"
+                                       "model: {n_layer: 1, n_embd: 16, n_head: 2, ctx_len: 16, n_mem_slots: 2}\n"
+                                       "train: {max_steps: 3, batch_chunks: 4, eval_tokens: 256}\n");
+    }
+    test::TempDir dir_;
+    std::string runs_, config_;
+};
+
+std::string line_after(const std::string& text, const std::string& start) {
+    const auto at = text.find(start);
+    if (at == std::string::npos) return "";
+    return text.substr(at + start.size(), text.find('\n', at) - at - start.size());
+}
+
+TEST_F(DryRun, CreatesNothingAndCountsTheParametersTheRunHas) {
+    const CommandResult dry = test::run_lrnn_args({"train", config_, "--dry-run"});
+    ASSERT_EQ(dry.exit_code, 0) << dry.err;
+    EXPECT_FALSE(fs::exists(runs_)) << "a dry run creates no run directory";
+    EXPECT_NE(dry.out.find("---- resolved config ----\nrun:\n"), std::string::npos) << dry.out;
+    EXPECT_NE(dry.out.find("  n_embd: 16\n"), std::string::npos) << dry.out;
+    EXPECT_NE(dry.out.find("  embedding (emb): "), std::string::npos) << dry.out;
+    EXPECT_NE(dry.out.find("memory needed: "), std::string::npos) << dry.out;
+    EXPECT_NE(dry.out.find("tokens per epoch: 17984 (1124 chunks of 16)"), std::string::npos) << dry.out;
+    EXPECT_NE(dry.out.find("steps: 3 (train.max_steps)"), std::string::npos) << dry.out;
+    const std::string parameters = line_after(dry.out, "parameters: ");
+    ASSERT_FALSE(parameters.empty()) << dry.out;
+
+    const CommandResult run = test::run_lrnn_args({"train", config_, "--no-sample"});
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    const Json summary = parse_json(test::read_text(runs_ + "/r/summary.json"), "summary.json");
+    EXPECT_EQ(std::to_string(summary["parameters"].get<long long>()), parameters);
+}
+
+TEST_F(DryRun, NamesTheExplicitKeysThatWinOverModelAuto) {
+    const CommandResult dry = test::run_lrnn_args({"train", config_, "--dry-run", "model.auto=true"});
+    ASSERT_EQ(dry.exit_code, 0) << dry.err;
+    EXPECT_NE(dry.out.find("model.auto for 20000 corpus bytes chose: n_layer=4 n_embd=128"), std::string::npos)
+        << dry.out;
+    EXPECT_NE(dry.out.find("explicit key wins: model.n_embd 16 (auto: 128)"), std::string::npos) << dry.out;
+    EXPECT_NE(dry.out.find("  decay_lora_rank: 8\n"), std::string::npos) << "auto fills the keys not given";
+
+    const CommandResult run = test::run_lrnn_args({"train", config_, "--no-sample", "model.auto=true"});
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    const std::string all = run.out + run.err;
+    EXPECT_NE(all.find("model.auto: the config's own keys win over its choice: model.n_layer 1 (auto: 4), "
+                       "model.n_embd 16 (auto: 128)"),
+              std::string::npos) << all;
+}
+
+TEST_F(DryRun, MeasuresStepsWhenAsked) {
+    const CommandResult dry = test::run_lrnn_args({"train", config_, "--dry-run", "--measure", "train.threads=1"});
+    ASSERT_EQ(dry.exit_code, 0) << dry.err;
+    EXPECT_NE(dry.out.find("measured: "), std::string::npos) << dry.out;
+    EXPECT_NE(dry.out.find(" per step (forward + backward of 4 chunks on 1 threads)"), std::string::npos) << dry.out;
+    EXPECT_FALSE(fs::exists(runs_));
+}
+
+TEST_F(DryRun, RefusesWhatItCannotLookAt) {
+    const CommandResult measure = test::run_lrnn_args({"train", config_, "--measure"});
+    EXPECT_EQ(measure.exit_code, 2);
+    EXPECT_NE(measure.err.find("--measure only applies with --dry-run"), std::string::npos) << measure.err;
+    const CommandResult resume = test::run_lrnn_args({"train", "--resume", runs_ + "/r", "--dry-run"});
+    EXPECT_EQ(resume.exit_code, 2);
+    EXPECT_NE(resume.err.find("--dry-run looks at a new run"), std::string::npos) << resume.err;
+    const CommandResult bad = test::run_lrnn_args({"train", config_, "--dry-run", "model.ctx_len=30000"});
+    EXPECT_EQ(bad.exit_code, 2) << bad.out;
+    EXPECT_NE(bad.err.find("fewer than one chunk"), std::string::npos) << bad.err;
+    EXPECT_FALSE(fs::exists(runs_));
+}
+
+}  // namespace
+}  // namespace lrnn
