@@ -66,17 +66,24 @@ int eval_main(int argc, char** argv) {
                         " token(s), evaluation needs at least 2");
 
     const EvalResult r =
-        evaluate(model.params, tokens, token_bytes, std::size_t(model.params.config().ctx_len));
+        evaluate(model.params, tokens, token_bytes, std::size_t(model.params.config().ctx_len), model.tokenizer.unk_id());
     if (vm["json"].as<bool>()) {
-        const Json result = {{"loss", r.loss},   {"perplexity", r.perplexity}, {"bits_per_byte", r.bits_per_byte},
-                             {"tokens", r.tokens}, {"bytes", r.bytes},           {"model", model.source}};
+        Json result = {{"loss", r.loss},   {"perplexity", r.perplexity}, {"bits_per_byte", r.bits_per_byte},
+                       {"tokens", r.tokens}, {"bytes", r.bytes}};
+        if (r.unk_share) result["unk_share"] = *r.unk_share;  // docs/formats.md: the <unk> share
+        result["model"] = model.source;
         std::cout << json_compact(result) << "\n";
     } else {
         char line[256];
         std::snprintf(line, sizeof line,
                       "loss %.6f nats/token, perplexity %.4f, %.4f bits/byte (%zu tokens, %zu bytes)",
                       r.loss, r.perplexity, r.bits_per_byte, r.tokens, r.bytes);
-        std::cout << line << " - " << model.source << " on " << text_path << "\n";
+        std::cout << line;
+        if (r.unk_share) {
+            std::snprintf(line, sizeof line, ", %.4f%% of the bytes in <unk>", 100.0 * *r.unk_share);
+            std::cout << line;
+        }
+        std::cout << " - " << model.source << " on " << text_path << "\n";
     }
     if (!std::cout.flush())
         throw OutputError("cannot write the result to standard output (" + std::string(std::strerror(errno)) + ")");

@@ -121,7 +121,9 @@ std::string html_report(const ReportContext& report) {
     }
     o << "</tbody>\n</table></div>\n<p class=\"note\">Losses are in nats per token, bpc in bits per byte of "
       << "validation text. Trained runs ran one after another, each with all threads, so tokens/s and times "
-      << "compare fairly on this machine.</p>\n</section>\n";
+      << "compare fairly on this machine.</p>\n";
+    for (const std::string& note : t.notes) o << "<p class=\"note\">" << xml_escape(note) << "</p>\n";
+    o << "</section>\n";
 
     bool any_problem = false;
     for (const RunRecord& r : report.runs) any_problem = any_problem || r.status != RunStatus::Ok;

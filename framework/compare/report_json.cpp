@@ -75,7 +75,8 @@ std::string json_results(const ReportContext& report) {
                            {"budget", report.budget_text},
                            {"differing_keys", t.differing_keys},
                            {"runs", std::move(runs)},
-                           {"best", std::move(best_of_row)}};
+                           {"best", std::move(best_of_row)},
+                           {"notes", t.notes}};
     std::string out;
     append_laid_out(out, document, 0);
     return out + "\n";

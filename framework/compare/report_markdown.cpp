@@ -52,6 +52,7 @@ std::string markdown_report(const ReportContext& report) {
         }
         o << "\n";
     }
+    for (const std::string& note : t.notes) o << "\nNote: " << md_cell(note) << "\n";
     bool any_problem = false;
     for (const RunRecord& r : report.runs) any_problem = any_problem || r.status != RunStatus::Ok;
     if (any_problem) {

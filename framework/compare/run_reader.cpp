@@ -47,6 +47,7 @@ MetricsRow parse_metrics_row(std::string_view line, const std::string& where) {
     row.loss = json_number_field(obj, "loss", where);
     row.val_loss = json_number_field(obj, "val_loss", where);
     row.val_bpc = json_number_field(obj, "val_bpc", where);
+    row.val_unk_share = json_number_field(obj, "val_unk_share", where);
     return row;
 }
 
@@ -92,6 +93,7 @@ RunNumbers run_numbers(const RunFiles& files) {
         n.best_val_loss = json_number_field(s, "best_val_loss", where);
         n.best_step = json_number_field(s, "best_step", where);
         n.skipped_steps = json_number_field(s, "skipped_steps", where);
+        n.val_unk_share = json_number_field(s, "val_unk_share", where);
         if (n.best_step && *n.best_step < 0) n.best_step.reset();  // -1: never evaluated
     } else {
         // An unfinished run: what its metrics say so far.
@@ -109,6 +111,7 @@ RunNumbers run_numbers(const RunFiles& files) {
             if (double(r.step) == *n.best_step && r.val_loss) {
                 n.best_val_bpc = r.val_bpc;
                 n.best_elapsed_s = r.elapsed_s;
+                if (!n.val_unk_share) n.val_unk_share = r.val_unk_share;
             }
     }
     return n;

@@ -17,6 +17,7 @@ struct MetricsRow {
     std::optional<double> loss;      // training loss of the step's batch
     std::optional<double> val_loss;  // evaluation rows only
     std::optional<double> val_bpc;
+    std::optional<double> val_unk_share;  // word tokenizer runs (docs/formats.md)
 };
 
 // The numbers of the result rows, each exactly as metrics.jsonl / summary.json hold it.
@@ -28,6 +29,7 @@ struct RunNumbers {
     std::optional<double> final_train_loss;  // the last metrics row's loss
     std::optional<double> best_val_loss;     // summary.best_val_loss (else the lowest val_loss row)
     std::optional<double> best_val_bpc;      // val_bpc of the row at best_step
+    std::optional<double> val_unk_share;     // summary.val_unk_share (else the row at best_step's)
     std::optional<double> best_step;         // summary.best_step
     std::optional<double> best_elapsed_s;    // elapsed_s of the row at best_step
     std::optional<double> skipped_steps;     // summary.skipped_steps

@@ -1,4 +1,5 @@
 #include "compare/table.hpp"
+#include "compare/unk_ranking.hpp"
 #include "compare/value_text.hpp"
 
 #include <algorithm>
@@ -58,6 +59,7 @@ std::string format_result(const std::string& row_key, double value) {
     if (row_key == "parameters" || row_key == "tokens_per_s") return with_thousands(value);
     if (row_key == "wall_s" || row_key == "best_elapsed_s") std::snprintf(buf, sizeof buf, "%.2f", value);
     else if (row_key == "best_step" || row_key == "skipped_steps") std::snprintf(buf, sizeof buf, "%.0f", value);
+    else if (row_key == "val_unk_share") std::snprintf(buf, sizeof buf, "%.2f%%", 100.0 * value);
     else std::snprintf(buf, sizeof buf, "%.4f", value);
     return buf;
 }
@@ -93,24 +95,27 @@ ComparisonTable build_table(const std::vector<RunRecord>& runs) {
         table.rows.push_back(std::move(row));
     }
 
+    // Only finished runs compete for "best", and of those only the ones `competes` allows.
     auto add_result_row = [&](const std::string& key, const std::string& label, Better better,
-                              std::optional<double> RunNumbers::*field) {
+                              std::optional<double> RunNumbers::*field, const std::vector<bool>& competes) {
         TableRow row{key, label, RowKind::Result, better, {}, {}, {}};
         std::optional<double> best;
-        for (const RunRecord& r : runs) {
-            const std::optional<double> v = r.numbers.*field;
+        std::size_t candidates = 0;
+        for (std::size_t i = 0; i < runs.size(); ++i) {
+            const std::optional<double> v = runs[i].numbers.*field;
             row.values.push_back(v);
             row.cells.push_back(v ? format_result(key, *v) : "-");
-            // Only finished runs compete for "best".
-            if (!v || r.status != RunStatus::Ok || better == Better::None) continue;
+            if (!v || runs[i].status != RunStatus::Ok || !competes[i]) continue;
+            ++candidates;
+            if (better == Better::None) continue;
             if (!best || (better == Better::Lower ? *v < *best : *v > *best)) best = v;
         }
-        std::size_t candidates = 0;
-        for (std::size_t i = 0; i < runs.size(); ++i) candidates += row.values[i] && runs[i].status == RunStatus::Ok;
         for (std::size_t i = 0; i < runs.size(); ++i)
-            row.best.push_back(best && candidates >= 2 && runs[i].status == RunStatus::Ok && row.values[i] == best);
+            row.best.push_back(best && candidates >= 2 && runs[i].status == RunStatus::Ok && competes[i] &&
+                               row.values[i] == best);
         table.rows.push_back(std::move(row));
     };
+    const std::vector<bool> all_compete(runs.size(), true);
     // Losses are nats per token: they compare only between runs that cut the same text into
     // the same kind of tokens. Across tokenizers or corpora only bits per byte (per byte of
     // text) compete for "best".
@@ -127,16 +132,20 @@ ComparisonTable build_table(const std::vector<RunRecord>& runs) {
                setting(r, "data.vocab_size") == setting(runs.front(), "data.vocab_size") &&
                setting(r, "data.tokenizer_path") == setting(runs.front(), "data.tokenizer_path");
     });
+    const UnkRanking unk = rank_bits_per_byte(runs, same_tokens);
     for (const ResultRowSpec& spec : kResultRows) {
         // Tokens per second count tokens too: a word token is several characters.
         const std::string key = spec.key;
         const bool per_token = key == "final_train_loss" || key == "best_val_loss" || key == "tokens_per_s";
-        add_result_row(spec.key, spec.label, per_token && !same_tokens ? Better::None : spec.better, spec.field);
+        add_result_row(spec.key, spec.label, per_token && !same_tokens ? Better::None : spec.better, spec.field,
+                       key == "best_val_bpc" ? unk.competes : all_compete);
     }
+    if (unk.show_row) add_result_row("val_unk_share", "val <unk> share", Better::None, &RunNumbers::val_unk_share, all_compete);
+    if (!unk.note.empty()) table.notes.push_back(unk.note);
     const bool any_skipped = std::any_of(runs.begin(), runs.end(), [](const RunRecord& r) {
         return r.numbers.skipped_steps && *r.numbers.skipped_steps > 0;
     });
-    if (any_skipped) add_result_row("skipped_steps", "skipped steps", Better::None, &RunNumbers::skipped_steps);
+    if (any_skipped) add_result_row("skipped_steps", "skipped steps", Better::None, &RunNumbers::skipped_steps, all_compete);
     return table;
 }
 
@@ -179,6 +188,7 @@ std::string render_text_table(const ComparisonTable& raw) {
         out << "\n";
     }
     out << "(* best of the row among finished runs)\n";
+    for (const std::string& note : table.notes) out << "note: " << terminal_text(note) << "\n";
     return out.str();
 }
 

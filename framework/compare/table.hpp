@@ -28,6 +28,8 @@ struct ComparisonTable {
     std::vector<std::string> columns;        // run names
     std::vector<std::string> differing_keys; // config keys with more than one value
     std::vector<TableRow> rows;
+    // Why a row marks fewer runs than it shows (every report prints them under the table).
+    std::vector<std::string> notes;
 };
 
 ComparisonTable build_table(const std::vector<RunRecord>& runs);

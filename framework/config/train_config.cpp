@@ -98,6 +98,62 @@ Field field(std::string key, Access access) {
     return f;
 }
 
+// data.path / data.val_path: a path (YAML scalar) or a list of them (YAML sequence), written
+// back in the form given so that config.yaml reloads to the same config.
+Field path_list_field(std::string key, std::string DataSection::*one, std::vector<std::string> DataSection::*list) {
+    Field f{key, Kind::Text, nullptr, nullptr};
+    f.set = [key, one, list](TrainConfig& c, const YAML::Node& node, const std::string& where) {
+        if (node.IsSequence()) {
+            std::vector<std::string> entries;
+            for (const YAML::Node& item : node) {
+                if (!item.IsScalar() || item.Scalar().empty())
+                    throw UserError(where + key + " expects a path or a list of paths; an entry of the list is " +
+                                    (item.IsScalar() ? "empty" : item.IsMap() ? "a mapping" : "not a path"));
+                entries.push_back(item.Scalar());
+            }
+            if (entries.empty()) throw UserError(where + key + " is an empty list; give at least one path");
+            c.data.*list = std::move(entries);
+            (c.data.*one).clear();
+        } else {
+            if (node.IsMap()) throw UserError(where + key + " expects a path or a list of paths, got a mapping");
+            c.data.*one = convert<std::string>(node, key, Kind::Text, where);
+            (c.data.*list).clear();
+        }
+        c.explicit_keys.insert(key);
+        c.key_origins[key] = where;
+    };
+    f.get = [one, list](const TrainConfig& c) -> std::string {
+        if ((c.data.*list).empty()) return quote(c.data.*one);
+        std::string text = "[";
+        for (const std::string& entry : c.data.*list) text += (text.size() > 1 ? ", " : "") + quote(entry);
+        return text + "]";
+    };
+    return f;
+}
+
+// Relative paths of the data section (a path given in a file: against the file's folder;
+// on the command line: against the working directory) made absolute, so that the run's
+// config.yaml resumes from any directory.
+void resolve_input_paths(TrainConfig& config, const std::string& key, const std::filesystem::path& base_dir) {
+    const auto resolve = [&](std::string& path) {
+        if (path.empty()) return;
+        const std::filesystem::path p(path);
+        if (p.is_relative()) path = (base_dir / p).lexically_normal().string();
+    };
+    DataSection& d = config.data;
+    if (key == "data.path") {
+        resolve(d.path);
+        for (std::string& entry : d.path_list) resolve(entry);
+    } else if (key == "data.val_path") {
+        resolve(d.val_path);
+        for (std::string& entry : d.val_path_list) resolve(entry);
+    } else if (key == "data.tokenizer_path") {
+        resolve(d.tokenizer_path);
+    } else if (key == "train.init_from") {
+        resolve(config.train.init_from);
+    }
+}
+
 #define LRNN_FIELD(type, key, member) field<type>(key, [](TrainConfig& c) -> type& { return c.member; })
 
 const std::vector<Field>& schema() {
@@ -105,7 +161,9 @@ const std::vector<Field>& schema() {
         LRNN_FIELD(std::string, "run.name", run.name),
         LRNN_FIELD(std::string, "run.dir", run.dir),
         LRNN_FIELD(std::uint64_t, "run.seed", run.seed),
-        LRNN_FIELD(std::string, "data.path", data.path),
+        path_list_field("data.path", &DataSection::path, &DataSection::path_list),
+        path_list_field("data.val_path", &DataSection::val_path, &DataSection::val_path_list),
+        LRNN_FIELD(std::string, "data.jsonl_field", data.jsonl_field),
         LRNN_FIELD(std::string, "data.tokenizer", data.tokenizer),
         LRNN_FIELD(int, "data.vocab_size", data.vocab_size),
         LRNN_FIELD(std::string, "data.tokenizer_path", data.tokenizer_path),
@@ -233,18 +291,7 @@ void apply_document(TrainConfig& config, const YAML::Node& root, const std::stri
             if (!f) throw UserError(unknown_key_message(at, key));
             refuse_duplicate(key, at);
             f->set(config, entry.second, at);
-            if (key == "data.path" && !config.data.path.empty()) {
-                const std::filesystem::path p(config.data.path);
-                if (p.is_relative()) config.data.path = (base_dir / p).lexically_normal().string();
-            }
-            if (key == "data.tokenizer_path" && !config.data.tokenizer_path.empty()) {
-                const std::filesystem::path p(config.data.tokenizer_path);
-                if (p.is_relative()) config.data.tokenizer_path = (base_dir / p).lexically_normal().string();
-            }
-            if (key == "train.init_from" && !config.train.init_from.empty()) {
-                const std::filesystem::path p(config.train.init_from);
-                if (p.is_relative()) config.train.init_from = (base_dir / p).lexically_normal().string();
-            }
+            resolve_input_paths(config, key, base_dir);
         }
     };
     for (const auto& section : root) {
@@ -376,19 +423,7 @@ void apply_overrides(TrainConfig& config, const std::vector<std::string>& overri
         }
         if (node.IsNull() && f->kind == Kind::Text) node = YAML::Node(value);
         f->set(config, node, where);
-        if (key == "data.path" && !config.data.path.empty()) {
-            // Stored absolute, so that the run's config.yaml resumes from any directory.
-            const std::filesystem::path p(config.data.path);
-            if (p.is_relative()) config.data.path = std::filesystem::absolute(p).lexically_normal().string();
-        }
-        if (key == "data.tokenizer_path" && !config.data.tokenizer_path.empty()) {
-            const std::filesystem::path p(config.data.tokenizer_path);
-            if (p.is_relative()) config.data.tokenizer_path = std::filesystem::absolute(p).lexically_normal().string();
-        }
-        if (key == "train.init_from" && !config.train.init_from.empty()) {
-            const std::filesystem::path p(config.train.init_from);
-            if (p.is_relative()) config.train.init_from = std::filesystem::absolute(p).lexically_normal().string();
-        }
+        resolve_input_paths(config, key, std::filesystem::current_path());
     }
 }
 
@@ -414,6 +449,11 @@ TrainConfig load_train_config(const ConfigSource& source) {
     apply_overrides(config, source.overrides);
     if (config.run.name.empty()) config.run.name = "run";
     validate(config);
+    // Only where a person writes the config: a run's config.yaml lists every key, val_fraction too.
+    if (!config.data.val_path_entries().empty() && config.explicit_keys.count("data.val_fraction"))
+        throw UserError(config.key_origins["data.val_fraction"] +
+                        "data.val_fraction and data.val_path are both given: the validation set is either "
+                        "data.val_path's files or the last data.val_fraction of data.path's text; remove one");
     return config;
 }
 
@@ -438,7 +478,8 @@ void validate(const TrainConfig& c) {
               c.run.name != "..",
           "run.name", "must be a folder name: not empty, not '.' or '..', without '/'");
     check(!c.run.dir.empty(), "run.dir", "must not be empty");
-    check(!c.data.path.empty(), "data.path", "is required: the training text file");
+    check(!c.data.path_entries().empty(), "data.path", "is required: the training text (a file, a directory, a glob or a list of them)");
+    check(!c.data.jsonl_field.empty(), "data.jsonl_field", "must not be empty (the JSON Lines field holding the text)");
     one_of(c.data.tokenizer, {"char", "word", "auto", "bpe", "unigram"}, "data.tokenizer");
     const bool subword = c.data.tokenizer == "bpe" || c.data.tokenizer == "unigram";
     check(!subword || (c.data.vocab_size >= kMinSubwordVocab && c.data.vocab_size <= kMaxSubwordVocab),

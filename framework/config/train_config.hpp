@@ -20,11 +20,30 @@ struct RunSection {
 };
 
 struct DataSection {
-    std::string path;              // relative paths in the file: against the file's folder
+    // data.path: one entry (a file, a directory or a glob) in `path`, or, when the YAML gives
+    // a list, its entries in `path_list` (`path` is then ""): docs/config.md. Relative
+    // entries in a file resolve against the file's folder.
+    std::string path;
+    std::vector<std::string> path_list;
+    // data.val_path (the same forms): an explicit validation set instead of val_fraction.
+    std::string val_path;
+    std::vector<std::string> val_path_list;
+    std::string jsonl_field = "text";  // the text of a *.jsonl record
     std::string tokenizer = "char";// char | word | auto | bpe | unigram
     int vocab_size = 2048;         // bpe / unigram: pieces to learn (data/subword_model.hpp: range)
     std::string tokenizer_path;    // bpe / unigram: an existing SentencePiece model instead of training one
     double val_fraction = 0.1;     // the last fraction of the corpus bytes
+
+    // The entries of data.path / data.val_path, whichever form was given (none: empty).
+    std::vector<std::string> path_entries() const { return entries(path, path_list); }
+    std::vector<std::string> val_path_entries() const { return entries(val_path, val_path_list); }
+
+private:
+    static std::vector<std::string> entries(const std::string& one, const std::vector<std::string>& list) {
+        if (!list.empty()) return list;
+        if (one.empty()) return {};
+        return {one};
+    }
 };
 
 struct ModelSection {

@@ -15,7 +15,7 @@ namespace lrnn {
 struct Corpus {
     std::string path;
     std::uint64_t bytes = 0;
-    std::uint64_t hash = 0;          // FNV-1a 64 of the whole file: resume refuses a changed corpus
+    std::uint64_t hash = 0;          // FNV-1a 64 of the whole text: resume refuses a changed corpus
     std::size_t train_bytes = 0;     // bytes in the training part
     Tokenizer tokenizer;
     std::vector<TokenId> train_tokens;
@@ -31,6 +31,15 @@ struct Corpus {
 Corpus make_corpus(std::string_view bytes, const std::string& path, const std::string& tokenizer_kind,
                    double val_fraction, const Tokenizer* tokenizer = nullptr, SubwordTraining subword = {});
 
-std::uint64_t fnv1a64(const void* data, std::size_t size);
+// The same with an explicit validation text (data.val_path) instead of a fraction: Corpus::bytes
+// and hash cover the training text followed by the validation text; a char vocabulary covers
+// both. `path` and `val_path` name the texts in messages; UserError naming one if it is empty.
+Corpus make_corpus_with_validation(std::string_view train, std::string_view val, const std::string& path,
+                                   const std::string& val_path, const std::string& tokenizer_kind, const Tokenizer* tokenizer = nullptr,
+                                   SubwordTraining subword = {});
+
+inline constexpr std::uint64_t kFnv1a64Basis = 0xcbf29ce484222325ULL;
+// FNV-1a 64; `basis` continues a hash: fnv1a64(b, n, fnv1a64(a, m)) is the hash of a then b.
+std::uint64_t fnv1a64(const void* data, std::size_t size, std::uint64_t basis = kFnv1a64Basis);
 
 }  // namespace lrnn

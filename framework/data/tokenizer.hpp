@@ -5,6 +5,7 @@
 #include <array>
 #include <memory>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -46,6 +47,11 @@ public:
     TokenizerKind kind() const { return kind_; }
     int vocab_size() const;
     bool is_subword() const { return subword_ != nullptr; }
+    // The id text falls into when the vocabulary lacks it: kUnk for word; none for char (an
+    // unknown byte is an error) and for bpe / unigram (byte fallback: nothing is unknown).
+    std::optional<TokenId> unk_id() const {
+        return kind_ == TokenizerKind::Word ? std::optional<TokenId>(kUnk) : std::nullopt;
+    }
 
     // Text to ids. Char: a byte outside the vocabulary throws UserError naming the byte value
     // and its position (context names the text's source); Word: unknown words become <unk>

@@ -6,6 +6,7 @@
 
 #include "core/error.hpp"
 #include "io/byte_reader.hpp"
+#include "io/corpus_sources.hpp"
 
 namespace lrnn {
 
@@ -19,6 +20,28 @@ Corpus load_corpus(const std::string& path, const std::string& tokenizer_kind, d
     const std::vector<char> bytes = read_file_bytes(path);
     if (bytes.empty()) throw UserError("data.path: " + path + ": the corpus is empty");
     return make_corpus(std::string_view(bytes.data(), bytes.size()), path, tokenizer_kind, val_fraction, tokenizer, subword);
+}
+
+Corpus load_corpus(const CorpusSources& sources, const std::string& tokenizer_kind, double val_fraction,
+                   const Tokenizer* tokenizer, const SubwordTraining& subword) {
+    const CorpusText train = read_corpus_sources(sources.train, "data.path", sources.jsonl_field);
+    if (sources.val.empty())
+        return make_corpus(train.text, train.name, tokenizer_kind, val_fraction, tokenizer, subword);
+    const CorpusText val = read_corpus_sources(sources.val, "data.val_path", sources.jsonl_field);
+    return make_corpus_with_validation(train.text, val.text, train.name, val.name, tokenizer_kind, tokenizer, subword);
+}
+
+CorpusFingerprint corpus_fingerprint(const CorpusSources& sources) {
+    CorpusFingerprint f;
+    const CorpusText train = read_corpus_sources(sources.train, "data.path", sources.jsonl_field);
+    f.bytes = train.text.size();
+    f.hash = fnv1a64(train.text.data(), train.text.size());
+    if (!sources.val.empty()) {
+        const CorpusText val = read_corpus_sources(sources.val, "data.val_path", sources.jsonl_field);
+        f.bytes += val.text.size();
+        f.hash = fnv1a64(val.text.data(), val.text.size(), f.hash);
+    }
+    return f;
 }
 
 }  // namespace lrnn

@@ -11,8 +11,20 @@
 
 namespace lrnn {
 
+UnkBytes count_unk_bytes(std::span<const TokenId> tokens, std::span<const std::uint32_t> token_bytes, TokenId unk_id) {
+    if (token_bytes.size() != tokens.size())
+        throw std::invalid_argument("count_unk_bytes: one byte count per token expected");
+    UnkBytes u;
+    for (std::size_t t = 1; t < tokens.size(); ++t) {
+        u.bytes += token_bytes[t];
+        if (tokens[t] == unk_id) u.unk_bytes += token_bytes[t];
+    }
+    return u;
+}
+
 EvalResult evaluate(const Parameters<float>& params, std::span<const TokenId> tokens,
-                    std::span<const std::uint32_t> token_bytes, std::size_t ctx_len) {
+                    std::span<const std::uint32_t> token_bytes, std::size_t ctx_len,
+                    std::optional<TokenId> unk_id) {
     if (tokens.size() < 2) throw UserError("evaluation needs at least 2 tokens");
     if (token_bytes.size() != tokens.size())
         throw std::invalid_argument("evaluate: one byte count per token expected");
@@ -38,6 +50,11 @@ EvalResult evaluate(const Parameters<float>& params, std::span<const TokenId> to
     r.loss = total / double(predicted);
     r.perplexity = std::exp(r.loss);
     r.bits_per_byte = r.bytes ? total / std::log(2.0) / double(r.bytes) : 0.0;
+    if (unk_id) {
+        const UnkBytes u = count_unk_bytes(tokens, token_bytes, *unk_id);
+        r.unk_bytes = u.unk_bytes;
+        r.unk_share = u.share();
+    }
     return r;
 }
 

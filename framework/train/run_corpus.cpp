@@ -19,7 +19,8 @@ Corpus load_run_corpus(const TrainConfig& config, const Tokenizer* stored) {
         stored = &*given;
     }
     const SubwordTraining subword{.vocab_size = data.vocab_size, .seed = config.run.seed};
-    return load_corpus(data.path, data.tokenizer, data.val_fraction, stored, subword);
+    const CorpusSources sources{data.path_entries(), data.val_path_entries(), data.jsonl_field};
+    return load_corpus(sources, data.tokenizer, data.val_fraction, stored, subword);
 }
 
 }  // namespace lrnn

@@ -51,6 +51,7 @@ void add_evaluation(Json& row, const EvalResult& eval) {
     row["val_loss"] = eval.loss;
     row["val_ppl"] = eval.perplexity;
     row["val_bpc"] = eval.bits_per_byte;
+    if (eval.unk_share) row["val_unk_share"] = *eval.unk_share;
 }
 
 RunOutputs::RunOutputs(std::string run_dir, bool writes, int keep_checkpoints, std::ostream& out,
@@ -102,6 +103,7 @@ void RunOutputs::write_summary(const RunSummary& s) {
     summary["final_val_loss"] = s.final_val_loss;
     summary["best_val_loss"] = s.best_val_loss;
     summary["best_val_bpc"] = s.best_val_bpc;
+    if (s.val_unk_share) summary["val_unk_share"] = *s.val_unk_share;
     summary["best_step"] = s.best_step;
     summary["stop_reason"] = s.stop_reason;
     summary["init_from"] = s.init_from.empty() ? Json() : Json(s.init_from);

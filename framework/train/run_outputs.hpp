@@ -32,7 +32,8 @@ struct StepNumbers {
 };
 
 Json metrics_row(const StepNumbers& n);
-// An evaluation step's row adds val_loss, val_ppl, val_bpc.
+// An evaluation step's row adds val_loss, val_ppl, val_bpc, and val_unk_share when the
+// tokenizer has <unk>.
 void add_evaluation(Json& row, const EvalResult& eval);
 
 // summary.json's fields, in their order (peak_rss_mb, last, is measured as it is written).
@@ -48,6 +49,7 @@ struct RunSummary {
     double final_val_loss = 0;
     double best_val_loss = 0;
     double best_val_bpc = 0;
+    std::optional<double> val_unk_share;  // tokenizers with <unk> (word): every evaluation's share
     std::int64_t best_step = -1;
     std::string stop_reason;  // completed | early_stopping | max_seconds
     std::string init_from;    // the weights a fine-tuning run started from; "" = none

@@ -178,7 +178,7 @@ bool leaves_value_unchanged(const TrainConfig& config, const std::string& overri
 std::string what_it_would_change(const std::string& key) {
     if (key.rfind("model.", 0) == 0) return "it changes the model's shape";
     if (key == "data.tokenizer") return "it changes the tokenizer";
-    if (key == "data.path") return "it changes the data";
+    if (key == "data.path" || key == "data.val_path" || key == "data.jsonl_field") return "it changes the data";
     if (key == "train.init_from") return "it names the weights the run started from";
     if (key == "data.val_fraction") return "it changes the data: the split into training and validation text";
     if (key == "run.seed") return "it changes the data order (a pure function of the seed and the epoch)";
@@ -254,10 +254,10 @@ Corpus resumed_corpus(const TrainConfig& config, const Checkpoint& ckpt, bool al
         // Say first that the corpus changed (the cause), not that a new character of it is
         // missing from the stored vocabulary (the symptom).
         if (!allow_changed) {
-            const std::vector<char> bytes = read_file_bytes(config.data.path);
-            if (bytes.size() != ckpt.progress.corpus_bytes ||
-                fnv1a64(bytes.data(), bytes.size()) != ckpt.progress.corpus_hash)
-                throw changed_corpus(config.data.path);
+            const CorpusSources sources{config.data.path_entries(), config.data.val_path_entries(), config.data.jsonl_field};
+            const CorpusFingerprint now = corpus_fingerprint(sources);
+            if (now.bytes != ckpt.progress.corpus_bytes || now.hash != ckpt.progress.corpus_hash)
+                throw changed_corpus(config.data.path_list.empty() ? config.data.path : config_value(config, "data.path"));
         }
         throw;
     }

@@ -267,7 +267,7 @@ int TrainingLoop::log_evaluate_and_save(const StepNumbers& numbers) {
 
 // Evaluates on the validation set, adds the numbers to `row`; true if they are the best yet.
 bool TrainingLoop::evaluate_into(Json& row) {
-    const EvalResult r = evaluate(params_, val_.tokens, val_.bytes, ctx_len_);
+    const EvalResult r = evaluate(params_, val_.tokens, val_.bytes, ctx_len_, run_.corpus.tokenizer.unk_id());
     prog_.last_val_loss = r.loss;
     const bool best = r.loss < prog_.best_val_loss;
     if (best) prog_.best_val_loss = r.loss, prog_.best_step = prog_.step;
@@ -425,6 +425,8 @@ RunSummary TrainingLoop::summary() const {
     s.best_val_bpc = prog_.best_step >= 0 && val_text_bytes > 0
                          ? prog_.best_val_loss * double(val_.tokens.size() - 1) / std::log(2.0) / double(val_text_bytes)
                          : std::nan("");
+    if (const std::optional<TokenId> unk = run_.corpus.tokenizer.unk_id())
+        s.val_unk_share = count_unk_bytes(val_.tokens, val_.bytes, *unk).share();
     s.best_step = prog_.best_step;
     s.stop_reason = stop_reason();
     s.init_from = run_.config.train.init_from;

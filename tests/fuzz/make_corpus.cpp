@@ -14,10 +14,12 @@
 #include "config/train_config.hpp"
 #include "core/json.hpp"
 #include "generate/generator.hpp"
+#include "generate/generator_state.hpp"
 #include "io/checkpoint.hpp"
 #include "io/npy.hpp"
 #include "io/seed_model.hpp"
 #include "io/state_file.hpp"
+#include "io/token_store.hpp"
 #include "model/parameters.hpp"
 #include "tiny_model.hpp"
 
@@ -194,6 +196,11 @@ int main(int argc, char** argv) {
     }
     write_all(root / "fuzz_compare_summary/evaluated.json", summary(true));
     write_all(root / "fuzz_compare_summary/never-evaluated.json", summary(false));
+
+    const std::vector<TokenId> ids = {0, 5, 17, 60, 3, 3, 42};
+    const TokenStoreSource source{0x0123456789abcdefULL, 0xfedcba9876543210ULL, 4096};
+    write_with_cut(root / "fuzz_token_store/uint16-61.tokens", encode_token_store(ids, 61, source), 70);
+    write_with_cut(root / "fuzz_token_store/uint32-70000.tokens", encode_token_store(ids, 70000, source), 64);
 
     // Each written file must read back: a seed the reader refuses teaches the fuzzer little.
     (void)read_seed_model((root / "fuzz_seed_model/c02-word.bin").string());

@@ -1,0 +1,135 @@
+#include "io/token_store.hpp"
+
+#include <cstring>
+#include <limits>
+#include <stdexcept>
+
+#include "data/corpus.hpp"
+#include "io/atomic_file.hpp"
+#include "io/byte_reader.hpp"
+#include "io/byte_writer.hpp"
+#include "io/checksum.hpp"
+
+namespace lrnn {
+
+namespace {
+
+constexpr std::size_t kHeaderCrcOffset = 60;  // the header's checksum covers bytes [0, 60)
+
+std::uint32_t id_width(int vocab_size) { return vocab_size <= 65536 ? 2 : 4; }
+
+}  // namespace
+
+std::uint64_t vocabulary_fingerprint(const Tokenizer& tokenizer) {
+    const std::uint32_t kind = tokenizer_kind_code(tokenizer.kind());
+    std::uint64_t h = fnv1a64(&kind, sizeof kind);
+    const std::vector<std::uint8_t>& chars = tokenizer.chars();
+    h = fnv1a64(chars.data(), chars.size(), h);
+    for (const std::string& word : tokenizer.words()) {
+        const std::uint64_t length = word.size();  // lengths too: {"ab", "c"} is not {"a", "bc"}
+        h = fnv1a64(&length, sizeof length, h);
+        h = fnv1a64(word.data(), word.size(), h);
+    }
+    const std::string_view model = tokenizer.sentencepiece_model();
+    return fnv1a64(model.data(), model.size(), h);
+}
+
+std::string encode_token_store(std::span<const TokenId> ids, int vocab_size, const TokenStoreSource& source) {
+    if (vocab_size <= 0) throw std::invalid_argument("encode_token_store: vocab_size must be positive");
+    const std::uint32_t width = id_width(vocab_size);
+    ByteWriter data;
+    data.reserve(ids.size() * width);
+    for (const TokenId id : ids) {
+        if (id < 0 || id >= vocab_size) throw std::invalid_argument("encode_token_store: id outside the vocabulary");
+        if (width == 2) data.put(static_cast<std::uint16_t>(id));
+        else data.put(static_cast<std::uint32_t>(id));
+    }
+    ByteWriter out;
+    out.reserve(kTokenStoreHeaderBytes + data.size());
+    out.put_bytes(kTokenStoreMagic, sizeof kTokenStoreMagic);
+    out.put(kTokenStoreVersion);
+    out.put(width);
+    out.put(static_cast<std::uint64_t>(ids.size()));
+    out.put(static_cast<std::uint32_t>(vocab_size));
+    out.put(std::uint32_t(0));  // reserved
+    out.put(source.vocabulary_fingerprint);
+    out.put(source.text_fingerprint);
+    out.put(source.text_bytes);
+    out.put(crc32c(data.bytes()));
+    out.put(crc32c(out.bytes()));
+    out.put_bytes(data.bytes());
+    return std::move(out).take();
+}
+
+void write_token_store(const std::string& path, std::span<const TokenId> ids, int vocab_size,
+                       const TokenStoreSource& source) {
+    write_file_atomically(path, encode_token_store(ids, vocab_size, source));
+}
+
+TokenStoreView::TokenStoreView(std::span<const char> bytes, const std::string& name) {
+    ByteReader r(bytes, name);
+    char magic[sizeof kTokenStoreMagic];
+    r.read_bytes(magic, sizeof magic, "magic");
+    if (std::memcmp(magic, kTokenStoreMagic, sizeof magic) != 0) r.fail("not a token store (bad magic)");
+    header_.version = r.read<std::uint32_t>("version");
+    if (header_.version != kTokenStoreVersion)
+        r.fail("token store version " + std::to_string(header_.version) + ", this build reads version " +
+               std::to_string(kTokenStoreVersion));
+    header_.id_bytes = r.read<std::uint32_t>("id_bytes");
+    if (header_.id_bytes != 2 && header_.id_bytes != 4)
+        r.fail("id_bytes is " + std::to_string(header_.id_bytes) + ", expected 2 (uint16) or 4 (uint32)");
+    header_.count = r.read<std::uint64_t>("count");
+    header_.vocab_size = r.read<std::uint32_t>("vocab_size");
+    if (header_.vocab_size == 0 || header_.vocab_size > std::uint32_t(std::numeric_limits<TokenId>::max()))
+        r.fail("vocab_size " + std::to_string(header_.vocab_size) + " is out of range");
+    if (header_.id_bytes == 2 && header_.vocab_size > 65536)
+        r.fail("uint16 ids cannot hold a vocabulary of " + std::to_string(header_.vocab_size));
+    r.read<std::uint32_t>("reserved");
+    header_.source.vocabulary_fingerprint = r.read<std::uint64_t>("vocabulary_fingerprint");
+    header_.source.text_fingerprint = r.read<std::uint64_t>("text_fingerprint");
+    header_.source.text_bytes = r.read<std::uint64_t>("text_bytes");
+    header_.data_crc = r.read<std::uint32_t>("data_crc");
+    const std::uint32_t stored_header_crc = r.read<std::uint32_t>("header_crc");
+    if (crc32c(bytes.data(), kHeaderCrcOffset) != stored_header_crc) r.fail("header checksum mismatch: the store is damaged");
+    const std::uint64_t data_bytes = std::uint64_t(r.remaining());
+    if (header_.count > data_bytes / header_.id_bytes || header_.count * header_.id_bytes != data_bytes)
+        r.fail("the header says " + std::to_string(header_.count) + " ids of " + std::to_string(header_.id_bytes) +
+               " bytes, but " + std::to_string(data_bytes) + " bytes follow: the store is cut short or damaged");
+    const char* data = bytes.data() + kTokenStoreHeaderBytes;
+    if (crc32c(data, std::size_t(data_bytes)) != header_.data_crc) r.fail("token ids checksum mismatch: the store is damaged");
+    ids_ = reinterpret_cast<const unsigned char*>(data);
+    for (std::size_t i = 0; i < size(); ++i)
+        if (std::uint32_t((*this)[i]) >= header_.vocab_size)
+            throw UserError(name + ": token " + std::to_string(i) + " is " + std::to_string(std::uint32_t((*this)[i])) +
+                            ", outside the vocabulary [0, " + std::to_string(header_.vocab_size) + ")");
+}
+
+TokenId TokenStoreView::operator[](std::size_t i) const {
+    if (header_.id_bytes == 2) {
+        std::uint16_t v;
+        std::memcpy(&v, ids_ + 2 * i, 2);
+        return TokenId(v);
+    }
+    std::uint32_t v;
+    std::memcpy(&v, ids_ + 4 * i, 4);
+    return TokenId(v);
+}
+
+void TokenStoreView::copy(std::size_t first, std::span<TokenId> out) const {
+    if (first > size() || out.size() > size() - first) throw std::out_of_range("TokenStoreView::copy past the end");
+    for (std::size_t i = 0; i < out.size(); ++i) out[i] = (*this)[first + i];
+}
+
+TokenStore TokenStore::open(const std::string& path, const TokenStoreSource& expected) {
+    MappedFile file = MappedFile::open(path);
+    const TokenStoreView view(file.bytes(), path);
+    const TokenStoreSource& found = view.header().source;
+    if (found.vocabulary_fingerprint != expected.vocabulary_fingerprint)
+        throw UserError(path + ": stale token store: made with another vocabulary");
+    if (found.text_fingerprint != expected.text_fingerprint || found.text_bytes != expected.text_bytes)
+        throw UserError(path + ": stale token store: made from another text (" + std::to_string(found.text_bytes) +
+                        " bytes, now " + std::to_string(expected.text_bytes) + ")");
+    return TokenStore(std::move(file), view);
+}
+
+}  // namespace lrnn

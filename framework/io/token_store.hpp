@@ -1,0 +1,87 @@
+#pragma once
+// A token store (docs/formats.md, "Token stores"): a corpus tokenized once, as a flat
+// little-endian array of token ids after a 64-byte header that says what they are (id width,
+// count, vocabulary size), what they were made from (the vocabulary's and the source text's
+// fingerprints) and checksums of both header and ids. Read through a memory map
+// (io/mapped_file.hpp) so that the ids need no RAM of their own.
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "core/token_id.hpp"
+#include "data/tokenizer.hpp"
+#include "io/mapped_file.hpp"
+
+namespace lrnn {
+
+inline constexpr char kTokenStoreMagic[8] = {'L', 'R', 'N', 'N', 'T', 'O', 'K', 'S'};
+inline constexpr std::uint32_t kTokenStoreVersion = 1;
+inline constexpr std::size_t kTokenStoreHeaderBytes = 64;
+
+// What a store was made from: a store is used only for the same vocabulary and source.
+struct TokenStoreSource {
+    std::uint64_t vocabulary_fingerprint = 0;  // vocabulary_fingerprint(tokenizer)
+    std::uint64_t text_fingerprint = 0;        // FNV-1a 64 of the text tokenized (Corpus::hash)
+    std::uint64_t text_bytes = 0;              // its size
+    bool operator==(const TokenStoreSource&) const = default;
+};
+
+struct TokenStoreHeader {
+    std::uint32_t version = kTokenStoreVersion;
+    std::uint32_t id_bytes = 2;  // 2: uint16 ids (vocabulary up to 65,536), 4: uint32
+    std::uint64_t count = 0;     // token ids after the header
+    std::uint32_t vocab_size = 0;
+    TokenStoreSource source;
+    std::uint32_t data_crc = 0;  // CRC-32C of the count * id_bytes bytes of ids
+};
+
+// FNV-1a 64 of the tokenizer's kind and whole vocabulary (char bytes, words, or the
+// SentencePiece model): equal exactly when two tokenizers give the same ids.
+std::uint64_t vocabulary_fingerprint(const Tokenizer& tokenizer);
+
+// The store's bytes: uint16 ids when vocab_size <= 65,536, else uint32. std::invalid_argument
+// for an id outside [0, vocab_size) (a caller's bug: the tokenizer made them).
+std::string encode_token_store(std::span<const TokenId> ids, int vocab_size, const TokenStoreSource& source);
+
+// Written atomically (io/atomic_file.hpp); UserError naming the path if it cannot be.
+void write_token_store(const std::string& path, std::span<const TokenId> ids, int vocab_size,
+                       const TokenStoreSource& source);
+
+// A checked view of a store's bytes (which must outlive it). Construction checks the header
+// (magic, version, id width, header checksum, size = header + count ids), the ids' checksum
+// and that every id is below vocab_size; UserError naming `name`, the field and the byte
+// offset otherwise, so a damaged store is never used.
+class TokenStoreView {
+public:
+    TokenStoreView(std::span<const char> bytes, const std::string& name);
+
+    const TokenStoreHeader& header() const { return header_; }
+    std::size_t size() const { return std::size_t(header_.count); }
+    TokenId operator[](std::size_t i) const;
+    // ids [first, first + out.size()) into out; std::out_of_range past the end.
+    void copy(std::size_t first, std::span<TokenId> out) const;
+
+private:
+    TokenStoreHeader header_;
+    const unsigned char* ids_ = nullptr;
+};
+
+// A store file, mapped and checked, and refused as stale (naming the path and what differs)
+// unless it was made from `expected`.
+class TokenStore {
+public:
+    static TokenStore open(const std::string& path, const TokenStoreSource& expected);
+
+    const TokenStoreView& ids() const { return view_; }
+    const std::string& path() const { return file_.path(); }
+
+private:
+    TokenStore(MappedFile file, TokenStoreView view) : file_(std::move(file)), view_(view) {}
+
+    MappedFile file_;
+    TokenStoreView view_;
+};
+
+}  // namespace lrnn
