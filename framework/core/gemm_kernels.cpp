@@ -1,6 +1,7 @@
 #include "core/gemm_kernels.hpp"
 
 #include <cblas.h>
+#include <immintrin.h>
 
 #include <algorithm>
 #include <cassert>
@@ -19,10 +20,10 @@ namespace lrnn {
 
 namespace {
 
-// Blocking (the BLIS layout): a kc x nc block of b is packed into column panels of nr, an
-// mc x kc block of a into row panels of mr; the micro-kernel walks an a panel and a b panel.
-// kc x nr of b (32 KiB) stays in L1 while the mc x kc block of a (144 KiB) streams from L2.
-// The blocking depends on the shape only, so the order of every sum does too.
+// Blocking (after BLIS): a kc x nc block of b is packed into column panels of nr, which the
+// micro-kernel walks together with mr rows of a, read in place (a is only packed, zero-padded,
+// where fewer than mr rows are left). kc x nr of b (32 KiB) stays in L1 while the mc x kc block
+// of a streams from L2. The blocking depends on the shape only, so the order of every sum does too.
 constexpr std::size_t KC = 256;
 constexpr std::size_t MC = 144;  // a multiple of every kernel's mr (8 and 6)
 constexpr std::size_t NC = 1024;
@@ -45,8 +46,30 @@ private:
     float* data_;
 };
 
+// dst[p * 8 + j] = src[p + j * step_j] for p, j < 8: an 8 x 8 transpose in registers.
+__attribute__((target("avx2"))) void transpose_8x8(const float* src, std::size_t step_j,
+                                                    float* dst, std::size_t width) {
+    __m256 r[8], t[8];
+    for (int j = 0; j < 8; ++j) r[j] = _mm256_loadu_ps(src + j * step_j);
+    for (int j = 0; j < 8; j += 2) {
+        t[j] = _mm256_unpacklo_ps(r[j], r[j + 1]);
+        t[j + 1] = _mm256_unpackhi_ps(r[j], r[j + 1]);
+    }
+    for (int j = 0; j < 8; j += 4) {
+        r[j] = _mm256_shuffle_ps(t[j], t[j + 2], 0x44);
+        r[j + 1] = _mm256_shuffle_ps(t[j], t[j + 2], 0xEE);
+        r[j + 2] = _mm256_shuffle_ps(t[j + 1], t[j + 3], 0x44);
+        r[j + 3] = _mm256_shuffle_ps(t[j + 1], t[j + 3], 0xEE);
+    }
+    for (int q = 0; q < 4; ++q) {
+        _mm256_storeu_ps(dst + q * width, _mm256_permute2f128_ps(r[q], r[q + 4], 0x20));
+        _mm256_storeu_ps(dst + (q + 4) * width, _mm256_permute2f128_ps(r[q], r[q + 4], 0x31));
+    }
+}
+
 // dst[p * width + j] = src[p * step_p + j * step_j] for p < depth, j < valid; zero for
-// valid <= j < width. The inner loop runs along whichever index is contiguous in memory.
+// valid <= j < width. The inner loop runs along whichever index is contiguous in memory; a
+// transposed source goes through 8 x 8 transposes (all our kernels' CPUs have AVX2).
 void pack_panel(const float* src, std::size_t step_p, std::size_t step_j, std::size_t depth,
                 std::size_t valid, std::size_t width, float* dst) {
     if (step_j == 1) {
@@ -58,7 +81,16 @@ void pack_panel(const float* src, std::size_t step_p, std::size_t step_j, std::s
         }
         return;
     }
-    for (std::size_t j = 0; j < valid; ++j) {
+    std::size_t j = 0;
+    if (step_p == 1)
+        for (; j + 8 <= valid; j += 8) {
+            std::size_t p = 0;
+            for (; p + 8 <= depth; p += 8)
+                transpose_8x8(src + p + j * step_j, step_j, dst + p * width + j, width);
+            for (; p < depth; ++p)
+                for (std::size_t q = j; q < j + 8; ++q) dst[p * width + q] = src[p + q * step_j];
+        }
+    for (; j < valid; ++j) {
         const float* column = src + j * step_j;
         for (std::size_t p = 0; p < depth; ++p) dst[p * width + j] = column[p * step_p];
     }
@@ -69,10 +101,10 @@ void pack_panel(const float* src, std::size_t step_p, std::size_t step_j, std::s
 
 // A tile at the edge of c: the kernel fills a whole tile on the side, then the valid part is
 // merged exactly as the kernel merges (beta * c + sum, or the sum alone for beta == 0).
-void edge_tile(const MicroKernel& kernel, std::size_t kc, const float* a, const float* b,
-               float* c, std::size_t ldc, float beta, std::size_t rows, std::size_t cols,
-               float* tile) {
-    kernel.run(kc, a, b, tile, kernel.nr, 0.0f);
+void edge_tile(const MicroKernel& kernel, std::size_t kc, const float* a, std::size_t rs,
+               std::size_t cs, const float* b, float* c, std::size_t ldc, float beta,
+               std::size_t rows, std::size_t cols, float* tile) {
+    kernel.run(kc, a, rs, cs, b, tile, kernel.nr, 0.0f);
     for (std::size_t i = 0; i < rows; ++i)
         for (std::size_t j = 0; j < cols; ++j) {
             float& out = c[i * ldc + j];
@@ -85,9 +117,8 @@ void blocked_sgemm(const MicroKernel& kernel, std::size_t m, std::size_t n, std:
                    MatrixOperand a, MatrixOperand b, float beta, float* c, std::size_t ldc) {
     const std::size_t mr = kernel.mr, nr = kernel.nr;
     const std::size_t nc_max = round_up(std::min(n, NC), nr);
-    const std::size_t mc_max = round_up(std::min(m, MC), mr);
     const std::size_t kc_max = std::min(k, KC);
-    PackBuffer packed_b(kc_max * nc_max), packed_a(mc_max * kc_max), tile(mr * nr);
+    PackBuffer packed_b(kc_max * nc_max), packed_a(mr * kc_max), tile(mr * nr);
     for (std::size_t jc = 0; jc < n; jc += NC) {
         const std::size_t nc = std::min(NC, n - jc);
         for (std::size_t pc = 0; pc < k; pc += KC) {
@@ -99,22 +130,27 @@ void blocked_sgemm(const MicroKernel& kernel, std::size_t m, std::size_t n, std:
                            b.col_stride, kc, std::min(nr, nc - jr), nr, packed_b.data() + jr * kc);
             for (std::size_t ic = 0; ic < m; ic += MC) {
                 const std::size_t mc = std::min(MC, m - ic);
-                for (std::size_t ir = 0; ir < mc; ir += mr)
-                    pack_panel(a.data + (ic + ir) * a.row_stride + pc * a.col_stride, a.col_stride,
-                               a.row_stride, kc, std::min(mr, mc - ir), mr,
-                               packed_a.data() + ir * kc);
+                // Rows of a past the last full panel: packed, zero-padded to mr.
+                const std::size_t full = mc / mr * mr;
+                if (full < mc)
+                    pack_panel(a.data + (ic + full) * a.row_stride + pc * a.col_stride,
+                               a.col_stride, a.row_stride, kc, mc - full, mr, packed_a.data());
                 for (std::size_t jr = 0; jr < nc; jr += nr) {
                     const std::size_t cols = std::min(nr, nc - jr);
+                    const float* pb = packed_b.data() + jr * kc;
                     for (std::size_t ir = 0; ir < mc; ir += mr) {
                         const std::size_t rows = std::min(mr, mc - ir);
-                        const float* pa = packed_a.data() + ir * kc;
-                        const float* pb = packed_b.data() + jr * kc;
-                        float* pc_tile = c + (ic + ir) * ldc + jc + jr;
+                        float* c_tile = c + (ic + ir) * ldc + jc + jr;
+                        const bool in_place = rows == mr;
+                        const float* pa = in_place ? a.data + (ic + ir) * a.row_stride + pc * a.col_stride
+                                                   : packed_a.data();
+                        const std::size_t rs = in_place ? a.row_stride : 1;
+                        const std::size_t cs = in_place ? a.col_stride : mr;
                         if (rows == mr && cols == nr)
-                            kernel.run(kc, pa, pb, pc_tile, ldc, block_beta);
+                            kernel.run(kc, pa, rs, cs, pb, c_tile, ldc, block_beta);
                         else
-                            edge_tile(kernel, kc, pa, pb, pc_tile, ldc, block_beta, rows, cols,
-                                      tile.data());
+                            edge_tile(kernel, kc, pa, rs, cs, pb, c_tile, ldc, block_beta, rows,
+                                      cols, tile.data());
                     }
                 }
             }

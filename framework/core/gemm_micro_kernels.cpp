@@ -11,17 +11,18 @@ namespace {
 // The FMA is the instruction, not a contraction the compiler chose: its rounding is fixed.
 
 __attribute__((target("avx512f,fma"))) void avx512_8x32(std::size_t kc, const float* a,
+                                                         std::size_t rs, std::size_t cs,
                                                          const float* b, float* c,
                                                          std::size_t ldc, float beta) {
     constexpr int MR = 8;
     __m512 acc0[MR], acc1[MR];
 #pragma GCC unroll 8
     for (int i = 0; i < MR; ++i) acc0[i] = _mm512_setzero_ps(), acc1[i] = _mm512_setzero_ps();
-    for (std::size_t p = 0; p < kc; ++p, a += MR, b += 32) {
+    for (std::size_t p = 0; p < kc; ++p, a += cs, b += 32) {
         const __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
 #pragma GCC unroll 8
         for (int i = 0; i < MR; ++i) {
-            const __m512 ai = _mm512_set1_ps(a[i]);
+            const __m512 ai = _mm512_set1_ps(a[i * rs]);
             acc0[i] = _mm512_fmadd_ps(ai, b0, acc0[i]);
             acc1[i] = _mm512_fmadd_ps(ai, b1, acc1[i]);
         }
@@ -43,17 +44,18 @@ __attribute__((target("avx512f,fma"))) void avx512_8x32(std::size_t kc, const fl
     }
 }
 
-__attribute__((target("avx2,fma"))) void avx2_6x16(std::size_t kc, const float* a, const float* b,
-                                                   float* c, std::size_t ldc, float beta) {
+__attribute__((target("avx2,fma"))) void avx2_6x16(std::size_t kc, const float* a, std::size_t rs,
+                                                   std::size_t cs, const float* b, float* c,
+                                                   std::size_t ldc, float beta) {
     constexpr int MR = 6;
     __m256 acc0[MR], acc1[MR];
 #pragma GCC unroll 6
     for (int i = 0; i < MR; ++i) acc0[i] = _mm256_setzero_ps(), acc1[i] = _mm256_setzero_ps();
-    for (std::size_t p = 0; p < kc; ++p, a += MR, b += 16) {
+    for (std::size_t p = 0; p < kc; ++p, a += cs, b += 16) {
         const __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
 #pragma GCC unroll 6
         for (int i = 0; i < MR; ++i) {
-            const __m256 ai = _mm256_broadcast_ss(a + i);
+            const __m256 ai = _mm256_broadcast_ss(a + i * rs);
             acc0[i] = _mm256_fmadd_ps(ai, b0, acc0[i]);
             acc1[i] = _mm256_fmadd_ps(ai, b1, acc1[i]);
         }

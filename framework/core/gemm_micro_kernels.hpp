@@ -6,10 +6,13 @@
 
 namespace lrnn {
 
-// c (mr x nr tile, row stride ldc) = beta * c + sum over p < kc of a[p * mr + i] * b[p * nr + j],
+// c (mr x nr tile, row stride ldc) = beta * c
+//     + sum over p < kc of a[i * a_row_stride + p * a_col_stride] * b[p * nr + j],
 // the sum taken in order of p with one FMA per term, from zero. beta == 0 does not read c;
-// beta == 1 adds. a and b are packed panels (gemm_kernels.cpp).
-using MicroKernelFn = void (*)(std::size_t kc, const float* a, const float* b, float* c,
+// beta == 1 adds. a is read in place (or from a packed panel: strides 1 and mr), b is a packed
+// panel (gemm_kernels.cpp).
+using MicroKernelFn = void (*)(std::size_t kc, const float* a, std::size_t a_row_stride,
+                               std::size_t a_col_stride, const float* b, float* c,
                                std::size_t ldc, float beta);
 
 struct MicroKernel {
