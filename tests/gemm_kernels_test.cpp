@@ -95,7 +95,8 @@ TEST(GemmKernels, MatchADoublePrecisionReferenceOnEveryPath) {
 
 // The model's shapes: T x d x d, T x d x F, the head, and a backward weight product.
 TEST(GemmKernels, SameBitsOnAnyThreadAndAtAnyAddress) {
-    const std::vector<Shape> shapes{{128, 128, 128}, {256, 512, 256}, {128, 65, 128}, {256, 256, 512}};
+    const std::vector<Shape> shapes{
+        {128, 128, 128}, {256, 512, 256}, {128, 65, 128}, {256, 256, 512}};
     for (const GemmPath path : available_gemm_paths())
         for (const Shape& s : shapes)
             for (const Layout layout : {Layout::Plain, Layout::ATransposed, Layout::BTransposed}) {

@@ -46,7 +46,7 @@ private:
     float* data_;
 };
 
-// dst[p * 8 + j] = src[p + j * step_j] for p, j < 8: an 8 x 8 transpose in registers.
+// dst[p * width + j] = src[p + j * step_j] for p, j < 8: an 8 x 8 transpose in registers.
 __attribute__((target("avx2"))) void transpose_8x8(const float* src, std::size_t step_j,
                                                     float* dst, std::size_t width) {
     __m256 r[8], t[8];
@@ -142,8 +142,9 @@ void blocked_sgemm(const MicroKernel& kernel, std::size_t m, std::size_t n, std:
                         const std::size_t rows = std::min(mr, mc - ir);
                         float* c_tile = c + (ic + ir) * ldc + jc + jr;
                         const bool in_place = rows == mr;
-                        const float* pa = in_place ? a.data + (ic + ir) * a.row_stride + pc * a.col_stride
-                                                   : packed_a.data();
+                        const float* pa =
+                            in_place ? a.data + (ic + ir) * a.row_stride + pc * a.col_stride
+                                     : packed_a.data();
                         const std::size_t rs = in_place ? a.row_stride : 1;
                         const std::size_t cs = in_place ? a.col_stride : mr;
                         if (rows == mr && cols == nr)
@@ -161,7 +162,8 @@ void blocked_sgemm(const MicroKernel& kernel, std::size_t m, std::size_t n, std:
 // c = beta * c when there is nothing to add (k == 0).
 void scale(std::size_t m, std::size_t n, float beta, float* c, std::size_t ldc) {
     for (std::size_t i = 0; i < m; ++i)
-        for (std::size_t j = 0; j < n; ++j) c[i * ldc + j] = beta == 0.0f ? 0.0f : beta * c[i * ldc + j];
+        for (std::size_t j = 0; j < n; ++j)
+            c[i * ldc + j] = beta == 0.0f ? 0.0f : beta * c[i * ldc + j];
 }
 
 void openblas_sgemm(std::size_t m, std::size_t n, std::size_t k, MatrixOperand a,

@@ -37,9 +37,10 @@ __attribute__((target("avx512f,fma"))) void avx512_8x32(std::size_t kc, const fl
             _mm512_storeu_ps(row, _mm512_add_ps(_mm512_loadu_ps(row), acc0[i]));
             _mm512_storeu_ps(row + 16, _mm512_add_ps(_mm512_loadu_ps(row + 16), acc1[i]));
         } else {
-            _mm512_storeu_ps(row, _mm512_add_ps(_mm512_mul_ps(vbeta, _mm512_loadu_ps(row)), acc0[i]));
-            _mm512_storeu_ps(row + 16, _mm512_add_ps(_mm512_mul_ps(vbeta, _mm512_loadu_ps(row + 16)),
-                                                     acc1[i]));
+            const __m512 c0 = _mm512_mul_ps(vbeta, _mm512_loadu_ps(row));
+            const __m512 c1 = _mm512_mul_ps(vbeta, _mm512_loadu_ps(row + 16));
+            _mm512_storeu_ps(row, _mm512_add_ps(c0, acc0[i]));
+            _mm512_storeu_ps(row + 16, _mm512_add_ps(c1, acc1[i]));
         }
     }
 }
@@ -70,9 +71,10 @@ __attribute__((target("avx2,fma"))) void avx2_6x16(std::size_t kc, const float* 
             _mm256_storeu_ps(row, _mm256_add_ps(_mm256_loadu_ps(row), acc0[i]));
             _mm256_storeu_ps(row + 8, _mm256_add_ps(_mm256_loadu_ps(row + 8), acc1[i]));
         } else {
-            _mm256_storeu_ps(row, _mm256_add_ps(_mm256_mul_ps(vbeta, _mm256_loadu_ps(row)), acc0[i]));
-            _mm256_storeu_ps(row + 8, _mm256_add_ps(_mm256_mul_ps(vbeta, _mm256_loadu_ps(row + 8)),
-                                                    acc1[i]));
+            const __m256 c0 = _mm256_mul_ps(vbeta, _mm256_loadu_ps(row));
+            const __m256 c1 = _mm256_mul_ps(vbeta, _mm256_loadu_ps(row + 8));
+            _mm256_storeu_ps(row, _mm256_add_ps(c0, acc0[i]));
+            _mm256_storeu_ps(row + 8, _mm256_add_ps(c1, acc1[i]));
         }
     }
 }
