@@ -1,20 +1,25 @@
-// lrnn bench: how close one chunk's forward + backward comes to the BLAS's own speed.
-//   lrnn bench [--shape medium|small|all] [--repeats N] [--json]
+// lrnn bench: how close the products and one training chunk come to the machine's peak.
+//   lrnn bench [--shape medium|small|large|all] [--repeats N] [--json]
 //
-// Everything runs on ONE thread (the BLAS is the serial build, and no TBB here): the numbers
-// say how good the model core is per core; scaling over cores is the trainer's business.
+// Everything runs on ONE thread (no TBB here, the BLAS held to one thread): the numbers say how
+// good the model core is per core; scaling over cores is the trainer's business.
 //
-// (a) cblas_sgemm alone, on the products one chunk of the shape does most (T x d x d and
-//     T x d x F): best of the repeats, 2 FLOP per multiply-add. This is the ceiling.
-// (b) model_forward + model_loss + model_backward of one chunk in float: median of the
-//     repeats, as tokens/s and as matrix-product FLOP/s (training_matmul_flops), and the ratio
-//     of those FLOP/s to (a). The ratio is the share of the time spent doing useful products;
-//     the rest is the elementwise work and the scan that the FLOP count does not credit.
-// (a) and (b) alternate, one round each per repeat, and the ratio is the median of the
-// rounds' ratios. Both are timed by the wall clock and by this thread's CPU time. On a busy
+// (p) the peaks: throughput loops of fp32 FMAs on the widest vectors the CPU has, and of bf16
+//     dot products (vdpbf16ps) where it has AVX512_BF16 (peak_throughput.hpp).
+// (a) each product path this CPU can run (core/gemm_kernels.hpp: openblas, avx2, avx512) on the
+//     products one chunk of the shape does most: T x d x d and T x d x F forward, the backward
+//     input product (b transposed) and the backward weight product (a transposed, adding to c);
+//     best of the repeats, 2 FLOP per multiply-add.
+// (b) model_forward + model_loss + model_backward of one chunk in float, through matmul (the
+//     path best_gemm_path() picks): median of the repeats, as tokens/s and as matrix-product
+//     FLOP/s (training_matmul_flops), and the ratios of those FLOP/s to the fp32 peak and to
+//     the best product of the path in use. The rest of the time is the elementwise work and
+//     the scan that the FLOP count does not credit.
+// (p), (a) and (b) alternate, one round each per repeat, and each ratio is the median of the
+// rounds' ratios. All are timed by the wall clock and by this thread's CPU time. On a busy
 // machine the wall clock also counts time other processes had the core; on a virtual machine
-// even the CPU time counts time the host gave to others, so only alternating the two
-// measurements makes their ratio fair.
+// even the CPU time counts time the host gave to others, so only alternating the measurements
+// makes their ratio fair.
 
 #include <cblas.h>
 #include <time.h>
@@ -22,6 +27,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <deque>
+#include <functional>
 #include <iomanip>
 #include <iostream>
 #include <sstream>
@@ -30,12 +37,15 @@
 
 #include <boost/program_options.hpp>
 
+#include "core/cpu_features.hpp"
 #include "core/error.hpp"
 #include "core/gemm.hpp"
+#include "core/gemm_kernels.hpp"
 #include "core/json.hpp"
 #include "core/rng.hpp"
 #include "model/model.hpp"
 #include "command_line.hpp"
+#include "peak_throughput.hpp"
 #include "recipes.hpp"
 
 namespace po = boost::program_options;
@@ -77,8 +87,9 @@ struct BenchShape {
     ModelConfig config;
 };
 
-// The shapes of the issue: "medium" is auto-configuration's third row with rank 2, "small"
-// its second row with rank 2; vocab 65 is tinyshakespeare's character set.
+// The shapes of the issues: "medium" is auto-configuration's third row with rank 2, "small"
+// its second row with rank 2, "large" 8 x 512 at T 512 (about 25 M parameters), the size that
+// more cores train; vocab 65 is tinyshakespeare's character set.
 std::vector<BenchShape> bench_shapes() {
     ModelConfig medium;
     medium.vocab_size = 65, medium.n_layer = 6, medium.n_embd = 256, medium.n_head = 8;
@@ -86,7 +97,9 @@ std::vector<BenchShape> bench_shapes() {
     medium.n_mem_slots = 4;
     ModelConfig small = medium;
     small.n_layer = 4, small.n_embd = 128, small.n_head = 4, small.ctx_len = 128;
-    return {{"medium", medium}, {"small", small}};
+    ModelConfig large = medium;
+    large.n_layer = 8, large.n_embd = 512, large.n_head = 8, large.ctx_len = 512;
+    return {{"medium", medium}, {"small", small}, {"large", large}};
 }
 
 struct Speed {
@@ -94,46 +107,111 @@ struct Speed {
     double cpu_gflops;   // by this thread's CPU time
 };
 
-// cblas_sgemm C (m, n) = A (m, k) @ B (k, n), row-major, the way the model code calls it.
-// One measurement runs enough products back to back (~50 ms) that the clock's resolution and
-// the call overhead vanish.
-class SgemmProbe {
+Speed best_of(const std::vector<Speed>& speeds) {
+    Speed best{0, 0};
+    for (const Speed& s : speeds) {
+        best.wall_gflops = std::max(best.wall_gflops, s.wall_gflops);
+        best.cpu_gflops = std::max(best.cpu_gflops, s.cpu_gflops);
+    }
+    return best;
+}
+
+// Runs `work` (doing `flops` each time) back to back for ~30 ms per measurement, so that the
+// clock's resolution and the call overhead vanish.
+class ThroughputProbe {
 public:
-    SgemmProbe(std::size_t m, std::size_t k, std::size_t n)
-        : m_(m), k_(k), n_(n), a_(m * k), b_(k * n), c_(m * n) {
-        Rng rng(1);
-        for (auto& x : a_) x = float(rng.uniform(-1, 1));
-        for (auto& x : b_) x = float(rng.uniform(-1, 1));
-        product();
+    ThroughputProbe(double flops, std::function<void()> work)
+        : flops_(flops), work_(std::move(work)) {
+        work_();
         const Lap probe;
-        product();
-        inner_ = std::max(1, int(0.05 / std::max(probe.wall_s(), 1e-7)));
+        work_();
+        inner_ = std::max(1, int(0.03 / std::max(probe.wall_s(), 1e-7)));
         measure();  // warm-up at full length
     }
 
     Speed measure() {
         const Lap lap;
-        for (int i = 0; i < inner_; ++i) product();
-        const double flops = matmul_flops(m_, k_, n_) * inner_;
+        for (int i = 0; i < inner_; ++i) work_();
+        const double flops = flops_ * inner_;
         return {flops / lap.wall_s() / 1e9, flops / lap.cpu_s() / 1e9};
     }
 
-    std::string name() const {
-        return std::to_string(m_) + " x " + std::to_string(k_) + " x " + std::to_string(n_);
+private:
+    double flops_;
+    std::function<void()> work_;
+    int inner_ = 1;
+};
+
+// A peak loop (peak_throughput.hpp) as a probe: 100k iterations a call.
+struct PeakProbe {
+    PeakLoop loop;
+    float sink = 0;
+    ThroughputProbe probe;
+    explicit PeakProbe(const PeakLoop& l)
+        : loop(l), probe(l.flops_per_iteration * 1e5, [this] { sink += loop.run(100000); }) {}
+    PeakProbe(const PeakProbe&) = delete;  // the probe's work refers to this object
+    PeakProbe& operator=(const PeakProbe&) = delete;
+};
+
+// The layouts of the model's products (core/gemm.hpp): forward x @ W, the backward input
+// product dy @ W^T, the backward weight product x^T @ dy (which adds to the gradient).
+enum class ProductLayout { Forward, BackwardInput, BackwardWeight };
+
+const char* layout_name(ProductLayout l) {
+    switch (l) {
+        case ProductLayout::Forward: return "a@b";
+        case ProductLayout::BackwardInput: return "a@b^T";
+        case ProductLayout::BackwardWeight: return "a^T@b+c";
     }
+    return "?";
+}
+
+// c (m, n) = a (m, k) @ b (k, n) on one path, in one of the layouts.
+class ProductProbe {
+public:
+    ProductProbe(GemmPath path, ProductLayout layout, std::size_t m, std::size_t k, std::size_t n)
+        : path_(path), layout_(layout), m_(m), k_(k), n_(n), a_(m * k), b_(k * n), c_(m * n),
+          probe_(matmul_flops(m, k, n), [this] { product(); }) {}
+    ProductProbe(const ProductProbe&) = delete;  // the probe's work refers to this object
+    ProductProbe& operator=(const ProductProbe&) = delete;
+
+    Speed measure() { return probe_.measure(); }
+    GemmPath path() const { return path_; }
+    ProductLayout layout() const { return layout_; }
     std::size_t m() const { return m_; }
     std::size_t k() const { return k_; }
     std::size_t n() const { return n_; }
+    std::string name() const {
+        return std::to_string(m_) + " x " + std::to_string(k_) + " x " + std::to_string(n_) + " " +
+               layout_name(layout_);
+    }
 
 private:
     void product() {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, int(m_), int(n_), int(k_), 1.0f,
-                    a_.data(), int(k_), b_.data(), int(n_), 0.0f, c_.data(), int(n_));
+        if (!filled_) {  // once, before the first (untimed) call
+            Rng rng(1);
+            for (auto& x : a_) x = float(rng.uniform(-1, 1));
+            for (auto& x : b_) x = float(rng.uniform(-1, 1));
+            filled_ = true;
+        }
+        const MatrixOperand a = layout_ == ProductLayout::BackwardWeight
+                                    ? MatrixOperand{a_.data(), 1, m_}
+                                    : MatrixOperand{a_.data(), k_, 1};
+        const MatrixOperand b = layout_ == ProductLayout::BackwardInput
+                                    ? MatrixOperand{b_.data(), 1, k_}
+                                    : MatrixOperand{b_.data(), n_, 1};
+        const float beta = layout_ == ProductLayout::BackwardWeight ? 1.0f : 0.0f;
+        // Adding to c over and over: keep it bounded.
+        if (beta != 0.0f) std::fill(c_.begin(), c_.end(), 0.0f);
+        sgemm(path_, m_, n_, k_, a, b, beta, c_.data(), n_);
     }
 
+    GemmPath path_;
+    ProductLayout layout_;
     std::size_t m_, k_, n_;
     std::vector<float> a_, b_, c_;
-    int inner_ = 1;
+    bool filled_ = false;
+    ThroughputProbe probe_;
 };
 
 struct ChunkTimes {
@@ -188,16 +266,53 @@ std::string fixed(double x, int digits) {
     return s.str();
 }
 
+
+// The peaks, measured once per round: every loop this CPU can run.
+class Peaks {
+public:
+    Peaks() {
+        for (const PeakLoop& loop : peak_loops()) probes_.emplace_back(loop);
+        speeds_.resize(probes_.size());
+    }
+    // One round; returns the round's fp32 peak (the best fp32 loop), wall and CPU.
+    Speed measure_round() {
+        Speed fp32{0, 0};
+        for (std::size_t i = 0; i < probes_.size(); ++i) {
+            const Speed s = probes_[i].probe.measure();
+            speeds_[i].push_back(s);
+            if (probes_[i].loop.fp32) fp32 = best_of({fp32, s});
+        }
+        return fp32;
+    }
+    std::size_t size() const { return probes_.size(); }
+    const PeakLoop& loop(std::size_t i) const { return probes_[i].loop; }
+    Speed best(std::size_t i) const { return best_of(speeds_[i]); }
+    Speed best_fp32() const {
+        Speed b{0, 0};
+        for (std::size_t i = 0; i < size(); ++i)
+            if (loop(i).fp32) b = best_of({b, best(i)});
+        return b;
+    }
+
+private:
+    std::deque<PeakProbe> probes_;
+    std::vector<std::vector<Speed>> speeds_;
+};
+
+// Floats as the JSON lines give them: 3 decimals.
+double r3(double x) { return rounded(x, 3); }
+
 }  // namespace
 
 int bench_main(int argc, char** argv) {
     po::options_description opts(
         "lrnn bench [options]\n\n"
-        "One thread: the BLAS's own sgemm speed on the model's product shapes, then forward +\n"
-        "backward of one chunk of the model, as tokens/s, FLOP/s and the ratio of the two.\n"
-        "scripts/bench builds and runs this; docs/benchmarks.md has results.\n\noptions");
+        "One thread: the machine's fp32 (and bf16) peak, each product path's speed on the model's\n"
+        "product shapes, then forward + backward of one chunk of the model, as tokens/s, FLOP/s\n"
+        "and the ratios to the peak and to the products. scripts/bench builds and runs this;\n"
+        "docs/benchmarks.md has results.\n\noptions");
     opts.add_options()("help,h", "show this help")(
-        "shape", po::value<std::string>()->default_value("all"), "medium, small or all")(
+        "shape", po::value<std::string>()->default_value("all"), "medium, small, large or all")(
         "repeats", po::value<int>()->default_value(10), "timed repetitions of each measurement")(
         "json", "print one JSON object per line instead of tables");
     const std::optional<CommandLine> line = parse_command_line(argc, argv, opts);
@@ -206,77 +321,94 @@ int bench_main(int argc, char** argv) {
     const std::string shape = vm["shape"].as<std::string>();
     const int repeats = vm["repeats"].as<int>();
     const bool json = vm.count("json") > 0;
-    if (shape != "medium" && shape != "small" && shape != "all")
-        throw UserError("--shape must be medium, small or all (got '" + shape + "')");
+    if (shape != "medium" && shape != "small" && shape != "large" && shape != "all")
+        throw UserError("--shape must be medium, small, large or all (got '" + shape + "')");
     if (repeats < 1 || repeats > 10000)
         throw UserError("--repeats must be in 1..10000 (got " + std::to_string(repeats) + ")");
 
     blas_use_single_thread();
+    const GemmPath in_use = best_gemm_path();
     if (!json)
-        std::cout << "lrnn bench: 1 thread, float32, OpenBLAS " << openblas_get_corename() << " ("
-                  << openblas_get_config() << ")\n";
+        std::cout << "lrnn bench: 1 thread, float32; CPU " << describe(cpu_features())
+                  << "; products by " << gemm_path_name(in_use) << "; OpenBLAS "
+                  << openblas_get_corename() << " (" << openblas_get_config() << ")\n";
 
+    Peaks peaks;
     for (const BenchShape& s : bench_shapes()) {
         if (shape != "all" && shape != s.name) continue;
         const ModelConfig& c = s.config;
         const std::size_t T = c.ctx_len, d = c.n_embd, F = c.ffn_hidden();
         const double chunk_flops = training_matmul_flops(c, T);
 
-        // (a) the ceiling: the products this shape does most, T x d x d (r, k, v, o) and
-        // T x d x F (the SwiGLU's gate and up; down is F x d). (b) the model core.
-        // The rounds interleave them, so that both see the same machine: on a shared machine
-        // the speed drifts as other processes come and go, and a ratio of two measurements
-        // taken minutes apart would measure that drift. The ratio is taken per round, then
-        // its median over the rounds.
-        std::vector<SgemmProbe> gemms;
-        gemms.emplace_back(T, d, d);
-        gemms.emplace_back(T, d, F);
+        // (a) every path on the products this shape does most: T x d x d (r, k, v, o) and
+        // T x d x F (the SwiGLU's gate and up) forward, the backward input product of gate/up
+        // (T x F x d, b transposed) and their weight gradient (d x T x F, a transposed).
+        std::deque<ProductProbe> products;
+        for (const GemmPath path : available_gemm_paths()) {
+            products.emplace_back(path, ProductLayout::Forward, T, d, d);
+            products.emplace_back(path, ProductLayout::Forward, T, d, F);
+            products.emplace_back(path, ProductLayout::BackwardInput, T, F, d);
+            products.emplace_back(path, ProductLayout::BackwardWeight, d, T, F);
+        }
         ChunkProbe chunk(c);
-        std::vector<std::vector<Speed>> gemm_speeds(gemms.size());
-        std::vector<double> forward, backward, total, cpu, ratio, cpu_ratio;
+        std::vector<std::vector<Speed>> product_speeds(products.size());
+        std::vector<double> forward, backward, total, cpu;
+        std::vector<double> to_peak, cpu_to_peak, to_products, cpu_to_products;
         for (int r = 0; r < repeats; ++r) {
-            double round_best = 0, round_cpu_best = 0;
-            for (std::size_t g = 0; g < gemms.size(); ++g) {
-                const Speed speed = gemms[g].measure();
-                gemm_speeds[g].push_back(speed);
-                round_best = std::max(round_best, speed.wall_gflops);
-                round_cpu_best = std::max(round_cpu_best, speed.cpu_gflops);
+            const Speed peak = peaks.measure_round();
+            Speed in_use_best{0, 0};  // the best forward product of the path matmul uses
+            for (std::size_t g = 0; g < products.size(); ++g) {
+                const Speed speed = products[g].measure();
+                product_speeds[g].push_back(speed);
+                if (products[g].path() == in_use && products[g].layout() == ProductLayout::Forward)
+                    in_use_best = best_of({in_use_best, speed});
             }
             const ChunkTimes t = chunk.measure();
             forward.push_back(t.forward_s), backward.push_back(t.backward_s);
             total.push_back(t.total_s), cpu.push_back(t.cpu_s);
-            ratio.push_back(chunk_flops / t.total_s / 1e9 / round_best);
-            cpu_ratio.push_back(chunk_flops / t.cpu_s / 1e9 / round_cpu_best);
+            const double wall = chunk_flops / t.total_s / 1e9, by_cpu = chunk_flops / t.cpu_s / 1e9;
+            to_peak.push_back(wall / peak.wall_gflops);
+            cpu_to_peak.push_back(by_cpu / peak.cpu_gflops);
+            to_products.push_back(wall / in_use_best.wall_gflops);
+            cpu_to_products.push_back(by_cpu / in_use_best.cpu_gflops);
         }
-        std::vector<Speed> gemm_best(gemms.size(), Speed{0, 0});
-        double sgemm_best = 0;
-        for (std::size_t g = 0; g < gemms.size(); ++g) {
-            for (const Speed& speed : gemm_speeds[g]) {
-                gemm_best[g].wall_gflops = std::max(gemm_best[g].wall_gflops, speed.wall_gflops);
-                gemm_best[g].cpu_gflops = std::max(gemm_best[g].cpu_gflops, speed.cpu_gflops);
-            }
-            sgemm_best = std::max(sgemm_best, gemm_best[g].wall_gflops);
-        }
+        const Speed fp32_peak = peaks.best_fp32();
+        double in_use_product = 0;
+        for (std::size_t g = 0; g < products.size(); ++g)
+            if (products[g].path() == in_use && products[g].layout() == ProductLayout::Forward)
+                in_use_product = std::max(in_use_product, best_of(product_speeds[g]).wall_gflops);
         const double total_s = median(total), cpu_s = median(cpu);
         const double best_total_s = *std::min_element(total.begin(), total.end());
         const double tokens_per_s = double(T) / total_s;
         const double gflops = chunk_flops / total_s / 1e9, cpu_gflops = chunk_flops / cpu_s / 1e9;
-        const double median_ratio = median(ratio), median_cpu_ratio = median(cpu_ratio);
         // Wall clock well above CPU time: other processes had the core part of the time.
         const bool busy = total_s > 1.1 * cpu_s;
 
         if (json) {
-            for (std::size_t g = 0; g < gemms.size(); ++g)
+            for (std::size_t i = 0; i < peaks.size(); ++i)
+                std::cout << json_compact({{"bench", "peak"},
+                                        {"loop", peaks.loop(i).name},
+                                        {"threads", 1},
+                                        {"gflops", r3(peaks.best(i).wall_gflops)},
+                                        {"cpu_gflops", r3(peaks.best(i).cpu_gflops)}})
+                          << "\n";
+            for (std::size_t g = 0; g < products.size(); ++g) {
+                const Speed b = best_of(product_speeds[g]);
+                const double of_peak = b.wall_gflops / fp32_peak.wall_gflops;
                 std::cout << json_compact({{"bench", "sgemm"},
                                         {"shape", s.name},
-                                        {"m", gemms[g].m()},
-                                        {"k", gemms[g].k()},
-                                        {"n", gemms[g].n()},
+                                        {"path", gemm_path_name(products[g].path())},
+                                        {"layout", layout_name(products[g].layout())},
+                                        {"m", products[g].m()},
+                                        {"k", products[g].k()},
+                                        {"n", products[g].n()},
                                         {"threads", 1},
                                         {"repeats", repeats},
-                                        {"gflops", rounded(gemm_best[g].wall_gflops, 3)},
-                                        {"cpu_gflops", rounded(gemm_best[g].cpu_gflops, 3)}})
+                                        {"gflops", r3(b.wall_gflops)},
+                                        {"cpu_gflops", r3(b.cpu_gflops)},
+                                        {"ratio_to_fp32_peak", rounded(of_peak, 4)}})
                           << "\n";
+            }
             std::cout << json_compact({{"bench", "chunk_forward_backward"},
                                     {"shape", s.name},
                                     {"n_layer", c.n_layer},
@@ -289,39 +421,57 @@ int bench_main(int argc, char** argv) {
                                     {"vocab_size", c.vocab_size},
                                     {"threads", 1},
                                     {"repeats", repeats},
-                                    {"forward_ms", rounded(1e3 * median(forward), 3)},
-                                    {"backward_ms", rounded(1e3 * median(backward), 3)},
-                                    {"total_ms", rounded(1e3 * total_s, 3)},
-                                    {"best_total_ms", rounded(1e3 * best_total_s, 3)},
-                                    {"cpu_total_ms", rounded(1e3 * cpu_s, 3)},
+                                    {"gemm_path", gemm_path_name(in_use)},
+                                    {"forward_ms", r3(1e3 * median(forward))},
+                                    {"backward_ms", r3(1e3 * median(backward))},
+                                    {"total_ms", r3(1e3 * total_s)},
+                                    {"best_total_ms", r3(1e3 * best_total_s)},
+                                    {"cpu_total_ms", r3(1e3 * cpu_s)},
                                     {"tokens_per_s", rounded(tokens_per_s, 1)},
                                     {"matmul_gflop", rounded(chunk_flops / 1e9, 4)},
-                                    {"gflops", rounded(gflops, 3)},
-                                    {"cpu_gflops", rounded(cpu_gflops, 3)},
-                                    {"sgemm_gflops", rounded(sgemm_best, 3)},
-                                    {"ratio_to_sgemm", rounded(median_ratio, 4)},
-                                    {"cpu_ratio_to_sgemm", rounded(median_cpu_ratio, 4)},
+                                    {"gflops", r3(gflops)},
+                                    {"cpu_gflops", r3(cpu_gflops)},
+                                    {"fp32_peak_gflops", r3(fp32_peak.wall_gflops)},
+                                    {"ratio_to_fp32_peak", rounded(median(to_peak), 4)},
+                                    {"cpu_ratio_to_fp32_peak", rounded(median(cpu_to_peak), 4)},
+                                    {"sgemm_gflops", r3(in_use_product)},
+                                    {"ratio_to_sgemm", rounded(median(to_products), 4)},
+                                    {"cpu_ratio_to_sgemm", rounded(median(cpu_to_products), 4)},
                                     {"busy", busy}})
                       << "\n";
             std::cout.flush();
             continue;
         }
+        if (s.name == bench_shapes().front().name || shape != "all") {
+            std::cout << "\npeaks, best of " << repeats << " rounds:\n";
+            for (std::size_t i = 0; i < peaks.size(); ++i)
+                std::cout << "  " << peaks.loop(i).name << ": " << fixed(peaks.best(i).wall_gflops, 1)
+                          << " GFLOP/s (by CPU time " << fixed(peaks.best(i).cpu_gflops, 1) << ")\n";
+        }
         std::cout << "\n" << s.name << ": " << describe(c) << " (ffn_hidden " << F << ")\n"
-                  << "  sgemm alone, best of " << repeats << ":\n";
-        for (std::size_t g = 0; g < gemms.size(); ++g)
-            std::cout << "    " << gemms[g].name() << ": " << fixed(gemm_best[g].wall_gflops, 1)
-                      << " GFLOP/s (by CPU time " << fixed(gemm_best[g].cpu_gflops, 1) << ")\n";
-        std::cout << "  one chunk of T = " << T << " tokens, forward + loss + backward, median of "
-                  << repeats << ":\n"
+                  << "  products alone, best of " << repeats << "; of the fp32 peak "
+                  << fixed(fp32_peak.wall_gflops, 1) << ":\n";
+        for (std::size_t g = 0; g < products.size(); ++g) {
+            const Speed b = best_of(product_speeds[g]);
+            std::cout << "    " << std::left << std::setw(9) << gemm_path_name(products[g].path())
+                      << std::setw(24) << products[g].name() << std::right << std::setw(7)
+                      << fixed(b.wall_gflops, 1) << " GFLOP/s " << std::setw(5)
+                      << fixed(100 * b.wall_gflops / fp32_peak.wall_gflops, 1) << "% (by CPU time "
+                      << fixed(b.cpu_gflops, 1) << ")\n";
+        }
+        std::cout << "  one chunk of T = " << T << " tokens, forward + loss + backward, products by "
+                  << gemm_path_name(in_use) << ", median of " << repeats << ":\n"
                   << "    " << fixed(1e3 * total_s, 1) << " ms (forward " << fixed(1e3 * median(forward), 1)
                   << ", backward " << fixed(1e3 * median(backward), 1) << "; best "
                   << fixed(1e3 * best_total_s, 1) << "; CPU time " << fixed(1e3 * cpu_s, 1) << ")\n"
                   << "    " << fixed(tokens_per_s, 0) << " tokens/s; " << fixed(chunk_flops / 1e9, 3)
                   << " GFLOP of products -> " << fixed(gflops, 1) << " GFLOP/s (by CPU time "
                   << fixed(cpu_gflops, 1) << ")\n"
-                  << "    achieved / sgemm: " << fixed(100 * median_ratio, 1)
-                  << "% (by CPU time " << fixed(100 * median_cpu_ratio, 1)
-                  << "%; median of the rounds' ratios)\n";
+                  << "    achieved / fp32 peak: " << fixed(100 * median(to_peak), 1)
+                  << "% (by CPU time " << fixed(100 * median(cpu_to_peak), 1) << "%)\n"
+                  << "    achieved / " << gemm_path_name(in_use) << " products: "
+                  << fixed(100 * median(to_products), 1) << "% (by CPU time "
+                  << fixed(100 * median(cpu_to_products), 1) << "%; medians of the rounds' ratios)\n";
         if (busy)
             std::cout << "    note: the wall clock ran " << fixed(100 * (total_s / cpu_s - 1), 0)
                       << "% above this thread's CPU time: the machine was busy\n";

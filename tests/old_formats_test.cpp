@@ -33,6 +33,9 @@ using test::run_lrnn;
 const std::string kFixtures = std::string(LRNN_TEST_DATA_DIR) + "/fixtures";
 const std::string kCharRun = kFixtures + "/char-run";
 const std::string kSeedModel = std::string(LRNN_TEST_DATA_DIR) + "/char-small/model.bin";
+// The old build's products were OpenBLAS's, and the exact losses below are its rounding: the
+// comparisons to 1e-12 run with the same kernel (core/gemm_kernels.hpp, LRNN_GEMM).
+const std::string kOldBuildsProducts = "LRNN_GEMM=openblas";
 constexpr std::uint64_t kCorpusHash = 0x6de5a289317101bcULL;  // FNV-1a 64 of fixtures/text.txt
 
 std::uint64_t fnv1a64_of(const std::vector<float>& v) { return fnv1a64(v.data(), v.size() * sizeof(float)); }
@@ -177,7 +180,7 @@ TEST(OldFormats, RunDirectoryResumesWhereTheOldRunStopped) {
     ScratchDir dir;
     const std::string run = dir.file("char-run");
     fs::copy(kCharRun, run, fs::copy_options::recursive);
-    const auto r = run_lrnn("train --resume '" + run + "' train.max_steps=8 --no-sample");
+    const auto r = run_lrnn("train --resume '" + run + "' train.max_steps=8 --no-sample", kOldBuildsProducts);
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_NE(r.err.find("resuming from " + run + "/checkpoints/step-000000006.ckpt (step 6)"), std::string::npos)
         << r.err;
@@ -210,7 +213,8 @@ TEST(OldFormats, MetricsOfTheOldRunSurviveTruncation) {
 }
 
 double eval_loss(const std::string& model, const std::string& text) {
-    const auto r = run_lrnn("eval '" + model + "' --text '" + text + "' --json --threads 1");
+    const auto r = run_lrnn("eval '" + model + "' --text '" + text + "' --json --threads 1",
+                            kOldBuildsProducts);
     EXPECT_EQ(r.exit_code, 0) << r.err;
     return parse_json(r.out, "eval --json")["loss"].get<double>();
 }

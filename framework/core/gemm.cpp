@@ -2,14 +2,26 @@
 
 #include <cblas.h>
 
+#include <cassert>
+
+#include "core/gemm_kernels.hpp"
+
 namespace lrnn {
 
 namespace {
 
-// Overloads so that the templates below read the same for float and double.
+// Overloads so that the templates below read the same for float and double: float goes to the
+// fastest kernel this CPU has (core/gemm_kernels.hpp), double to the BLAS. The operands are
+// row-major; a transposed one is the same memory read with the strides swapped.
+MatrixOperand operand(const float* data, CBLAS_TRANSPOSE t, int ld) {
+    return t == CblasNoTrans ? MatrixOperand{data, std::size_t(ld), 1}
+                             : MatrixOperand{data, 1, std::size_t(ld)};
+}
 void gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k, float alpha,
           const float* a, int lda, const float* b, int ldb, float beta, float* c, int ldc) {
-    cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    assert(alpha == 1.0f);  // the templates below multiply by 1 only
+    sgemm(best_gemm_path(), std::size_t(m), std::size_t(n), std::size_t(k), operand(a, ta, lda),
+          operand(b, tb, ldb), beta, c, std::size_t(ldc));
 }
 void gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k, double alpha,
           const double* a, int lda, const double* b, int ldb, double beta, double* c, int ldc) {

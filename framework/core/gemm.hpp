@@ -1,7 +1,8 @@
 #pragma once
 // Matrix products for the model core, in the row-vector convention of model-spec.md:
 // a weight W of shape (in, out) is applied as y = x @ W. Everything is row-major.
-// The products go to CBLAS (sgemm/dgemm, or gemv when there is a single row).
+// Float products go to our own kernels where the CPU has AVX2 or AVX-512 (core/gemm_kernels.hpp),
+// to OpenBLAS otherwise; double products and single rows (gemv) to CBLAS.
 
 #include <cstddef>
 

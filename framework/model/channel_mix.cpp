@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/gemm.hpp"
+#include "core/vector_clones.hpp"
 #include "model/forward_product.hpp"
 #include "model/layers.hpp"
 #include "model/math.hpp"
@@ -10,6 +11,7 @@
 namespace lrnn {
 
 template <typename Real>
+LRNN_VECTOR_CLONES
 void channel_mix_forward(const LayerView<const Real*>& p, LayerCache<Real>& cache,
                          Workspace<Real>& ws, std::size_t T) {
     const ModelConfig& c = ws.config;
@@ -42,6 +44,7 @@ void channel_mix_forward(const LayerView<const Real*>& p, LayerCache<Real>& cach
 }
 
 template <typename Real>
+LRNN_VECTOR_CLONES
 void channel_mix_backward(const LayerView<const Real*>& p, const LayerCache<Real>& cache,
                           Workspace<Real>& ws, const LayerView<Real*>& grad, std::size_t T) {
     const ModelConfig& c = ws.config;

@@ -5,6 +5,8 @@
 #include <cmath>
 #include <cstddef>
 
+#include "core/vector_clones.hpp"
+
 namespace lrnn {
 
 constexpr double kEps = 1e-6;
@@ -50,6 +52,7 @@ constexpr std::size_t kChannelBlock = 64;
 // added in sequence, at the latency of one addition per element), and the result depends on
 // n alone, never on threads or timing.
 template <typename Real, typename Term>
+LRNN_VECTOR_CLONES
 Real sum_in_lanes(std::size_t n, Term term) {
     constexpr std::size_t kLanes = 8;
     Real lane[kLanes] = {};
@@ -62,6 +65,7 @@ Real sum_in_lanes(std::size_t n, Term term) {
 
 // y (n, d) = LN(x (n, d); w, b) over each row; keeps mean and rstd (n) for the backward pass.
 template <typename Real>
+LRNN_VECTOR_CLONES
 void layernorm_forward(const Real* x, const Real* w, const Real* b, Real* y, Real* mean,
                        Real* rstd, std::size_t n, std::size_t d) {
     for (std::size_t t = 0; t < n; ++t) {
@@ -82,6 +86,7 @@ void layernorm_forward(const Real* x, const Real* w, const Real* b, Real* y, Rea
 
 // dx (n, d) += the gradient through LN of dy (n, d); dw, db (d) accumulate.
 template <typename Real>
+LRNN_VECTOR_CLONES
 void layernorm_backward(const Real* dy, const Real* x, const Real* mean, const Real* rstd,
                         const Real* w, Real* dx, Real* dw, Real* db, std::size_t n,
                         std::size_t d) {
@@ -112,6 +117,7 @@ void layernorm_backward(const Real* dy, const Real* x, const Real* mean, const R
 
 // Row-wise softmax of x (n, k) in place.
 template <typename Real>
+LRNN_VECTOR_CLONES
 void softmax_rows(Real* x, std::size_t n, std::size_t k) {
     for (std::size_t t = 0; t < n; ++t) {
         Real* row = x + t * k;
@@ -124,6 +130,7 @@ void softmax_rows(Real* x, std::size_t n, std::size_t k) {
 
 // Gradient through a row-wise softmax: dx = p * (dp - sum(p * dp)), p (n, k) the output.
 template <typename Real>
+LRNN_VECTOR_CLONES
 void softmax_rows_backward(const Real* p, const Real* dp, Real* dx, std::size_t n, std::size_t k) {
     for (std::size_t t = 0; t < n; ++t) {
         Real dot = 0;

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "core/gemm.hpp"
+#include "core/vector_clones.hpp"
 #include "model/forward_product.hpp"
 #include "model/layers.hpp"
 #include "model/math.hpp"
@@ -12,6 +13,7 @@
 namespace lrnn {
 
 template <typename Real>
+LRNN_VECTOR_CLONES
 void model_forward(const ModelView<const Real*>& p, std::span<const TokenId> tokens,
                    Workspace<Real>& ws, RecurrentState<Real>* state) {
     const ModelConfig& c = ws.config;
@@ -60,6 +62,7 @@ void model_forward(const ModelView<const Real*>& p, std::span<const TokenId> tok
 }
 
 template <typename Real>
+LRNN_VECTOR_CLONES
 LossSums model_loss(Workspace<Real>& ws, std::span<const TokenId> targets, double label_smoothing,
                     double grad_scale) {
     const std::size_t T = ws.steps, V = ws.config.vocab_size;
@@ -96,6 +99,7 @@ LossSums model_loss(Workspace<Real>& ws, std::span<const TokenId> targets, doubl
 }
 
 template <typename Real>
+LRNN_VECTOR_CLONES
 void model_backward(const ModelView<const Real*>& p, std::span<const TokenId> tokens,
                     Workspace<Real>& ws, const ModelView<Real*>& grad) {
     const ModelConfig& c = ws.config;

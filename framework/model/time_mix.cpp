@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "core/gemm.hpp"
+#include "core/vector_clones.hpp"
 #include "model/forward_product.hpp"
 #include "model/layers.hpp"
 #include "model/math.hpp"
@@ -20,6 +21,7 @@ namespace {
 
 // read: RN = sum_s rg_s N_s, RD = sum_s rg_s D_s (each (d)); N, D are (S, d).
 template <typename Real>
+LRNN_VECTOR_CLONES
 void scan_read(const Real* __restrict N, const Real* __restrict D, const Real* __restrict rg,
                Real* __restrict read_num, Real* __restrict read_den, std::size_t S,
                std::size_t d) {
@@ -34,6 +36,7 @@ void scan_read(const Real* __restrict N, const Real* __restrict D, const Real* _
 
 // wkv = (RN + beta k v) / (RD + beta k + eps); keeps the denominator for the backward pass.
 template <typename Real>
+LRNN_VECTOR_CLONES
 void scan_output(const Real* __restrict read_num, const Real* __restrict read_den,
                  const Real* __restrict beta, const Real* __restrict k, const Real* __restrict v,
                  Real* __restrict den, Real* __restrict wkv, std::size_t d) {
@@ -47,6 +50,7 @@ void scan_output(const Real* __restrict read_num, const Real* __restrict read_de
 
 // write: N_{t+1} = w a N_t + wg k v,  D_{t+1} = w a D_t + wg k, per slot s.
 template <typename Real>
+LRNN_VECTOR_CLONES
 void scan_write(const Real* __restrict N, const Real* __restrict D, const Real* __restrict w,
                 const Real* __restrict alibi, const Real* __restrict wg, const Real* __restrict k,
                 const Real* __restrict v, Real* __restrict N_next, Real* __restrict D_next,
@@ -62,6 +66,7 @@ void scan_write(const Real* __restrict N, const Real* __restrict D, const Real* 
 // Backward of the write, per channel: dw (before the factor a), dk, dv from dN, dD, the
 // gradients of N_{t+1}, D_{t+1}. dw, dk, dv are set, not accumulated.
 template <typename Real>
+LRNN_VECTOR_CLONES
 void scan_write_backward(const Real* __restrict dN, const Real* __restrict dD,
                          const Real* __restrict N, const Real* __restrict D,
                          const Real* __restrict wg, const Real* __restrict k,
@@ -79,6 +84,7 @@ void scan_write_backward(const Real* __restrict dN, const Real* __restrict dD,
 
 // Backward of the read and the output: the gradients of RN, RD, and the bonus, k, v terms.
 template <typename Real>
+LRNN_VECTOR_CLONES
 void scan_output_backward(const Real* __restrict dwkv, const Real* __restrict den,
                           const Real* __restrict wkv, const Real* __restrict beta,
                           const Real* __restrict k, const Real* __restrict v,
@@ -97,6 +103,7 @@ void scan_output_backward(const Real* __restrict dwkv, const Real* __restrict de
 // The gradient of N_t, D_t from that of N_{t+1}, D_{t+1} (through the decay of the write) and
 // of RN_t, RD_t (through the read), in place.
 template <typename Real>
+LRNN_VECTOR_CLONES
 void scan_state_backward(const Real* __restrict w, const Real* __restrict alibi,
                          const Real* __restrict rg, const Real* __restrict d_read_num,
                          const Real* __restrict d_read_den, Real* __restrict dN,
@@ -134,6 +141,7 @@ struct ShiftMix {
 }  // namespace
 
 template <typename Real>
+LRNN_VECTOR_CLONES
 void time_mix_forward(const LayerView<const Real*>& p, LayerCache<Real>& cache,
                       Workspace<Real>& ws, std::size_t T) {
     const ModelConfig& c = ws.config;
@@ -225,6 +233,7 @@ void time_mix_forward(const LayerView<const Real*>& p, LayerCache<Real>& cache,
 // (8 down to 1), each reading the cache the forward left, so that forward and backward can be
 // read side by side against the spec; split, the steps would pass a dozen buffers around.
 template <typename Real>
+LRNN_VECTOR_CLONES
 void time_mix_backward(const LayerView<const Real*>& p, const LayerCache<Real>& cache,
                        Workspace<Real>& ws, const LayerView<Real*>& grad, std::size_t T) {
     const ModelConfig& c = ws.config;

@@ -1,0 +1,87 @@
+#include "core/gemm_micro_kernels.hpp"
+
+#include <immintrin.h>
+
+namespace lrnn {
+
+namespace {
+
+// Both kernels keep an mr x nr tile of sums in registers: per step p, the nr values of b's row
+// are loaded once, each of a's mr values is broadcast, and every accumulator gets one FMA.
+// The FMA is the instruction, not a contraction the compiler chose: its rounding is fixed.
+
+__attribute__((target("avx512f,fma"))) void avx512_8x32(std::size_t kc, const float* a,
+                                                         std::size_t rs, std::size_t cs,
+                                                         const float* b, float* c,
+                                                         std::size_t ldc, float beta) {
+    constexpr int MR = 8;
+    __m512 acc0[MR], acc1[MR];
+#pragma GCC unroll 8
+    for (int i = 0; i < MR; ++i) acc0[i] = _mm512_setzero_ps(), acc1[i] = _mm512_setzero_ps();
+    for (std::size_t p = 0; p < kc; ++p, a += cs, b += 32) {
+        const __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
+#pragma GCC unroll 8
+        for (int i = 0; i < MR; ++i) {
+            const __m512 ai = _mm512_set1_ps(a[i * rs]);
+            acc0[i] = _mm512_fmadd_ps(ai, b0, acc0[i]);
+            acc1[i] = _mm512_fmadd_ps(ai, b1, acc1[i]);
+        }
+    }
+    const __m512 vbeta = _mm512_set1_ps(beta);
+#pragma GCC unroll 8
+    for (int i = 0; i < MR; ++i) {
+        float* row = c + i * ldc;
+        if (beta == 0.0f) {
+            _mm512_storeu_ps(row, acc0[i]), _mm512_storeu_ps(row + 16, acc1[i]);
+        } else if (beta == 1.0f) {
+            _mm512_storeu_ps(row, _mm512_add_ps(_mm512_loadu_ps(row), acc0[i]));
+            _mm512_storeu_ps(row + 16, _mm512_add_ps(_mm512_loadu_ps(row + 16), acc1[i]));
+        } else {
+            const __m512 c0 = _mm512_mul_ps(vbeta, _mm512_loadu_ps(row));
+            const __m512 c1 = _mm512_mul_ps(vbeta, _mm512_loadu_ps(row + 16));
+            _mm512_storeu_ps(row, _mm512_add_ps(c0, acc0[i]));
+            _mm512_storeu_ps(row + 16, _mm512_add_ps(c1, acc1[i]));
+        }
+    }
+}
+
+__attribute__((target("avx2,fma"))) void avx2_6x16(std::size_t kc, const float* a, std::size_t rs,
+                                                   std::size_t cs, const float* b, float* c,
+                                                   std::size_t ldc, float beta) {
+    constexpr int MR = 6;
+    __m256 acc0[MR], acc1[MR];
+#pragma GCC unroll 6
+    for (int i = 0; i < MR; ++i) acc0[i] = _mm256_setzero_ps(), acc1[i] = _mm256_setzero_ps();
+    for (std::size_t p = 0; p < kc; ++p, a += cs, b += 16) {
+        const __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
+#pragma GCC unroll 6
+        for (int i = 0; i < MR; ++i) {
+            const __m256 ai = _mm256_broadcast_ss(a + i * rs);
+            acc0[i] = _mm256_fmadd_ps(ai, b0, acc0[i]);
+            acc1[i] = _mm256_fmadd_ps(ai, b1, acc1[i]);
+        }
+    }
+    const __m256 vbeta = _mm256_set1_ps(beta);
+#pragma GCC unroll 6
+    for (int i = 0; i < MR; ++i) {
+        float* row = c + i * ldc;
+        if (beta == 0.0f) {
+            _mm256_storeu_ps(row, acc0[i]), _mm256_storeu_ps(row + 8, acc1[i]);
+        } else if (beta == 1.0f) {
+            _mm256_storeu_ps(row, _mm256_add_ps(_mm256_loadu_ps(row), acc0[i]));
+            _mm256_storeu_ps(row + 8, _mm256_add_ps(_mm256_loadu_ps(row + 8), acc1[i]));
+        } else {
+            const __m256 c0 = _mm256_mul_ps(vbeta, _mm256_loadu_ps(row));
+            const __m256 c1 = _mm256_mul_ps(vbeta, _mm256_loadu_ps(row + 8));
+            _mm256_storeu_ps(row, _mm256_add_ps(c0, acc0[i]));
+            _mm256_storeu_ps(row + 8, _mm256_add_ps(c1, acc1[i]));
+        }
+    }
+}
+
+}  // namespace
+
+MicroKernel avx512_micro_kernel() { return {8, 32, avx512_8x32}; }
+MicroKernel avx2_micro_kernel() { return {6, 16, avx2_6x16}; }
+
+}  // namespace lrnn
