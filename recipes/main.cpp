@@ -24,6 +24,7 @@ struct Recipe {
 
 const Recipe kRecipes[] = {
     {"train", "train a model from a YAML recipe (or --resume a run)", lrnn::recipes::train_main},
+    {"info", "what a config would train, before training (lrnn train CONFIG --dry-run)", lrnn::recipes::info_main},
     {"generate", "stream text from a model (prompt, sampling, saved states)", lrnn::recipes::generate_main},
     {"eval", "loss, perplexity and bits per byte of a model on a text", lrnn::recipes::eval_main},
     {"bench", "one-thread speed of the model core against the BLAS's own sgemm", lrnn::recipes::bench_main},

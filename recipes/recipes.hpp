@@ -7,6 +7,7 @@ namespace lrnn::recipes {
 int bench_main(int argc, char** argv);
 int compare_main(int argc, char** argv);
 int debug_main(int argc, char** argv);
+int info_main(int argc, char** argv);  // lrnn train CONFIG --dry-run
 int generate_main(int argc, char** argv);
 int eval_main(int argc, char** argv);
 int export_main(int argc, char** argv);

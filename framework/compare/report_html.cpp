@@ -113,7 +113,7 @@ std::string html_report(const ReportContext& report) {
         for (std::size_t c = 0; c < n; ++c) {
             std::string cls;
             if (row.kind == RowKind::Config) cls = "config";
-            else if (row.kind == RowKind::Status && row.cells[c] != "ok") cls = "status-" + row.cells[c];
+            else if (row.kind == RowKind::Status && row.key == "status" && row.cells[c] != "ok") cls = "status-" + row.cells[c];
             else if (row.best[c]) cls = "best";
             o << "<td" << (cls.empty() ? "" : " class=\"" + cls + "\"") << ">" << xml_escape(row.cells[c]) << "</td>";
         }

@@ -58,6 +58,7 @@ std::string json_results(const ReportContext& report) {
                         {"source", r.source},
                         {"status", to_string(r.status)},
                         {"error", r.error},
+                        {"stop_reason", r.stop_reason ? Json(*r.stop_reason) : Json(nullptr)},
                         {"log", r.log_path},
                         {"config", std::move(config)},
                         {"results", std::move(results)},

@@ -117,6 +117,14 @@ RunNumbers run_numbers(const RunFiles& files) {
     return n;
 }
 
+std::optional<std::string> stop_reason(const RunFiles& files) {
+    if (!files.summary) return std::nullopt;
+    const auto it = files.summary->find("stop_reason");
+    if (it == files.summary->end() || it->is_null()) return std::nullopt;
+    if (!it->is_string()) throw UserError("summary.json: \"stop_reason\" is " + json_line(*it) + ", expected text");
+    return it->get<std::string>();
+}
+
 std::map<std::string, std::string> config_values(const TrainConfig& config) {
     std::map<std::string, std::string> values;
     for (const std::string& key : config_keys()) values[key] = display_value(config_value(config, key));

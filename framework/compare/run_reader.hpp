@@ -37,6 +37,11 @@ MetricsRow parse_metrics_row(std::string_view line, const std::string& where);
 // The result numbers: from summary.json where it has them, else from the metrics rows.
 RunNumbers run_numbers(const RunFiles& files);
 
+// Why the run stopped, summary.json's "stop_reason" (completed | early_stopping | max_seconds);
+// nothing for an unfinished run or a summary written before the field existed. UserError if
+// it is there but not text.
+std::optional<std::string> stop_reason(const RunFiles& files);
+
 // Every config key -> its value as plain text (config_value, strings unquoted).
 std::map<std::string, std::string> config_values(const TrainConfig& config);
 

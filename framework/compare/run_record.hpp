@@ -49,6 +49,7 @@ struct RunRecord {
     std::map<std::string, std::string> config;  // key -> value as text, every key known
     std::vector<MetricsRow> metrics;
     RunNumbers numbers;
+    std::optional<std::string> stop_reason;  // summary.stop_reason: completed | early_stopping | max_seconds
     std::string sample;  // samples/final.txt, if any
 };
 

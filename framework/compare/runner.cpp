@@ -176,6 +176,7 @@ RunRecord read_run_record(const std::string& name, const std::string& run_dir, c
     if (files.config) record.config = config_values(*files.config);
     record.metrics = files.metrics;
     record.numbers = run_numbers(files);
+    record.stop_reason = stop_reason(files);
     record.sample = files.sample;
     record.status = files.summary ? RunStatus::Ok : RunStatus::Unfinished;
     if (!files.summary) record.error = "no summary.json: the run has not finished";

@@ -77,6 +77,19 @@ ComparisonTable build_table(const std::vector<RunRecord>& runs) {
         table.rows.push_back(std::move(row));
     }
 
+    // Why each run stopped, when that tells the runs apart: one ended early (early stopping,
+    // the time budget) while the others completed.
+    const bool any_stopped_early = std::any_of(runs.begin(), runs.end(), [](const RunRecord& r) {
+        return r.stop_reason && *r.stop_reason != "completed";
+    });
+    if (any_stopped_early) {
+        TableRow row{"stopped", "stopped", RowKind::Status, Better::None, {}, {}, {}};
+        for (const RunRecord& r : runs) row.cells.push_back(r.stop_reason ? *r.stop_reason : "-");
+        row.values.assign(runs.size(), std::nullopt);
+        row.best.assign(runs.size(), false);
+        table.rows.push_back(std::move(row));
+    }
+
     // Keys in schema order (the record maps are sorted alphabetically, which reads worse).
     for (const std::string& key : config_keys()) {
         if (key == "run.name" || key == "run.dir") continue;  // differ by construction

@@ -223,6 +223,18 @@ TrainConfig resumed_config(const Checkpoint& ckpt, const std::string& ckpt_path,
     return config;
 }
 
+// Whether a change made on resume can change what metrics.jsonl records from there on (its
+// "changed" field lists those): not the thread count (bit-exact by design), where and how
+// checkpoints are saved, or what is generated after training.
+bool changes_the_numbers(const std::string& key) {
+    static const char* unseen[] = {"train.threads", "train.checkpoint_every", "train.keep_checkpoints",
+                                   "train.on_save_error"};
+    if (key.rfind("generate.", 0) == 0) return false;
+    for (const char* u : unseen)
+        if (key == u) return false;
+    return true;
+}
+
 // config.yaml (and every checkpoint's copy of it) ends with the changes made on resume, as
 // YAML comments: the config loader reads past them, and a resume from an older checkpoint
 // carries the history of its own timeline.
@@ -286,8 +298,11 @@ StartedRun start_resume(const TrainOptions& options, std::ostream& out) {
     run.corpus = resumed_corpus(run.config, ckpt, options.allow_changed_corpus);
     check_corpus_fits(run.corpus, ckpt.model);
     run.config_yaml = config_yaml_with_history(run.config, ckpt.config_yaml, ckpt.progress.step, changes);
-    for (const ConfigChange& c : changes)
+    for (const ConfigChange& c : changes) {
         out << "changed from step " << ckpt.progress.step << ": " << c.key << " " << c.from << " -> " << c.to << "\n";
+        if (changes_the_numbers(c.key))
+            run.resume_changes += (run.resume_changes.empty() ? "" : "; ") + c.key + " " + c.from + " -> " + c.to;
+    }
 
     run.params.emplace(ckpt.model);
     run.params->values = std::move(ckpt.params);

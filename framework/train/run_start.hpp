@@ -36,6 +36,9 @@ struct StartedRun {
     // A fresh start into a run directory an earlier start left without a checkpoint or a
     // summary (docs/recipes.md): replaced as with --force.
     bool replaces_unstarted = false;
+    // What a resume changed that can change the numbers, "KEY FROM -> TO; ..." ("" = nothing):
+    // the first metrics.jsonl row written after the resume carries it as its "changed" field.
+    std::string resume_changes;
 };
 
 // Starts the run on every rank (out: rank 0's messages; the other ranks pass a silent

@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <iostream>
 #include <span>
+#include <string>
+#include <utility>
 #include <vector>
 
 
@@ -259,6 +261,7 @@ int TrainingLoop::log_evaluate_and_save(const StepNumbers& numbers) {
             // Early stopping makes this step the last: its checkpoint is the finished one.
             if (!last && early_stopping_due()) stopped_early_ = true, last = true, total_steps_ = prog_.step;
         }
+        if (!run_.resume_changes.empty()) row["changed"] = std::exchange(run_.resume_changes, std::string());
         if (!outputs_.write_metrics(row)) return after_failed_metrics();
     }
     if ((best || periodic || last) && !save_unless_skipping(last)) return after_failed_save();
