@@ -10,6 +10,7 @@ int debug_main(int argc, char** argv);
 int generate_main(int argc, char** argv);
 int eval_main(int argc, char** argv);
 int export_main(int argc, char** argv);
+int prepare_main(int argc, char** argv);
 int train_main(int argc, char** argv);
 
 }  // namespace lrnn::recipes
