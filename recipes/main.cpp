@@ -31,6 +31,7 @@ const Recipe kRecipes[] = {
     {"debug", "inspect the numbers: logits and gradients of a model on given tokens",
      lrnn::recipes::debug_main},
     {"export", "write a model's weights as safetensors, with its config and tokenizer", lrnn::recipes::export_main},
+    {"prepare", "tokenize a config's corpus once into token stores (train, validation)", lrnn::recipes::prepare_main},
     {"compare", "train configs or sweeps side by side; table, loss charts, HTML report", lrnn::recipes::compare_main},
 };
 

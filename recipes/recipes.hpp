@@ -11,6 +11,7 @@ int info_main(int argc, char** argv);  // lrnn train CONFIG --dry-run
 int generate_main(int argc, char** argv);
 int eval_main(int argc, char** argv);
 int export_main(int argc, char** argv);
+int prepare_main(int argc, char** argv);
 int train_main(int argc, char** argv);
 
 }  // namespace lrnn::recipes
