@@ -31,7 +31,8 @@ namespace {
 const std::string kEnglish = "First Citizen:\nBefore we proceed any further, hear me speak.\n\tAll:  Speak, speak.\r\n";
 const std::string kRussian = "Привет, мир! Съешь же ещё этих мягких французских булок.\n";
 const std::string kChinese = "你好，世界。我们继续前进吧！\n";
-const std::string kInvalid = std::string("a\xff\xfe b\xc3 \xe2\x82 \xed\xa0\x80 \xf4\x90\x80\x80 end\xc3", 31);
+// Invalid UTF-8 of every kind: stray bytes, cut-short sequences, a surrogate, beyond U+10FFFF.
+const std::string kInvalid = "a\xff\xfe b\xc3 \xe2\x82 \xed\xa0\x80 \xf4\x90\x80\x80 end\xc3";
 
 std::string shakespeare(std::size_t bytes) {
     std::ifstream in(std::string(LRNN_SOURCE_DIR) + "/data/tinyshakespeare.txt", std::ios::binary);
