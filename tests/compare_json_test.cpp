@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "cli_util.hpp"
+#include "error_of.hpp"
 #include "compare/compare.hpp"
 #include "compare/metrics_follower.hpp"
 #include "compare/plan.hpp"
@@ -24,14 +25,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string error_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const UserError& e) {
-        return e.what();
-    }
-    return "";
-}
+using test::error_of;
 
 class CompareJson : public ::testing::Test {
 protected:

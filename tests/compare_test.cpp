@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "cli_util.hpp"
+#include "error_of.hpp"
 #include "compare/compare.hpp"
 #include "compare/plan.hpp"
 #include "compare/reuse.hpp"
@@ -33,15 +34,7 @@ namespace {
 namespace fs = std::filesystem;
 
 // The UserError message of `f`, or "" if it did not throw one.
-template <typename F>
-std::string error_of(F&& f) {
-    try {
-        f();
-    } catch (const UserError& e) {
-        return e.what();
-    }
-    return "";
-}
+using test::error_of;
 
 // Runs python3 on a script file with arguments; returns (exit code, its output).
 std::pair<int, std::string> run_python(const fs::path& script, const std::string& args) {

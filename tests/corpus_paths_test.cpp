@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "cli_util.hpp"
+#include "error_of.hpp"
 #include "config/train_config.hpp"
 #include "core/error.hpp"
 #include "io/checkpoint.hpp"
@@ -24,14 +25,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string error_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const UserError& e) {
-        return e.what();
-    }
-    return "";
-}
+using test::error_of;
 
 std::string normal(const fs::path& p) { return p.lexically_normal().string(); }
 

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "error_of.hpp"
 #include "io/corpus_sources.hpp"
 #include "temp_dir.hpp"
 
@@ -20,14 +21,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string error_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const UserError& e) {
-        return e.what();
-    }
-    return "";
-}
+using test::error_of;
 
 class CorpusSources : public ::testing::Test {
 protected:

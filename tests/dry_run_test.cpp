@@ -10,6 +10,7 @@
 #include <string>
 
 #include "cli_util.hpp"
+#include "tiny_run.hpp"
 #include "core/json.hpp"
 
 namespace lrnn {
@@ -21,10 +22,7 @@ using test::CommandResult;
 class DryRun : public testing::Test {
 protected:
     void SetUp() override {
-        std::ifstream in(std::string(LRNN_SOURCE_DIR) + "/data/tinyshakespeare.txt", std::ios::binary);
-        std::string text(20000, '\0');
-        in.read(text.data(), text.size());
-        dir_.write("a.txt", text);
+        test::write_corpus_slice(dir_.path(), 20000, "a.txt");
         runs_ = dir_.file("runs");
         config_ = dir_.write("c.yaml", "run: {dir: " + runs_ + ", name: r}\n"
                                        "data: {path: a.txt}\n"

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "cli_util.hpp"
+#include "tiny_run.hpp"
 #include "config/train_config.hpp"
 #include "io/token_store.hpp"
 #include "train/prepared_corpus.hpp"
@@ -22,10 +23,7 @@ using test::CommandResult;
 class Prepare : public testing::Test {
 protected:
     void SetUp() override {
-        std::ifstream in(std::string(LRNN_SOURCE_DIR) + "/data/tinyshakespeare.txt", std::ios::binary);
-        std::string text(20000, '\0');
-        in.read(text.data(), text.size());
-        dir_.write("a.txt", text);
+        test::write_corpus_slice(dir_.path(), 20000, "a.txt");
         runs_ = dir_.file("runs");
     }
     std::string config(const std::string& tokenizer) const {

@@ -12,13 +12,14 @@ namespace lrnn::test {
 inline constexpr const char* kTinyModelYaml =
     "model: {n_layer: 1, n_embd: 16, n_head: 2, ctx_len: 16, n_mem_slots: 2}\n";
 
-// The first `bytes` bytes of data/tinyshakespeare.txt, written as DIR/corpus.txt.
-inline std::filesystem::path write_corpus_slice(const std::filesystem::path& dir, std::size_t bytes = 20000) {
+// The first `bytes` bytes of data/tinyshakespeare.txt, written as DIR/NAME.
+inline std::filesystem::path write_corpus_slice(const std::filesystem::path& dir, std::size_t bytes = 20000,
+                                                const std::string& name = "corpus.txt") {
     std::ifstream in(std::string(LRNN_SOURCE_DIR) + "/data/tinyshakespeare.txt", std::ios::binary);
     std::string text(bytes, '\0');
     in.read(text.data(), std::streamsize(text.size()));
     text.resize(std::size_t(in.gcount()));
-    const auto path = dir / "corpus.txt";
+    const auto path = dir / name;
     std::ofstream(path, std::ios::binary) << text;
     return path;
 }

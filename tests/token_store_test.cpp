@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "error_of.hpp"
 #include "io/checksum.hpp"
 #include "io/mapped_file.hpp"
 #include "io/token_store.hpp"
@@ -19,14 +20,7 @@
 namespace lrnn {
 namespace {
 
-std::string error_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const UserError& e) {
-        return e.what();
-    }
-    return "";
-}
+using test::error_of;
 
 const TokenStoreSource kSource{0x1111222233334444ULL, 0x5555666677778888ULL, 1234};
 
