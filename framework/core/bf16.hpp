@@ -21,6 +21,17 @@ inline Bf16 float_to_bf16(float value) {
     return Bf16((bits + rounding) >> 16);
 }
 
+// The rounding of the bf16 matrix products (train.precision: bf16, core/gemm_bf16.hpp): a
+// float32 subnormal input becomes a zero of its sign first, then float_to_bf16 (nearest, ties
+// to even). So no bf16 operand is ever subnormal, whether or not a CPU's dot-product
+// instruction would treat it as zero (vdpbf16ps does: DAZ), and the result is what
+// vcvtne2ps2bf16 gives (it also reads float32 subnormals as zero).
+inline Bf16 float_to_bf16_flushed(float value) {
+    const std::uint32_t bits = std::bit_cast<std::uint32_t>(value);
+    if ((bits & 0x7f800000u) == 0) return Bf16((bits >> 16) & 0x8000u);
+    return float_to_bf16(value);
+}
+
 inline float bf16_to_float(Bf16 value) { return std::bit_cast<float>(std::uint32_t(value) << 16); }
 
 // out (cols) = beta * out + x (inner) @ w (inner, cols), w row-major in bfloat16, the sums in

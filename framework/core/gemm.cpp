@@ -3,7 +3,11 @@
 #include <cblas.h>
 
 #include <cassert>
+#include <type_traits>
+#include <vector>
 
+#include "core/bf16.hpp"
+#include "core/gemm_bf16.hpp"
 #include "core/gemm_kernels.hpp"
 
 namespace lrnn {
@@ -36,6 +40,23 @@ void gemv(CBLAS_TRANSPOSE t, int m, int n, double alpha, const double* a, int ld
     cblas_dgemv(CblasRowMajor, t, m, n, alpha, a, lda, x, 1, beta, y, 1);
 }
 
+// The bf16 product of row-major operands (a transposed one read with its strides swapped).
+void gemm_bf16(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, std::size_t m, std::size_t n,
+               std::size_t k, const float* a, std::size_t lda, const float* b, std::size_t ldb,
+               float beta, float* c, std::size_t ldc) {
+    bf16_sgemm(best_bf16_gemm_path(), m, n, k, operand(a, ta, int(lda)), operand(b, tb, int(ldb)),
+               beta, c, ldc);
+}
+
+// The double reference's rounding: each value to the nearest bf16, as the float product rounds
+// it (through float first, so a double between two floats rounds as its float does).
+std::vector<double> rounded_to_bf16(const double* values, std::size_t count) {
+    std::vector<double> out(count);
+    for (std::size_t i = 0; i < count; ++i)
+        out[i] = double(bf16_to_float(float_to_bf16_flushed(float(values[i]))));
+    return out;
+}
+
 // The BLAS must compute in the calling thread: TBB owns the cores, and a BLAS that started
 // threads of its own inside every TBB task would oversubscribe them. Done once, on the first
 // product, so that every entry point (the program, the tests, benchmarks) gets it.
@@ -51,8 +72,18 @@ void ensure_single_threaded_blas() {
 
 template <typename Real>
 void matmul(const Real* x, const Real* w, Real* out, std::size_t n, std::size_t inner,
-            std::size_t cols, Real beta) {
+            std::size_t cols, Real beta, Precision precision) {
     ensure_single_threaded_blas();
+    if (precision == Precision::Bf16) {
+        if constexpr (std::is_same_v<Real, float>) {
+            // One row too: a step of generation rounds and sums exactly as a chunk's row does.
+            return gemm_bf16(CblasNoTrans, CblasNoTrans, n, cols, inner, x, inner, w, cols, beta,
+                             out, cols);
+        } else {
+            const auto x16 = rounded_to_bf16(x, n * inner), w16 = rounded_to_bf16(w, inner * cols);
+            return matmul(x16.data(), w16.data(), out, n, inner, cols, beta);
+        }
+    }
     if (n == 1) {
         // One row (generation): out = w^T x is a matrix-vector product.
         gemv(CblasTrans, int(inner), int(cols), Real(1), w, int(cols), x, beta, out);
@@ -64,16 +95,34 @@ void matmul(const Real* x, const Real* w, Real* out, std::size_t n, std::size_t 
 
 template <typename Real>
 void matmul_backward_input(const Real* dy, const Real* w, Real* dx, std::size_t n,
-                           std::size_t inner, std::size_t cols, Real beta) {
+                           std::size_t inner, std::size_t cols, Real beta, Precision precision) {
     ensure_single_threaded_blas();
+    if (precision == Precision::Bf16) {
+        if constexpr (std::is_same_v<Real, float>) {
+            return gemm_bf16(CblasNoTrans, CblasTrans, n, inner, cols, dy, cols, w, cols, beta, dx,
+                             inner);
+        } else {
+            const auto w16 = rounded_to_bf16(w, inner * cols);
+            return matmul_backward_input(dy, w16.data(), dx, n, inner, cols, beta);
+        }
+    }
     gemm(CblasNoTrans, CblasTrans, int(n), int(inner), int(cols), Real(1), dy, int(cols), w,
          int(cols), beta, dx, int(inner));
 }
 
 template <typename Real>
 void matmul_backward_weight(const Real* x, const Real* dy, Real* dw, std::size_t n,
-                            std::size_t inner, std::size_t cols) {
+                            std::size_t inner, std::size_t cols, Precision precision) {
     ensure_single_threaded_blas();
+    if (precision == Precision::Bf16) {
+        if constexpr (std::is_same_v<Real, float>) {
+            return gemm_bf16(CblasTrans, CblasNoTrans, inner, cols, n, x, inner, dy, cols, 1.0f,
+                             dw, cols);
+        } else {
+            const auto x16 = rounded_to_bf16(x, n * inner);
+            return matmul_backward_weight(x16.data(), dy, dw, n, inner, cols);
+        }
+    }
     gemm(CblasTrans, CblasNoTrans, int(inner), int(cols), int(n), Real(1), x, int(inner), dy,
          int(cols), Real(1), dw, int(cols));
 }
@@ -81,16 +130,16 @@ void matmul_backward_weight(const Real* x, const Real* dy, Real* dw, std::size_t
 void blas_use_single_thread() { ensure_single_threaded_blas(); }
 
 template void matmul<float>(const float*, const float*, float*, std::size_t, std::size_t,
-                            std::size_t, float);
+                            std::size_t, float, Precision);
 template void matmul<double>(const double*, const double*, double*, std::size_t, std::size_t,
-                             std::size_t, double);
+                             std::size_t, double, Precision);
 template void matmul_backward_input<float>(const float*, const float*, float*, std::size_t,
-                                           std::size_t, std::size_t, float);
+                                           std::size_t, std::size_t, float, Precision);
 template void matmul_backward_input<double>(const double*, const double*, double*, std::size_t,
-                                            std::size_t, std::size_t, double);
+                                            std::size_t, std::size_t, double, Precision);
 template void matmul_backward_weight<float>(const float*, const float*, float*, std::size_t,
-                                            std::size_t, std::size_t);
+                                            std::size_t, std::size_t, Precision);
 template void matmul_backward_weight<double>(const double*, const double*, double*, std::size_t,
-                                             std::size_t, std::size_t);
+                                             std::size_t, std::size_t, Precision);
 
 }  // namespace lrnn

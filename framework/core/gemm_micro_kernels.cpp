@@ -81,6 +81,42 @@ __attribute__((target("avx2,fma"))) void avx2_6x16(std::size_t kc, const float* 
 
 }  // namespace
 
+__attribute__((target("avx512f,avx512bf16"))) void avx512_bf16_8x32(
+    std::size_t pairs, const std::uint32_t* a, const std::uint32_t* b, float* c, std::size_t ldc,
+    float beta) {
+    constexpr int MR = 8;
+    __m512 acc0[MR], acc1[MR];
+#pragma GCC unroll 8
+    for (int i = 0; i < MR; ++i) acc0[i] = _mm512_setzero_ps(), acc1[i] = _mm512_setzero_ps();
+    for (std::size_t q = 0; q < pairs; ++q, a += MR, b += 32) {
+        const __m512bh b0 = (__m512bh)_mm512_loadu_si512(b);
+        const __m512bh b1 = (__m512bh)_mm512_loadu_si512(b + 16);
+#pragma GCC unroll 8
+        for (int i = 0; i < MR; ++i) {
+            const __m512bh ai = (__m512bh)_mm512_set1_epi32(int(a[i]));
+            acc0[i] = _mm512_dpbf16_ps(acc0[i], ai, b0);
+            acc1[i] = _mm512_dpbf16_ps(acc1[i], ai, b1);
+        }
+    }
+    // The merge is the fp32 kernel's (and edge_tile's): the same bits whichever path summed.
+    const __m512 vbeta = _mm512_set1_ps(beta);
+#pragma GCC unroll 8
+    for (int i = 0; i < MR; ++i) {
+        float* row = c + i * ldc;
+        if (beta == 0.0f) {
+            _mm512_storeu_ps(row, acc0[i]), _mm512_storeu_ps(row + 16, acc1[i]);
+        } else if (beta == 1.0f) {
+            _mm512_storeu_ps(row, _mm512_add_ps(_mm512_loadu_ps(row), acc0[i]));
+            _mm512_storeu_ps(row + 16, _mm512_add_ps(_mm512_loadu_ps(row + 16), acc1[i]));
+        } else {
+            const __m512 c0 = _mm512_mul_ps(vbeta, _mm512_loadu_ps(row));
+            const __m512 c1 = _mm512_mul_ps(vbeta, _mm512_loadu_ps(row + 16));
+            _mm512_storeu_ps(row, _mm512_add_ps(c0, acc0[i]));
+            _mm512_storeu_ps(row + 16, _mm512_add_ps(c1, acc1[i]));
+        }
+    }
+}
+
 MicroKernel avx512_micro_kernel() { return {8, 32, avx512_8x32}; }
 MicroKernel avx2_micro_kernel() { return {6, 16, avx2_6x16}; }
 

@@ -3,6 +3,7 @@
 // (target attributes): call one only when cpu_features() says the CPU has it.
 
 #include <cstddef>
+#include <cstdint>
 
 namespace lrnn {
 
@@ -23,5 +24,13 @@ struct MicroKernel {
 
 MicroKernel avx512_micro_kernel();  // 8 x 32: 16 zmm accumulators
 MicroKernel avx2_micro_kernel();    // 6 x 16: 12 ymm accumulators
+
+// The bf16 tile (core/gemm_bf16.cpp), 8 x 32 like avx512_micro_kernel, AVX512_BF16 only:
+// c = beta * c + sum over q < pairs of vdpbf16ps steps. a and b are packed panels of pairs of
+// bf16 values (low half k = 2q, high half 2q + 1) as 32-bit words: a[q * 8 + i] (row i),
+// b[q * 32 + j] (column j). Each step adds a[2q+1] b[2q+1], then a[2q] b[2q] (docs/kernels.md).
+inline constexpr std::size_t kBf16TileRows = 8, kBf16TileCols = 32;
+void avx512_bf16_8x32(std::size_t pairs, const std::uint32_t* a, const std::uint32_t* b, float* c,
+                      std::size_t ldc, float beta);
 
 }  // namespace lrnn

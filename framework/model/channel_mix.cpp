@@ -50,18 +50,18 @@ void channel_mix_backward(const LayerView<const Real*>& p, const LayerCache<Real
     const ModelConfig& c = ws.config;
     const std::size_t d = c.n_embd, F = c.ffn_hidden();
 
-    matmul_backward_weight(cache.act.data(), ws.dh.data(), grad.ffn_down, T, F, d);
-    matmul_backward_input(ws.dh.data(), p.ffn_down, ws.dact.data(), T, F, d);
+    backward_weight_product(ws, cache.act.data(), ws.dh.data(), grad.ffn_down, T, F, d);
+    backward_input_product(ws, ws.dh.data(), p.ffn_down, ws.dact.data(), T, F, d);
     for (std::size_t i = 0; i < T * F; ++i) {
         // act = silu(g) * up;  silu'(g) = sigmoid(g) (1 + g (1 - sigmoid(g)))
         const Real g = cache.gate_pre[i], sg = sigmoid(g);
         ws.dgate_pre[i] = ws.dact[i] * cache.up[i] * sg * (Real(1) + g * (Real(1) - sg));
         ws.dup[i] = ws.dact[i] * g * sg;
     }
-    matmul_backward_weight(cache.xm.data(), ws.dgate_pre.data(), grad.ffn_gate, T, d, F);
-    matmul_backward_weight(cache.xm.data(), ws.dup.data(), grad.ffn_up, T, d, F);
-    matmul_backward_input(ws.dgate_pre.data(), p.ffn_gate, ws.dxm.data(), T, d, F);
-    matmul_backward_input(ws.dup.data(), p.ffn_up, ws.dxm.data(), T, d, F, Real(1));
+    backward_weight_product(ws, cache.xm.data(), ws.dgate_pre.data(), grad.ffn_gate, T, d, F);
+    backward_weight_product(ws, cache.xm.data(), ws.dup.data(), grad.ffn_up, T, d, F);
+    backward_input_product(ws, ws.dgate_pre.data(), p.ffn_gate, ws.dxm.data(), T, d, F);
+    backward_input_product(ws, ws.dup.data(), p.ffn_up, ws.dxm.data(), T, d, F, Real(1));
 
     // xm_t = z_t m + z_{t-1} (1 - m); row 0 of dz is the (discarded) history
     const Real* z = cache.z.data() + d;

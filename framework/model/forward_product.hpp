@@ -1,8 +1,11 @@
 #pragma once
-// The forward pass's products x @ W. Normally a CBLAS product (core/gemm.hpp); for a one-token
-// step of a generator that asked for bf16 weights (Workspace::bf16_weights), a matrix-vector
-// product over the bf16 copy of W instead. Chunks (T > 1) always use the float weights: a
-// matrix product reuses each weight T times, so halving its bytes would gain nothing there.
+// The model's matrix products, in the arithmetic the Workspace asks for (Workspace::precision:
+// fp32, or bf16 inputs with float sums, core/gemm.hpp). Forward x @ W: normally a product of
+// core/gemm.hpp; for a one-token step of an fp32 generator that asked for bf16 weights
+// (Workspace::bf16_weights), a matrix-vector product over the bf16 copy of W instead. Chunks
+// (T > 1) always use the float weights: a matrix product reuses each weight T times, so halving
+// its bytes would gain nothing there. The backward products dy @ W^T and x^T @ dy follow the
+// same precision.
 
 #include <cstddef>
 #include <type_traits>
@@ -19,14 +22,29 @@ template <typename Real>
 void forward_product(const Workspace<Real>& ws, const Real* x, const Real* w, Real* out,
                      std::size_t T, std::size_t inner, std::size_t cols, Real beta = Real(0)) {
     if constexpr (std::is_same_v<Real, float>) {
-        if (T == 1 && ws.bf16_weights != nullptr) {
+        if (T == 1 && ws.bf16_weights != nullptr && ws.precision == Precision::Fp32) {
             if (const Bf16* w16 = ws.bf16_weights->find(w)) {
                 bf16_matvec(x, w16, out, inner, cols, beta);
                 return;
             }
         }
     }
-    matmul(x, w, out, T, inner, cols, beta);
+    matmul(x, w, out, T, inner, cols, beta, ws.precision);
+}
+
+// dx (T, inner) = beta * dx + dy (T, cols) @ w^T
+template <typename Real>
+void backward_input_product(const Workspace<Real>& ws, const Real* dy, const Real* w, Real* dx,
+                            std::size_t T, std::size_t inner, std::size_t cols,
+                            Real beta = Real(0)) {
+    matmul_backward_input(dy, w, dx, T, inner, cols, beta, ws.precision);
+}
+
+// dw (inner, cols) += x^T (inner, T) @ dy (T, cols)
+template <typename Real>
+void backward_weight_product(const Workspace<Real>& ws, const Real* x, const Real* dy, Real* dw,
+                             std::size_t T, std::size_t inner, std::size_t cols) {
+    matmul_backward_weight(x, dy, dw, T, inner, cols, ws.precision);
 }
 
 }  // namespace lrnn

@@ -107,8 +107,8 @@ void model_backward(const ModelView<const Real*>& p, std::span<const TokenId> to
     assert(tokens.size() == T);
 
     // 4.4 output
-    matmul_backward_weight(ws.ln_out.data(), ws.dlogits.data(), grad.head, T, d, V);
-    matmul_backward_input(ws.dlogits.data(), p.head, ws.d_ln_out.data(), T, d, V);
+    backward_weight_product(ws, ws.ln_out.data(), ws.dlogits.data(), grad.head, T, d, V);
+    backward_input_product(ws, ws.dlogits.data(), p.head, ws.d_ln_out.data(), T, d, V);
     std::fill_n(ws.dh.data(), T * d, Real(0));
     // The stream entering ln_out is the output of the last layer: its h is still in ws.h.
     layernorm_backward(ws.d_ln_out.data(), ws.h.data(), ws.ln_out_mean.data(),

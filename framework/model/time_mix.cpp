@@ -241,8 +241,8 @@ void time_mix_backward(const LayerView<const Real*>& p, const LayerCache<Real>& 
     const Real* u = cache.u.data() + 4 * d;
 
     // 8. through Wo and the r gate
-    matmul_backward_weight(cache.gated.data(), ws.dh.data(), grad.Wo, T, d, d);
-    matmul_backward_input(ws.dh.data(), p.Wo, ws.dgated.data(), T, d, d);
+    backward_weight_product(ws, cache.gated.data(), ws.dh.data(), grad.Wo, T, d, d);
+    backward_input_product(ws, ws.dh.data(), p.Wo, ws.dgated.data(), T, d, d);
     for (std::size_t i = 0; i < T * d; ++i) {
         const Real r = cache.r[i];
         ws.dr_pre[i] = ws.dgated[i] * cache.wkv[i] * r * (Real(1) - r);
@@ -311,11 +311,11 @@ void time_mix_backward(const LayerView<const Real*>& p, const LayerCache<Real>& 
 
     // 7. gates: softmax, then u @ mem_gate_{write,read}
     softmax_rows_backward(cache.write_gate.data(), ws.dwrite_gate.data(), ws.dgate_logits.data(), T, S);
-    matmul_backward_weight(u, ws.dgate_logits.data(), grad.mem_gate_write, T, d, S);
-    matmul_backward_input(ws.dgate_logits.data(), p.mem_gate_write, du, T, d, S, Real(1));
+    backward_weight_product(ws, u, ws.dgate_logits.data(), grad.mem_gate_write, T, d, S);
+    backward_input_product(ws, ws.dgate_logits.data(), p.mem_gate_write, du, T, d, S, Real(1));
     softmax_rows_backward(cache.read_gate.data(), ws.dread_gate.data(), ws.dgate_logits.data(), T, S);
-    matmul_backward_weight(u, ws.dgate_logits.data(), grad.mem_gate_read, T, d, S);
-    matmul_backward_input(ws.dgate_logits.data(), p.mem_gate_read, du, T, d, S, Real(1));
+    backward_weight_product(ws, u, ws.dgate_logits.data(), grad.mem_gate_read, T, d, S);
+    backward_input_product(ws, ws.dgate_logits.data(), p.mem_gate_read, du, T, d, S, Real(1));
 
     // 5. decay: w = sigmoid(decay_base + (u @ A) @ B)
     for (std::size_t t = 0; t < T; ++t)
@@ -325,18 +325,18 @@ void time_mix_backward(const LayerView<const Real*>& p, const LayerCache<Real>& 
             g *= w * (Real(1) - w);
             grad.decay_base[ch] += g;
         }
-    matmul_backward_weight(cache.lora_mid.data(), ws.ddecay.data(), grad.decay_lora_b, T, rank, d);
-    matmul_backward_input(ws.ddecay.data(), p.decay_lora_b, ws.dlora_mid.data(), T, rank, d);
-    matmul_backward_weight(u, ws.dlora_mid.data(), grad.decay_lora_a, T, d, rank);
-    matmul_backward_input(ws.dlora_mid.data(), p.decay_lora_a, du, T, d, rank, Real(1));
+    backward_weight_product(ws, cache.lora_mid.data(), ws.ddecay.data(), grad.decay_lora_b, T, rank, d);
+    backward_input_product(ws, ws.ddecay.data(), p.decay_lora_b, ws.dlora_mid.data(), T, rank, d);
+    backward_weight_product(ws, u, ws.dlora_mid.data(), grad.decay_lora_a, T, d, rank);
+    backward_input_product(ws, ws.dlora_mid.data(), p.decay_lora_a, du, T, d, rank, Real(1));
 
     // 4. projections
-    matmul_backward_weight(cache.xr.data(), ws.dr_pre.data(), grad.Wr, T, d, d);
-    matmul_backward_input(ws.dr_pre.data(), p.Wr, ws.dxr.data(), T, d, d);
-    matmul_backward_weight(cache.xk.data(), ws.dk.data(), grad.Wk, T, d, d);
-    matmul_backward_input(ws.dk.data(), p.Wk, ws.dxk.data(), T, d, d);
-    matmul_backward_weight(cache.xv.data(), ws.dv.data(), grad.Wv, T, d, d);
-    matmul_backward_input(ws.dv.data(), p.Wv, ws.dxv.data(), T, d, d);
+    backward_weight_product(ws, cache.xr.data(), ws.dr_pre.data(), grad.Wr, T, d, d);
+    backward_input_product(ws, ws.dr_pre.data(), p.Wr, ws.dxr.data(), T, d, d);
+    backward_weight_product(ws, cache.xk.data(), ws.dk.data(), grad.Wk, T, d, d);
+    backward_input_product(ws, ws.dk.data(), p.Wk, ws.dxk.data(), T, d, d);
+    backward_weight_product(ws, cache.xv.data(), ws.dv.data(), grad.Wv, T, d, d);
+    backward_input_product(ws, ws.dv.data(), p.Wv, ws.dxv.data(), T, d, d);
 
     // 3. mixes: x = u m + sh (1 - m), m = sigmoid(time_mix); then
     // 2. shift: sh_t = (g1 u_{t-1} + g2 u_{t-2} + g4 u_{t-4}) / G; d sh / d g_j = (u_{t-j} - sh) / G.

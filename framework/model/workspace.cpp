@@ -2,6 +2,9 @@
 
 #include <cassert>
 #include <cmath>
+#include <type_traits>
+
+#include "core/gemm_bf16.hpp"
 
 namespace lrnn {
 
@@ -37,8 +40,10 @@ std::size_t workspace_values(const ModelConfig& c, std::size_t max_steps) {
 }
 
 template <typename Real>
-Workspace<Real>::Workspace(const ModelConfig& c, std::size_t max_T)
-    : config(c), max_steps(max_T), layers(c.n_layer), storage_(workspace_values(c, max_T)) {
+Workspace<Real>::Workspace(const ModelConfig& c, std::size_t max_T, Precision p)
+    : config(c), max_steps(max_T), precision(p), layers(c.n_layer),
+      storage_(workspace_values(c, max_T)) {
+    if (std::is_same_v<Real, float> && p == Precision::Bf16) (void)best_bf16_gemm_path();
     const auto [T, d, r, F, S, V] = BufferSizes(c, max_T);
     (void)T, (void)d, (void)r, (void)F, (void)S, (void)V;
     // Carved in the order workspace_values() counts them: forward, the layers, backward.

@@ -13,6 +13,7 @@
 #include <span>
 #include <vector>
 
+#include "core/precision.hpp"
 #include "model/config.hpp"
 
 namespace lrnn {
@@ -113,7 +114,10 @@ struct LayerCache {
 
 template <typename Real>
 struct Workspace {
-    Workspace(const ModelConfig& config, std::size_t max_steps);
+    // precision: the arithmetic of every matrix product run with this workspace. Bf16 on a CPU
+    // that can run no bf16 kernel is a UserError here (core/gemm_bf16.hpp), before any work.
+    Workspace(const ModelConfig& config, std::size_t max_steps,
+              Precision precision = Precision::Fp32);
     // The spans point into storage_: a copy would share (and outlive) the original's buffers.
     // A move keeps them valid (the vector's allocation moves with it).
     Workspace(const Workspace&) = delete;
@@ -124,6 +128,7 @@ struct Workspace {
     ModelConfig config;
     std::size_t max_steps;
     std::size_t steps = 0;          // T of the chunk currently held
+    Precision precision;            // of the products (model/forward_product.hpp)
 
     // Generation with --weights bf16: one-token forward steps (T = 1) multiply by these bf16
     // copies of the weights instead of the float ones (model/forward_product.hpp). Null for

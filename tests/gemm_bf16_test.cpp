@@ -1,0 +1,219 @@
+// The bf16 product of train.precision: bf16 (core/gemm_bf16.hpp). What vdpbf16ps computes was
+// found on the CPU itself (AMD Zen 5; the same as Intel documents, docs/kernels.md): crafted
+// sums that tell the candidate orders apart pin it, on every path this CPU can run. Then both
+// paths against a scalar model of that arithmetic, bit for bit, on shapes with tails in every
+// dimension, the three operand layouts and beta 0, 1 and 0.5; and the emulated path against
+// the hardware one on random data, tiny magnitudes included (where flush-to-zero matters).
+// The hardware half is skipped, saying so, on a CPU without AVX512_BF16.
+
+#include <gtest/gtest.h>
+
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <thread>
+#include <vector>
+
+#include "core/bf16.hpp"
+#include "core/cpu_features.hpp"
+#include "core/gemm.hpp"
+#include "core/gemm_bf16.hpp"
+#include "core/rng.hpp"
+
+namespace lrnn {
+namespace {
+
+std::uint32_t bits(float x) { return std::bit_cast<std::uint32_t>(x); }
+
+// One row times one column: c = bf16(a) . bf16(b) on `path`, from zero.
+float dot(Bf16GemmPath path, const std::vector<float>& a, const std::vector<float>& b) {
+    float c = std::nanf("");
+    bf16_sgemm(path, 1, 1, a.size(), MatrixOperand{a.data(), a.size(), 1},
+               MatrixOperand{b.data(), 1, 1}, 0.0f, &c, 1);
+    return c;
+}
+
+TEST(GemmBf16, RoundingFlushesSubnormalsAndRoundsToNearestEven) {
+    EXPECT_EQ(float_to_bf16_flushed(1.0f), 0x3f80);
+    EXPECT_EQ(float_to_bf16_flushed(std::bit_cast<float>(0x3f808000u)), 0x3f80);  // tie: even
+    EXPECT_EQ(float_to_bf16_flushed(std::bit_cast<float>(0x3f818000u)), 0x3f82);  // tie: even
+    EXPECT_EQ(float_to_bf16_flushed(std::bit_cast<float>(0x3f808001u)), 0x3f81);
+    EXPECT_EQ(float_to_bf16_flushed(1e-40f), 0x0000);   // float32 subnormal: zero
+    EXPECT_EQ(float_to_bf16_flushed(-1e-40f), 0x8000);  // of its sign
+    // The largest float32 subnormal would round up to the smallest normal: flushed first.
+    EXPECT_EQ(float_to_bf16_flushed(std::bit_cast<float>(0x007fffffu)), 0x0000);
+    EXPECT_EQ(float_to_bf16_flushed(std::numeric_limits<float>::min()), 0x0080);
+}
+
+// Each crafted sum has one answer per candidate arithmetic; the comments say which is which.
+// k = 4 is two pairs: (a0 b0, a1 b1), then (a2 b2, a3 b3).
+TEST(GemmBf16, PairsAddTheOddProductFirstEachAdditionRoundedAndFlushed) {
+    const auto x = [](double v) { return float(v); };
+    for (const Bf16GemmPath path : available_bf16_gemm_paths()) {
+        SCOPED_TRACE(bf16_gemm_path_name(path));
+        // 1, then -1 (odd) and 2^-30 (even): odd first gives 2^-30; even first 0 (1 + 2^-30
+        // rounds to 1); one rounding of the pair's sum, added to 1, also 0.
+        EXPECT_EQ(bits(dot(path, {1, 0, x(0x1p-15), -1}, {1, 0, x(0x1p-15), 1})),
+                  bits(x(0x1p-30)));
+        // The same with the two swapped: odd first gives 0.
+        EXPECT_EQ(bits(dot(path, {1, 0, -1, x(0x1p-15)}, {1, 0, 1, x(0x1p-15)})), bits(0.0f));
+        // 1 + 2^-24 + 2^-24: two roundings (ties to even) give 1; one exact sum 1 + 2^-23.
+        EXPECT_EQ(bits(dot(path, {1, 0, x(0x1p-12), x(0x1p-12)}, {1, 0, x(0x1p-12), x(0x1p-12)})),
+                  bits(1.0f));
+        // 2^-126, then -2^-127 (odd) makes a subnormal that is flushed before +2^-127 (even)
+        // is added: 0 (2^-126 without the flush of the partial sum).
+        EXPECT_EQ(bits(dot(path, {x(0x1p-63), 0, x(0x1p-64), x(-0x1p-64)},
+                           {x(0x1p-63), 0, x(0x1p-63), x(0x1p-63)})),
+                  bits(0.0f));
+        // A subnormal product alone: flushed.
+        EXPECT_EQ(bits(dot(path, {x(0x1p-64), 0}, {x(0x1p-63), 0})), bits(0.0f));
+        // A float32 subnormal input counts as zero: 1 + 0 * 1e38.
+        EXPECT_EQ(bits(dot(path, {1, 1e-40f}, {1, 1e38f})), bits(1.0f));
+        // An odd k ends in half a pair: (a4 b4, zero).
+        EXPECT_EQ(bits(dot(path, {1, 2, 3, 4, 5}, {1, 1, 1, 1, 1})), bits(15.0f));
+    }
+}
+
+// The scalar model of the arithmetic: per kc-block of 256 (the blocking of core/gemm_bf16.cpp),
+// from zero, pair by pair: odd term, then even term, each a fused multiply-add (the products
+// of two bf16 are exact in float) with a subnormal result flushed to zero; then merged into c.
+float flush(float v) { return std::abs(v) < std::numeric_limits<float>::min() ? std::copysign(0.0f, v) : v; }
+
+float round16(float v) { return bf16_to_float(float_to_bf16_flushed(v)); }
+
+struct Shape {
+    std::size_t m, n, k;
+};
+
+const std::vector<Shape> kShapes{{1, 1, 1},    {7, 5, 3},    {8, 32, 256}, {9, 33, 257},
+                                 {13, 47, 513}, {145, 65, 300}, {3, 1030, 20}, {64, 4, 64},
+                                 {64, 2, 64},   {40, 48, 2},  {6, 16, 1},   {5, 7, 0},
+                                 {17, 31, 511}};
+
+enum class Layout { Plain, ATransposed, BTransposed };
+
+std::vector<float> random_values(std::size_t count, std::uint64_t seed, double scale = 1.0) {
+    Rng rng(seed);
+    std::vector<float> v(count);
+    for (auto& x : v) x = float(scale * rng.uniform(-1, 1));
+    return v;
+}
+
+struct Problem {
+    Shape s;
+    Layout layout;
+    std::vector<float> a, b;
+    MatrixOperand a_op() const {
+        return layout == Layout::ATransposed ? MatrixOperand{a.data(), 1, s.m}
+                                             : MatrixOperand{a.data(), s.k, 1};
+    }
+    MatrixOperand b_op() const {
+        return layout == Layout::BTransposed ? MatrixOperand{b.data(), 1, s.k}
+                                             : MatrixOperand{b.data(), s.n, 1};
+    }
+};
+
+float element(const MatrixOperand& x, std::size_t i, std::size_t j) {
+    return x.data[i * x.row_stride + j * x.col_stride];
+}
+
+float model_element(const Problem& p, std::size_t i, std::size_t j, float c0, float beta) {
+    const MatrixOperand a = p.a_op(), b = p.b_op();
+    float c = c0;
+    for (std::size_t pc = 0; pc < p.s.k || (pc == 0 && p.s.k == 0); pc += 256) {
+        const float block_beta = pc == 0 ? beta : 1.0f;
+        if (p.s.k == 0) return beta == 0.0f ? 0.0f : beta * c;
+        const std::size_t end = std::min(p.s.k, pc + 256);
+        float acc = 0.0f;
+        for (std::size_t q = pc; q < end; q += 2) {
+            const float a1 = q + 1 < end ? round16(element(a, i, q + 1)) : 0.0f;
+            const float b1 = q + 1 < end ? round16(element(b, q + 1, j)) : 0.0f;
+            acc = flush(std::fma(a1, b1, acc));
+            acc = flush(std::fma(round16(element(a, i, q)), round16(element(b, q, j)), acc));
+        }
+        c = block_beta == 0.0f ? acc : block_beta == 1.0f ? c + acc : block_beta * c + acc;
+    }
+    return c;
+}
+
+TEST(GemmBf16, EveryPathIsTheScalarModelBitForBit) {
+    if (!bf16_gemm_path_available(Bf16GemmPath::Avx512Bf16))
+        std::cout << "[ SKIPPED  ] the vdpbf16ps half: this CPU (" << describe(cpu_features())
+                  << ") has no AVX512_BF16\n";
+    ASSERT_FALSE(available_bf16_gemm_paths().empty()) << "no bf16 path on " << describe(cpu_features());
+    for (const Bf16GemmPath path : available_bf16_gemm_paths())
+        for (const Shape& s : kShapes)
+            for (const Layout layout : {Layout::Plain, Layout::ATransposed, Layout::BTransposed})
+                for (const float beta : {0.0f, 1.0f, 0.5f}) {
+                    const Problem p{s, layout, random_values(s.m * s.k, 3 * s.m + s.k),
+                                    random_values(s.k * s.n, 5 * s.n + s.k)};
+                    std::vector<float> c = beta == 0.0f
+                                               ? std::vector<float>(s.m * s.n, std::nanf(""))
+                                               : random_values(s.m * s.n, 99);
+                    const std::vector<float> c0 = c;
+                    bf16_sgemm(path, s.m, s.n, s.k, p.a_op(), p.b_op(), beta, c.data(), s.n);
+                    for (std::size_t i = 0; i < s.m; ++i)
+                        for (std::size_t j = 0; j < s.n; ++j)
+                            ASSERT_EQ(bits(c[i * s.n + j]),
+                                      bits(model_element(p, i, j, c0[i * s.n + j], beta)))
+                                << bf16_gemm_path_name(path) << " " << s.m << "x" << s.n << "x"
+                                << s.k << " layout " << int(layout) << " beta " << beta
+                                << " at (" << i << ", " << j << ")";
+                }
+}
+
+// Values near the bottom of float's range (products that underflow, partial sums that become
+// subnormal) and ordinary ones: the emulation must flush exactly where vdpbf16ps does.
+TEST(GemmBf16, EmulationEqualsVdpbf16psBitForBit) {
+    if (!bf16_gemm_path_available(Bf16GemmPath::Avx512Bf16))
+        GTEST_SKIP() << "this CPU (" << describe(cpu_features()) << ") has no AVX512_BF16";
+    for (const double scale : {1.0, 0x1p-60, 0x1p-64, 1e30})
+        for (const Shape& s : kShapes)
+            for (const Layout layout : {Layout::Plain, Layout::ATransposed, Layout::BTransposed}) {
+                const Problem p{s, layout, random_values(s.m * s.k, s.m + 11 * s.k, scale),
+                                random_values(s.k * s.n, s.n + 13 * s.k, scale)};
+                std::vector<float> hw(s.m * s.n), emulated(s.m * s.n);
+                bf16_sgemm(Bf16GemmPath::Avx512Bf16, s.m, s.n, s.k, p.a_op(), p.b_op(), 0.0f,
+                           hw.data(), s.n);
+                bf16_sgemm(Bf16GemmPath::Emulated, s.m, s.n, s.k, p.a_op(), p.b_op(), 0.0f,
+                           emulated.data(), s.n);
+                for (std::size_t i = 0; i < hw.size(); ++i)
+                    ASSERT_EQ(bits(hw[i]), bits(emulated[i]))
+                        << "scale " << scale << " " << s.m << "x" << s.n << "x" << s.k
+                        << " layout " << int(layout) << " element " << i;
+            }
+}
+
+TEST(GemmBf16, SameBitsOnAnyThread) {
+    const Shape s{128, 160, 300};
+    const Problem p{s, Layout::BTransposed, random_values(s.m * s.k, 1), random_values(s.k * s.n, 2)};
+    for (const Bf16GemmPath path : available_bf16_gemm_paths()) {
+        std::vector<float> here(s.m * s.n);
+        bf16_sgemm(path, s.m, s.n, s.k, p.a_op(), p.b_op(), 0.0f, here.data(), s.n);
+        std::vector<std::vector<float>> there(4, std::vector<float>(s.m * s.n));
+        {
+            std::vector<std::jthread> threads;
+            for (auto& out : there)
+                threads.emplace_back([&p, &s, &out, path] {
+                    bf16_sgemm(path, s.m, s.n, s.k, p.a_op(), p.b_op(), 0.0f, out.data(), s.n);
+                });
+        }
+        for (const auto& out : there) EXPECT_EQ(out, here) << bf16_gemm_path_name(path);
+    }
+}
+
+// matmul<float> in Bf16 is the best bf16 path's product, one row included (a generation step).
+TEST(GemmBf16, MatmulInBf16UsesTheBestPathForOneRowToo) {
+    for (const std::size_t rows : {std::size_t(1), std::size_t(37)}) {
+        const Shape s{rows, 96, 80};
+        const Problem p{s, Layout::Plain, random_values(s.m * s.k, 8), random_values(s.k * s.n, 9)};
+        std::vector<float> direct(s.m * s.n), via_matmul(s.m * s.n);
+        bf16_sgemm(best_bf16_gemm_path(), s.m, s.n, s.k, p.a_op(), p.b_op(), 0.0f, direct.data(), s.n);
+        matmul(p.a.data(), p.b.data(), via_matmul.data(), s.m, s.k, s.n, 0.0f, Precision::Bf16);
+        EXPECT_EQ(via_matmul, direct) << rows << " rows";
+    }
+}
+
+}  // namespace
+}  // namespace lrnn
