@@ -1,5 +1,5 @@
 // lrnn bench: how close the products and one training chunk come to the machine's peak.
-//   lrnn bench [--shape medium|small|large|all] [--repeats N] [--json]
+//   lrnn bench [--shape medium|small|large|all] [--precision fp32|bf16|all] [--repeats N] [--json]
 //
 // Everything runs on ONE thread (no TBB here, the BLAS held to one thread): the numbers say how
 // good the model core is per core; scaling over cores is the trainer's business.
@@ -15,7 +15,11 @@
 //     FLOP/s (training_matmul_flops), and the ratios of those FLOP/s to the fp32 peak and to
 //     the best product of the path in use. The rest of the time is the elementwise work and
 //     the scan that the FLOP count does not credit.
-// (p), (a) and (b) alternate, one round each per repeat, and each ratio is the median of the
+// (c) with --precision bf16 or all (the default): the same products through each bf16 path
+//     (core/gemm_bf16.hpp: emulated, avx512_bf16; bf16_sgemm, which rounds while it packs),
+//     and the chunk with train.precision bf16 (the best bf16 path), its products' FLOP/s held
+//     against the vdpbf16ps peak of the same round (no such ratio on a CPU without it).
+// (p), (a), (b) and (c) alternate, one round each per repeat, and each ratio is the median of the
 // rounds' ratios. All are timed by the wall clock and by this thread's CPU time. On a busy
 // machine the wall clock also counts time other processes had the core; on a virtual machine
 // even the CPU time counts time the host gave to others, so only alternating the measurements
@@ -31,6 +35,7 @@
 #include <functional>
 #include <iomanip>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -40,6 +45,7 @@
 #include "core/cpu_features.hpp"
 #include "core/error.hpp"
 #include "core/gemm.hpp"
+#include "core/gemm_bf16.hpp"
 #include "core/gemm_kernels.hpp"
 #include "core/json.hpp"
 #include "core/rng.hpp"
@@ -166,17 +172,27 @@ const char* layout_name(ProductLayout l) {
     return "?";
 }
 
-// c (m, n) = a (m, k) @ b (k, n) on one path, in one of the layouts.
+// A product kernel: an fp32 path (sgemm) or a bf16 one (bf16_sgemm).
+struct ProductKernel {
+    bool bf16 = false;
+    GemmPath path = GemmPath::Openblas;
+    Bf16GemmPath bf16_path = Bf16GemmPath::Emulated;
+    std::string name() const { return bf16 ? "bf16_" + bf16_gemm_path_name(bf16_path) : gemm_path_name(path); }
+};
+
+// c (m, n) = a (m, k) @ b (k, n) on one kernel, in one of the layouts.
 class ProductProbe {
 public:
-    ProductProbe(GemmPath path, ProductLayout layout, std::size_t m, std::size_t k, std::size_t n)
-        : path_(path), layout_(layout), m_(m), k_(k), n_(n), a_(m * k), b_(k * n), c_(m * n),
+    ProductProbe(ProductKernel kernel, ProductLayout layout, std::size_t m, std::size_t k, std::size_t n)
+        : kernel_(kernel), layout_(layout), m_(m), k_(k), n_(n), a_(m * k), b_(k * n), c_(m * n),
           probe_(matmul_flops(m, k, n), [this] { product(); }) {}
     ProductProbe(const ProductProbe&) = delete;  // the probe's work refers to this object
     ProductProbe& operator=(const ProductProbe&) = delete;
 
     Speed measure() { return probe_.measure(); }
-    GemmPath path() const { return path_; }
+    const ProductKernel& kernel() const { return kernel_; }
+    // An fp32 kernel on `path`.
+    bool is_fp32(GemmPath path) const { return !kernel_.bf16 && kernel_.path == path; }
     ProductLayout layout() const { return layout_; }
     std::size_t m() const { return m_; }
     std::size_t k() const { return k_; }
@@ -203,10 +219,13 @@ private:
         const float beta = layout_ == ProductLayout::BackwardWeight ? 1.0f : 0.0f;
         // Adding to c over and over: keep it bounded.
         if (beta != 0.0f) std::fill(c_.begin(), c_.end(), 0.0f);
-        sgemm(path_, m_, n_, k_, a, b, beta, c_.data(), n_);
+        if (kernel_.bf16)
+            bf16_sgemm(kernel_.bf16_path, m_, n_, k_, a, b, beta, c_.data(), n_);
+        else
+            sgemm(kernel_.path, m_, n_, k_, a, b, beta, c_.data(), n_);
     }
 
-    GemmPath path_;
+    ProductKernel kernel_;
     ProductLayout layout_;
     std::size_t m_, k_, n_;
     std::vector<float> a_, b_, c_;
@@ -223,8 +242,8 @@ struct ChunkTimes {
 // from a spec-initialised model: what one worker thread does per chunk when training.
 class ChunkProbe {
 public:
-    explicit ChunkProbe(const ModelConfig& config)
-        : T_(config.ctx_len), params_(config), grads_(config), ws_(config, T_), tokens_(T_ + 1) {
+    ChunkProbe(const ModelConfig& config, Precision precision)
+        : T_(config.ctx_len), params_(config), grads_(config), ws_(config, T_, precision), tokens_(T_ + 1) {
         initialize_parameters<float>(params_.layout, 1, params_.values);
         Rng rng(2);
         for (auto& id : tokens_) id = TokenId(rng.below(config.vocab_size));
@@ -275,14 +294,29 @@ public:
         speeds_.resize(probes_.size());
     }
     // One round; returns the round's fp32 peak (the best fp32 loop), wall and CPU.
+    // The round's bf16 dot-product peak is kept for last_bf16().
     Speed measure_round() {
         Speed fp32{0, 0};
+        last_bf16_ = {0, 0};
         for (std::size_t i = 0; i < probes_.size(); ++i) {
             const Speed s = probes_[i].probe.measure();
             speeds_[i].push_back(s);
             if (probes_[i].loop.fp32) fp32 = best_of({fp32, s});
+            else last_bf16_ = best_of({last_bf16_, s});
         }
         return fp32;
+    }
+    Speed last_bf16() const { return last_bf16_; }
+    bool has_bf16() const {
+        for (std::size_t i = 0; i < size(); ++i)
+            if (!loop(i).fp32) return true;
+        return false;
+    }
+    Speed best_bf16() const {
+        Speed b{0, 0};
+        for (std::size_t i = 0; i < size(); ++i)
+            if (!loop(i).fp32) b = best_of({b, best(i)});
+        return b;
     }
     std::size_t size() const { return probes_.size(); }
     const PeakLoop& loop(std::size_t i) const { return probes_[i].loop; }
@@ -297,6 +331,7 @@ public:
 private:
     std::deque<PeakProbe> probes_;
     std::vector<std::vector<Speed>> speeds_;
+    Speed last_bf16_{0, 0};
 };
 
 // Floats as the JSON lines give them: 3 decimals.
@@ -313,6 +348,8 @@ int bench_main(int argc, char** argv) {
         "docs/benchmarks.md has results.\n\noptions");
     opts.add_options()("help,h", "show this help")(
         "shape", po::value<std::string>()->default_value("all"), "medium, small, large or all")(
+        "precision", po::value<std::string>()->default_value("all"),
+        "fp32, bf16 or all: the chunk's products (bf16: also the bf16 product paths)")(
         "repeats", po::value<int>()->default_value(10), "timed repetitions of each measurement")(
         "json", "print one JSON object per line instead of tables");
     const std::optional<CommandLine> line = parse_command_line(argc, argv, opts);
@@ -321,6 +358,13 @@ int bench_main(int argc, char** argv) {
     const std::string shape = vm["shape"].as<std::string>();
     const int repeats = vm["repeats"].as<int>();
     const bool json = vm.count("json") > 0;
+    const std::string precision = vm["precision"].as<std::string>();
+    if (precision != "fp32" && precision != "bf16" && precision != "all")
+        throw UserError("--precision must be fp32, bf16 or all (got '" + precision + "')");
+    const bool run_fp32 = precision != "bf16";
+    // bf16 needs a bf16 path (UserError from best_bf16_gemm_path otherwise, when asked for).
+    const bool run_bf16 = precision == "bf16" || (precision == "all" && !available_bf16_gemm_paths().empty());
+    const Bf16GemmPath bf16_in_use = run_bf16 ? best_bf16_gemm_path() : Bf16GemmPath::Emulated;
     if (shape != "medium" && shape != "small" && shape != "large" && shape != "all")
         throw UserError("--shape must be medium, small, large or all (got '" + shape + "')");
     if (repeats < 1 || repeats > 10000)
@@ -331,7 +375,8 @@ int bench_main(int argc, char** argv) {
     if (!json)
         std::cout << "lrnn bench: 1 thread, float32; CPU " << describe(cpu_features())
                   << "; products by " << gemm_path_name(in_use) << "; OpenBLAS "
-                  << openblas_get_corename() << " (" << openblas_get_config() << ")\n";
+                  << openblas_get_corename() << " (" << openblas_get_config() << ")"
+                  << (run_bf16 ? "; bf16 products by " + bf16_gemm_path_name(bf16_in_use) : std::string()) << "\n";
 
     Peaks peaks;
     for (const BenchShape& s : bench_shapes()) {
@@ -343,46 +388,74 @@ int bench_main(int argc, char** argv) {
         // (a) every path on the products this shape does most: T x d x d (r, k, v, o) and
         // T x d x F (the SwiGLU's gate and up) forward, the backward input product of gate/up
         // (T x F x d, b transposed) and their weight gradient (d x T x F, a transposed).
+        std::vector<ProductKernel> kernels;
+        if (run_fp32)
+            for (const GemmPath path : available_gemm_paths()) kernels.push_back({false, path, {}});
+        if (run_bf16)
+            for (const Bf16GemmPath path : available_bf16_gemm_paths()) kernels.push_back({true, {}, path});
         std::deque<ProductProbe> products;
-        for (const GemmPath path : available_gemm_paths()) {
-            products.emplace_back(path, ProductLayout::Forward, T, d, d);
-            products.emplace_back(path, ProductLayout::Forward, T, d, F);
-            products.emplace_back(path, ProductLayout::BackwardInput, T, F, d);
-            products.emplace_back(path, ProductLayout::BackwardWeight, d, T, F);
+        for (const ProductKernel& kernel : kernels) {
+            products.emplace_back(kernel, ProductLayout::Forward, T, d, d);
+            products.emplace_back(kernel, ProductLayout::Forward, T, d, F);
+            products.emplace_back(kernel, ProductLayout::BackwardInput, T, F, d);
+            products.emplace_back(kernel, ProductLayout::BackwardWeight, d, T, F);
         }
-        ChunkProbe chunk(c);
+        std::optional<ChunkProbe> chunk, bf16_chunk;
+        if (run_fp32) chunk.emplace(c, Precision::Fp32);
+        if (run_bf16) bf16_chunk.emplace(c, Precision::Bf16);
         std::vector<std::vector<Speed>> product_speeds(products.size());
         std::vector<double> forward, backward, total, cpu;
         std::vector<double> to_peak, cpu_to_peak, to_products, cpu_to_products;
+        // The bf16 chunk: times, and ratios to the round's vdpbf16ps peak (when the CPU has it).
+        std::vector<double> bf16_total, bf16_cpu, bf16_to_peak, bf16_cpu_to_peak;
         for (int r = 0; r < repeats; ++r) {
             const Speed peak = peaks.measure_round();
             Speed in_use_best{0, 0};  // the best forward product of the path matmul uses
             for (std::size_t g = 0; g < products.size(); ++g) {
                 const Speed speed = products[g].measure();
                 product_speeds[g].push_back(speed);
-                if (products[g].path() == in_use && products[g].layout() == ProductLayout::Forward)
+                if (products[g].is_fp32(in_use) && products[g].layout() == ProductLayout::Forward)
                     in_use_best = best_of({in_use_best, speed});
             }
-            const ChunkTimes t = chunk.measure();
-            forward.push_back(t.forward_s), backward.push_back(t.backward_s);
-            total.push_back(t.total_s), cpu.push_back(t.cpu_s);
-            const double wall = chunk_flops / t.total_s / 1e9, by_cpu = chunk_flops / t.cpu_s / 1e9;
-            to_peak.push_back(wall / peak.wall_gflops);
-            cpu_to_peak.push_back(by_cpu / peak.cpu_gflops);
-            to_products.push_back(wall / in_use_best.wall_gflops);
-            cpu_to_products.push_back(by_cpu / in_use_best.cpu_gflops);
+            if (chunk) {
+                const ChunkTimes t = chunk->measure();
+                forward.push_back(t.forward_s), backward.push_back(t.backward_s);
+                total.push_back(t.total_s), cpu.push_back(t.cpu_s);
+                const double wall = chunk_flops / t.total_s / 1e9, by_cpu = chunk_flops / t.cpu_s / 1e9;
+                to_peak.push_back(wall / peak.wall_gflops);
+                cpu_to_peak.push_back(by_cpu / peak.cpu_gflops);
+                to_products.push_back(wall / in_use_best.wall_gflops);
+                cpu_to_products.push_back(by_cpu / in_use_best.cpu_gflops);
+            }
+            if (bf16_chunk) {
+                const ChunkTimes t = bf16_chunk->measure();
+                bf16_total.push_back(t.total_s), bf16_cpu.push_back(t.cpu_s);
+                const Speed bf16_peak = peaks.last_bf16();
+                if (bf16_peak.wall_gflops > 0) {
+                    bf16_to_peak.push_back(chunk_flops / t.total_s / 1e9 / bf16_peak.wall_gflops);
+                    bf16_cpu_to_peak.push_back(chunk_flops / t.cpu_s / 1e9 / bf16_peak.cpu_gflops);
+                }
+            }
         }
         const Speed fp32_peak = peaks.best_fp32();
+        const Speed bf16_peak = peaks.best_bf16();
         double in_use_product = 0;
         for (std::size_t g = 0; g < products.size(); ++g)
-            if (products[g].path() == in_use && products[g].layout() == ProductLayout::Forward)
+            if (products[g].is_fp32(in_use) && products[g].layout() == ProductLayout::Forward)
                 in_use_product = std::max(in_use_product, best_of(product_speeds[g]).wall_gflops);
-        const double total_s = median(total), cpu_s = median(cpu);
-        const double best_total_s = *std::min_element(total.begin(), total.end());
+        const double total_s = chunk ? median(total) : 0, cpu_s = chunk ? median(cpu) : 0;
+        const double best_total_s = chunk ? *std::min_element(total.begin(), total.end()) : 0;
         const double tokens_per_s = double(T) / total_s;
         const double gflops = chunk_flops / total_s / 1e9, cpu_gflops = chunk_flops / cpu_s / 1e9;
         // Wall clock well above CPU time: other processes had the core part of the time.
         const bool busy = total_s > 1.1 * cpu_s;
+        const double bf16_total_s = bf16_chunk ? median(bf16_total) : 0;
+        const double bf16_cpu_s = bf16_chunk ? median(bf16_cpu) : 0;
+        const bool bf16_busy = bf16_total_s > 1.1 * bf16_cpu_s;
+        // The bf16 chunk line, text and JSON alike.
+        const auto bf16_ratio = [&](const std::vector<double>& ratios) {
+            return ratios.empty() ? Json() : Json(rounded(median(ratios), 4));
+        };
 
         if (json) {
             for (std::size_t i = 0; i < peaks.size(); ++i)
@@ -394,10 +467,16 @@ int bench_main(int argc, char** argv) {
                           << "\n";
             for (std::size_t g = 0; g < products.size(); ++g) {
                 const Speed b = best_of(product_speeds[g]);
-                const double of_peak = b.wall_gflops / fp32_peak.wall_gflops;
-                std::cout << json_compact({{"bench", "sgemm"},
+                const bool bf16 = products[g].kernel().bf16;
+                // A bf16 product is held against the bf16 peak (null without one).
+                const Json of_peak = !bf16 ? Json(rounded(b.wall_gflops / fp32_peak.wall_gflops, 4))
+                                     : bf16_peak.wall_gflops > 0
+                                         ? Json(rounded(b.wall_gflops / bf16_peak.wall_gflops, 4))
+                                         : Json();
+                std::cout << json_compact({{"bench", bf16 ? "bf16_sgemm" : "sgemm"},
                                         {"shape", s.name},
-                                        {"path", gemm_path_name(products[g].path())},
+                                        {"path", bf16 ? bf16_gemm_path_name(products[g].kernel().bf16_path)
+                                                      : gemm_path_name(products[g].kernel().path)},
                                         {"layout", layout_name(products[g].layout())},
                                         {"m", products[g].m()},
                                         {"k", products[g].k()},
@@ -406,11 +485,34 @@ int bench_main(int argc, char** argv) {
                                         {"repeats", repeats},
                                         {"gflops", r3(b.wall_gflops)},
                                         {"cpu_gflops", r3(b.cpu_gflops)},
-                                        {"ratio_to_fp32_peak", rounded(of_peak, 4)}})
+                                        {bf16 ? "ratio_to_bf16_peak" : "ratio_to_fp32_peak", of_peak}})
                           << "\n";
+            }
+            if (bf16_chunk)
+                std::cout << json_compact({{"bench", "chunk_forward_backward"},
+                                        {"shape", s.name},
+                                        {"precision", "bf16"},
+                                        {"threads", 1},
+                                        {"repeats", repeats},
+                                        {"bf16_gemm_path", bf16_gemm_path_name(bf16_in_use)},
+                                        {"total_ms", r3(1e3 * bf16_total_s)},
+                                        {"cpu_total_ms", r3(1e3 * bf16_cpu_s)},
+                                        {"tokens_per_s", rounded(double(T) / bf16_total_s, 1)},
+                                        {"matmul_gflop", rounded(chunk_flops / 1e9, 4)},
+                                        {"gflops", r3(chunk_flops / bf16_total_s / 1e9)},
+                                        {"cpu_gflops", r3(chunk_flops / bf16_cpu_s / 1e9)},
+                                        {"bf16_peak_gflops", bf16_peak.wall_gflops > 0 ? Json(r3(bf16_peak.wall_gflops)) : Json()},
+                                        {"ratio_to_bf16_peak", bf16_ratio(bf16_to_peak)},
+                                        {"cpu_ratio_to_bf16_peak", bf16_ratio(bf16_cpu_to_peak)},
+                                        {"busy", bf16_busy}})
+                          << "\n";
+            if (!chunk) {
+                std::cout.flush();
+                continue;
             }
             std::cout << json_compact({{"bench", "chunk_forward_backward"},
                                     {"shape", s.name},
+                                    {"precision", "fp32"},
                                     {"n_layer", c.n_layer},
                                     {"n_embd", d},
                                     {"n_head", c.n_head},
@@ -450,14 +552,33 @@ int bench_main(int argc, char** argv) {
         }
         std::cout << "\n" << s.name << ": " << describe(c) << " (ffn_hidden " << F << ")\n"
                   << "  products alone, best of " << repeats << "; of the fp32 peak "
-                  << fixed(fp32_peak.wall_gflops, 1) << ":\n";
+                  << fixed(fp32_peak.wall_gflops, 1)
+                  << (bf16_peak.wall_gflops > 0 ? " (bf16 products: of the bf16 peak " + fixed(bf16_peak.wall_gflops, 1) + ")"
+                                                : std::string())
+                  << ":\n";
         for (std::size_t g = 0; g < products.size(); ++g) {
             const Speed b = best_of(product_speeds[g]);
-            std::cout << "    " << std::left << std::setw(9) << gemm_path_name(products[g].path())
+            const double peak = products[g].kernel().bf16 ? bf16_peak.wall_gflops : fp32_peak.wall_gflops;
+            std::cout << "    " << std::left << std::setw(17) << products[g].kernel().name()
                       << std::setw(24) << products[g].name() << std::right << std::setw(7)
                       << fixed(b.wall_gflops, 1) << " GFLOP/s " << std::setw(5)
-                      << fixed(100 * b.wall_gflops / fp32_peak.wall_gflops, 1) << "% (by CPU time "
-                      << fixed(b.cpu_gflops, 1) << ")\n";
+                      << (peak > 0 ? fixed(100 * b.wall_gflops / peak, 1) + "%" : std::string("  -"))
+                      << " (by CPU time " << fixed(b.cpu_gflops, 1) << ")\n";
+        }
+        if (bf16_chunk) {
+            std::cout << "  one chunk in bf16 (products by " << bf16_gemm_path_name(bf16_in_use) << "), median of "
+                      << repeats << ":\n"
+                      << "    " << fixed(1e3 * bf16_total_s, 1) << " ms (CPU time " << fixed(1e3 * bf16_cpu_s, 1)
+                      << "); " << fixed(double(T) / bf16_total_s, 0) << " tokens/s; "
+                      << fixed(chunk_flops / bf16_total_s / 1e9, 1) << " GFLOP/s of products\n";
+            if (!bf16_to_peak.empty())
+                std::cout << "    achieved / bf16 (vdpbf16ps) peak: " << fixed(100 * median(bf16_to_peak), 1)
+                          << "% (by CPU time " << fixed(100 * median(bf16_cpu_to_peak), 1) << "%)\n";
+            if (bf16_busy) std::cout << "    note: the machine was busy (wall clock above CPU time)\n";
+        }
+        if (!chunk) {
+            std::cout.flush();
+            continue;
         }
         std::cout << "  one chunk of T = " << T << " tokens, forward + loss + backward, products by "
                   << gemm_path_name(in_use) << ", median of " << repeats << ":\n"

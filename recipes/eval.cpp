@@ -1,6 +1,6 @@
 // lrnn eval: cross-entropy, perplexity and bits per byte of a model on a text, chunked
 // exactly like training validation (framework/train/evaluation.hpp), chunks in parallel.
-//   lrnn eval MODEL --text FILE [--json] [--threads N]
+//   lrnn eval MODEL --text FILE [--json] [--threads N] [--precision fp32|bf16]
 
 #include <cerrno>
 #include <cmath>
@@ -18,6 +18,7 @@
 #include "io/byte_reader.hpp"
 #include "io/model_loader.hpp"
 #include "command_line.hpp"
+#include "precision_option.hpp"
 #include "recipes.hpp"
 #include "train/evaluation.hpp"
 
@@ -33,7 +34,8 @@ int eval_main(int argc, char** argv) {
     opts.add_options()("help,h", "show this help")(
         "text", po::value<std::string>(), "the text to evaluate on")(
         "json", po::bool_switch(), "print one JSON object instead of a sentence")(
-        "threads", po::value<std::string>(), "worker threads (default 0: all cores)");
+        "threads", po::value<std::string>(), "worker threads (default 0: all cores)")(
+        "precision", po::value<std::string>(), kPrecisionHelp);
     const std::optional<CommandLine> line = parse_command_line(argc, argv, opts, {"model", -1});
     if (!line) return 0;  // the help was asked for (and printed)
     const po::variables_map& vm = line->options;
@@ -51,6 +53,8 @@ int eval_main(int argc, char** argv) {
     }
 
     const LoadedModel model = load_model(models.front());
+    const Precision precision = chosen_precision(
+        model, vm.count("precision") ? std::optional(vm["precision"].as<std::string>()) : std::nullopt);
     const std::string text_path = vm["text"].as<std::string>();
     const std::vector<char> bytes = read_file_bytes(text_path);
     std::size_t unknown = 0;
@@ -66,12 +70,14 @@ int eval_main(int argc, char** argv) {
                         " token(s), evaluation needs at least 2");
 
     const EvalResult r =
-        evaluate(model.params, tokens, token_bytes, std::size_t(model.params.config().ctx_len), model.tokenizer.unk_id());
+        evaluate(model.params, tokens, token_bytes, std::size_t(model.params.config().ctx_len), model.tokenizer.unk_id(),
+                 precision);
     if (vm["json"].as<bool>()) {
         Json result = {{"loss", r.loss},   {"perplexity", r.perplexity}, {"bits_per_byte", r.bits_per_byte},
                        {"tokens", r.tokens}, {"bytes", r.bytes}};
         if (r.unk_share) result["unk_share"] = *r.unk_share;  // docs/formats.md: the <unk> share
         result["model"] = model.source;
+        result["precision"] = precision_name(precision);
         std::cout << json_compact(result) << "\n";
     } else {
         char line[256];
@@ -83,7 +89,8 @@ int eval_main(int argc, char** argv) {
             std::snprintf(line, sizeof line, ", %.4f%% of the bytes in <unk>", 100.0 * *r.unk_share);
             std::cout << line;
         }
-        std::cout << " - " << model.source << " on " << text_path << "\n";
+        std::cout << " - " << model.source << " on " << text_path
+                  << (precision == Precision::Bf16 ? " (bf16 products)" : "") << "\n";
     }
     if (!std::cout.flush())
         throw OutputError("cannot write the result to standard output (" + std::string(std::strerror(errno)) + ")");

@@ -2,6 +2,7 @@
 //   lrnn generate MODEL [CONFIG.yaml] [generate.key=value ...] [--prompt TEXT | --prompt-file FILE]
 //                 [--tokens N] [--temperature T] [--top-k K] [--top-p P] [--seed S]
 //                 [--save-state FILE] [--load-state FILE] [--interactive] [--weights float32|bf16]
+//                 [--precision fp32|bf16]
 // Text goes to stdout as it is produced; the seed (when random), warnings and speed go to
 // stderr, so stdout is exactly the generated text.
 
@@ -28,6 +29,7 @@
 #include "io/byte_reader.hpp"
 #include "io/model_loader.hpp"
 #include "command_line.hpp"
+#include "precision_option.hpp"
 #include "recipes.hpp"
 
 namespace po = boost::program_options;
@@ -140,6 +142,7 @@ int generate_main(int argc, char** argv) {
         "interactive", po::bool_switch(), "read a prompt per line from stdin, reply to each")(
         "weights", po::value<std::string>(),
         "float32 (default: exact) | bf16 (half the bytes per token: faster, logits rounded)")(
+        "precision", po::value<std::string>(), kPrecisionHelp)(
         "prompt-chunk", po::value<std::string>(),
         "tokens per forward call while reading a prompt (default min(ctx_len, 64))")(
         "bench-shape", po::value<std::string>(),
@@ -212,7 +215,19 @@ int generate_main(int argc, char** argv) {
     const bool states = has("load-state") || has("save-state");
     const ModelFingerprint fingerprint =
         states ? fingerprint_model(model.params, model.tokenizer) : ModelFingerprint{};
-    Generator generator(model.params, prompt_chunk, settings.weights);
+    const Precision precision =
+        chosen_precision(model, has("precision") ? std::optional(str("precision")) : std::nullopt);
+    // --weights bf16 is a faster one-token step for fp32 products; bf16 products already round
+    // the weights. Asked for on this command line, the two are refused together; from the
+    // model's own config, --weights gives way.
+    if (precision == Precision::Bf16 && settings.weights == WeightPrecision::Bf16) {
+        if (has("weights"))
+            throw UserError("--weights bf16 is a faster one-token step for fp32 products; with precision bf16 "
+                            "every product already rounds the weights to bf16: give --precision fp32 to use "
+                            "--weights bf16, or leave --weights out");
+        settings.weights = WeightPrecision::Float32;
+    }
+    Generator generator(model.params, prompt_chunk, settings.weights, precision);
     if (has("load-state")) {
         restore_state(generator, read_state_file(str("load-state"), fingerprint));
     }

@@ -180,7 +180,8 @@ TEST_F(GenerateCli, EvalLossMatchesTheGoldenLogits) {
     const Result r = lrnn({"eval", kModel, "--text", kGolden + "/text.txt", "--json"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     const auto json = parse_flat_json(r.out);
-    ASSERT_EQ(json.size(), 6u) << r.out;
+    ASSERT_EQ(json.size(), 7u) << r.out;
+    EXPECT_EQ(json.at("precision"), "fp32");  // a seed model records none: fp32
     const double loss = std::stod(json.at("loss"));
     EXPECT_NEAR(loss, expected, 1e-4);
     EXPECT_NEAR(std::stod(json.at("perplexity")), std::exp(expected), 1e-3);

@@ -75,6 +75,7 @@ struct TrainSection {
     double weight_decay = 0.0;
     double grad_clip = 5.0;
     double label_smoothing = 0.0;
+    std::string precision = "fp32";  // fp32 | bf16: of the matrix products (core/precision.hpp)
     std::int64_t eval_every = 0;     // 0 = only at the end
     std::int64_t eval_tokens = 0;    // 0 = the whole validation part
     std::int64_t log_every = 10;

@@ -23,12 +23,12 @@ std::string_view weight_precision_name(WeightPrecision precision) {
 }
 
 Generator::Generator(const Parameters<float>& params, std::size_t prompt_chunk,
-                     WeightPrecision weights)
+                     WeightPrecision weights, Precision precision)
     : config_(params.config()),
       view_(params.view()),
       bf16_weights_(weights == WeightPrecision::Bf16 ? std::make_unique<const Bf16Weights>(params)
                                                      : nullptr),
-      ws_(params.config(), std::max<std::size_t>(prompt_chunk, 1)),
+      ws_(params.config(), std::max<std::size_t>(prompt_chunk, 1), precision),
       state_(params.config()),
       logits_(std::size_t(params.config().vocab_size), 0.0f) {
     ws_.bf16_weights = bf16_weights_.get();

@@ -49,8 +49,11 @@ std::string_view weight_precision_name(WeightPrecision precision);
 class Generator {
 public:
     // params must outlive the Generator. prompt_chunk >= 1 (see default_prompt_chunk).
+    // precision: of every product, prompt chunks and one-token steps alike (a bf16 step is the
+    // same arithmetic as a bf16 chunk's row, core/gemm.hpp); with Bf16, `weights` is unused.
     Generator(const Parameters<float>& params, std::size_t prompt_chunk,
-              WeightPrecision weights = WeightPrecision::Float32);
+              WeightPrecision weights = WeightPrecision::Float32,
+              Precision precision = Precision::Fp32);
 
     const ModelConfig& config() const { return config_; }
     std::size_t prompt_chunk() const { return ws_.max_steps; }

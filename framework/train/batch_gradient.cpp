@@ -9,8 +9,11 @@
 
 namespace lrnn {
 
-BatchGradient::BatchGradient(const ModelConfig& config, std::size_t max_chunk_tokens)
-    : layout_(config), max_chunk_tokens_(max_chunk_tokens) {}
+BatchGradient::BatchGradient(const ModelConfig& config, std::size_t max_chunk_tokens, Precision precision)
+    : layout_(config), max_chunk_tokens_(max_chunk_tokens), precision_(precision) {
+    // A CPU that can run no bf16 kernel refuses here, before the first step.
+    if (precision == Precision::Bf16) Workspace<float>(config, 1, precision);
+}
 
 std::unique_ptr<BatchGradient::Buffer> BatchGradient::acquire() {
     {
@@ -35,7 +38,7 @@ void BatchGradient::release(std::unique_ptr<Buffer> buffer) {
 LossSums BatchGradient::node(std::size_t lo, std::size_t hi, std::span<float> out, const ModelView<float*>& out_view) {
     if (hi - lo == 1) {
         auto& slot = workspaces_.local();
-        if (!slot) slot = std::make_unique<Workspace<float>>(layout_.config(), max_chunk_tokens_);
+        if (!slot) slot = std::make_unique<Workspace<float>>(layout_.config(), max_chunk_tokens_, precision_);
         Workspace<float>& ws = *slot;
         const std::span<const TokenId> chunk = chunks_[lo];
         const std::size_t T = chunk.size() - 1;

@@ -23,7 +23,9 @@ namespace lrnn {
 
 class BatchGradient {
 public:
-    BatchGradient(const ModelConfig& config, std::size_t max_chunk_tokens);
+    // precision: of every matrix product of the chunks' forward and backward passes.
+    BatchGradient(const ModelConfig& config, std::size_t max_chunk_tokens,
+                  Precision precision = Precision::Fp32);
 
     // Sum over chunks [lo, hi) of the batch of grad_scale * d(loss of chunk)/d(params), into
     // gradient() (flat, parameter layout). Each chunk holds T + 1 tokens: inputs then targets.
@@ -53,6 +55,7 @@ private:
 
     ParameterLayout layout_;
     std::size_t max_chunk_tokens_;
+    Precision precision_;
     tbb::enumerable_thread_specific<std::unique_ptr<Workspace<float>>> workspaces_;
     std::mutex pool_mutex_;
     std::vector<std::unique_ptr<Buffer>> pool_;

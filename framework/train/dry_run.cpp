@@ -62,7 +62,7 @@ double measure_step_seconds(const Parameters<float>& params, const Corpus& corpu
     const std::size_t batch = std::min<std::size_t>(std::size_t(config.train.batch_chunks), sampler.chunks_per_epoch());
     for (std::size_t i = 0; i < batch; ++i)
         chunks.push_back(std::span(corpus.train_tokens).subspan(sampler.chunk_start(0, i), T + 1));
-    BatchGradient gradient(params.config(), T);
+    BatchGradient gradient(params.config(), T, parse_precision(config.train.precision, "train.precision"));
     const double scale = mean_loss_scale(chunks);
     std::vector<double> times;
     for (int i = 0; i < 4; ++i) {

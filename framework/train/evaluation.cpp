@@ -24,7 +24,7 @@ UnkBytes count_unk_bytes(std::span<const TokenId> tokens, std::span<const std::u
 
 EvalResult evaluate(const Parameters<float>& params, std::span<const TokenId> tokens,
                     std::span<const std::uint32_t> token_bytes, std::size_t ctx_len,
-                    std::optional<TokenId> unk_id) {
+                    std::optional<TokenId> unk_id, Precision precision) {
     if (tokens.size() < 2) throw UserError("evaluation needs at least 2 tokens");
     if (token_bytes.size() != tokens.size())
         throw std::invalid_argument("evaluate: one byte count per token expected");
@@ -34,7 +34,7 @@ EvalResult evaluate(const Parameters<float>& params, std::span<const TokenId> to
     const ModelConfig& config = params.config();
     const auto view = params.view();
     tbb::enumerable_thread_specific<Workspace<float>> workspaces(
-        [&] { return Workspace<float>(config, ctx_len); });
+        [&] { return Workspace<float>(config, ctx_len, precision); });
     tbb::parallel_for(std::size_t(0), n_chunks, [&](std::size_t i) {
         const std::size_t start = i * ctx_len;
         const std::size_t T = std::min(ctx_len, predicted - start);

@@ -30,7 +30,7 @@ struct EvalResult {
 // (Tokenizer::unk_id) is the tokenizer's <unk>, if it has one: then the <unk> share is counted.
 EvalResult evaluate(const Parameters<float>& params, std::span<const TokenId> tokens,
                     std::span<const std::uint32_t> token_bytes, std::size_t ctx_len,
-                    std::optional<TokenId> unk_id = std::nullopt);
+                    std::optional<TokenId> unk_id = std::nullopt, Precision precision = Precision::Fp32);
 
 // The share of the predicted tokens' bytes (all but the first token's) that fell into unk_id:
 // 0 when there are no bytes.

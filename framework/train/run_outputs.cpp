@@ -107,6 +107,7 @@ void RunOutputs::write_summary(const RunSummary& s) {
     summary["best_step"] = s.best_step;
     summary["stop_reason"] = s.stop_reason;
     summary["init_from"] = s.init_from.empty() ? Json() : Json(s.init_from);
+    summary["precision"] = s.precision;
     summary["peak_rss_mb"] = peak_rss_mb();
     summary["version"] = version();
     summary["git_commit"] = git_commit().empty() ? Json() : Json(git_commit());

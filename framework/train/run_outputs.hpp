@@ -53,6 +53,7 @@ struct RunSummary {
     std::int64_t best_step = -1;
     std::string stop_reason;  // completed | early_stopping | max_seconds
     std::string init_from;    // the weights a fine-tuning run started from; "" = none
+    std::string precision = "fp32";  // train.precision: of the matrix products
 };
 
 class RunOutputs {

@@ -180,6 +180,9 @@ std::string what_it_would_change(const std::string& key) {
     if (key == "data.tokenizer") return "it changes the tokenizer";
     if (key == "data.path" || key == "data.val_path" || key == "data.jsonl_field") return "it changes the data";
     if (key == "train.init_from") return "it names the weights the run started from";
+    if (key == "train.precision")
+        return "it changes the arithmetic of every matrix product, so the run would no longer continue "
+               "bit-exactly (a run keeps the precision it started with)";
     if (key == "data.val_fraction") return "it changes the data: the split into training and validation text";
     if (key == "run.seed") return "it changes the data order (a pure function of the seed and the epoch)";
     if (key == "train.batch_chunks") return "it changes what a step is and where in the epoch the run stands";
@@ -211,6 +214,7 @@ TrainConfig resumed_config(const Checkpoint& ckpt, const std::string& ckpt_path,
         // (an unknown or misspelt key is left to apply_overrides, which says "did you mean")
         if (is_key && !key_may_change_on_resume(key) && !leaves_value_unchanged(config, item))
             refused += std::string(refused.empty() ? "" : "; ") + "override '" + item + "': " + key +
+                       (key == "train.precision" ? " (the run's is " + config.train.precision + ")" : "") +
                        " cannot change when resuming: " + what_it_would_change(key);
     }
     if (!refused.empty()) throw UserError(refused + "; start a new run instead");

@@ -13,6 +13,7 @@
 
 
 #include "core/error.hpp"
+#include "core/gemm_bf16.hpp"
 #include "core/thread_limit.hpp"
 #include "core/text.hpp"
 #include "data/chunk_sampler.hpp"
@@ -151,7 +152,7 @@ TrainingLoop::TrainingLoop(const TrainOptions& options, Communicator& comm, std:
       total_steps_(planned_steps(run.config, sampler_.chunks_per_epoch())),
       schedule_{tc_.lr, tc_.min_lr, tc_.warmup_steps, total_steps_, tc_.schedule == "cosine"},
       val_(validation_set(run.corpus, tc_.eval_tokens)),
-      batch_(params_.config(), ctx_len_),
+      batch_(params_.config(), ctx_len_, parse_precision(tc_.precision, "train.precision")),
       exchange_(comm, reduce_mode(run.config.dist.reduce), params_.values.size()),
       display_(out, total_steps_, tc_.log_every),
       outputs_(run.run_dir, comm.is_root(), tc_.keep_checkpoints, out, display_) {
@@ -172,6 +173,9 @@ void TrainingLoop::announce() {
          << "training " << total_steps_ << " steps of " << tc_.batch_chunks << " chunks x " << ctx_len_
          << " tokens on " << threads_.threads() << " threads" << (comm_.distributed() ? " per rank" : "") << "\n";
     if (comm_.distributed()) out_ << exchange_.describe() << "\n";
+    if (tc_.precision == "bf16")
+        out_ << "precision bf16: matrix products on bf16 inputs with float sums (" << bf16_gemm_path_name(best_bf16_gemm_path())
+             << " kernel)\n";
 }
 
 TrainResult TrainingLoop::run() {
@@ -270,7 +274,8 @@ int TrainingLoop::log_evaluate_and_save(const StepNumbers& numbers) {
 
 // Evaluates on the validation set, adds the numbers to `row`; true if they are the best yet.
 bool TrainingLoop::evaluate_into(Json& row) {
-    const EvalResult r = evaluate(params_, val_.tokens, val_.bytes, ctx_len_, run_.corpus.tokenizer.unk_id());
+    const EvalResult r = evaluate(params_, val_.tokens, val_.bytes, ctx_len_, run_.corpus.tokenizer.unk_id(),
+                                    parse_precision(tc_.precision, "train.precision"));
     prog_.last_val_loss = r.loss;
     const bool best = r.loss < prog_.best_val_loss;
     if (best) prog_.best_val_loss = r.loss, prog_.best_step = prog_.step;
@@ -433,6 +438,7 @@ RunSummary TrainingLoop::summary() const {
     s.best_step = prog_.best_step;
     s.stop_reason = stop_reason();
     s.init_from = run_.config.train.init_from;
+    s.precision = tc_.precision;
     return s;
 }
 
