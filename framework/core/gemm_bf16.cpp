@@ -3,6 +3,7 @@
 #include <immintrin.h>
 
 #include <algorithm>
+#include <bit>
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
@@ -13,6 +14,7 @@
 #include "core/error.hpp"
 #include "core/gemm_micro_kernels.hpp"
 #include "core/text.hpp"
+#include "core/vector_clones.hpp"
 
 namespace lrnn {
 
@@ -45,37 +47,76 @@ private:
     T* data_;
 };
 
-// dst[(q * width + j) * 2 + h] = bf16(src[(2q + h) * step_p + j * step_j]) for 2q + h < depth
-// and j < valid, zero otherwise (q < ceil(depth / 2), j < width): a panel of bf16 pairs along
-// p, one 32-bit word per (q, j). Both paths pack with this, so both see the same bf16 values.
+// float_to_bf16_flushed (core/bf16.hpp) as selects rather than branches, so that the loops
+// below are vectorized: the same bits (tests/gemm_bf16_test.cpp holds them to the scalar one).
+[[gnu::always_inline]] inline std::uint32_t bf16_bits(float x) {
+    const std::uint32_t b = std::bit_cast<std::uint32_t>(x);
+    const std::uint32_t flushed = (b & 0x7f800000u) == 0 ? (b & 0x80000000u) : b;
+    const std::uint32_t nearest = (flushed + 0x7fffu + ((flushed >> 16) & 1u)) >> 16;
+    return (b & 0x7fffffffu) > 0x7f800000u ? ((b >> 16) | 0x40u) & 0xffffu : nearest;
+}
+
+// words[j] = bf16(even[j]) | bf16(odd[j]) << 16 for j < n: a pair from two rows of the source.
+LRNN_VECTOR_CLONES void interleave_rows(const float* even, const float* odd, std::size_t n,
+                                        std::uint32_t* words) {
+    for (std::size_t j = 0; j < n; ++j) words[j] = bf16_bits(even[j]) | (bf16_bits(odd[j]) << 16);
+}
+LRNN_VECTOR_CLONES void interleave_last_row(const float* even, std::size_t n, std::uint32_t* words) {
+    for (std::size_t j = 0; j < n; ++j) words[j] = bf16_bits(even[j]);
+}
+
+// words[q] = bf16(src[2q]) | bf16(src[2q + 1]) << 16 for q < depth / 2, and the last, half
+// pair, if depth is odd: pairs from one contiguous run of the source.
+LRNN_VECTOR_CLONES void pairs_along(const float* src, std::size_t depth, std::uint32_t* words) {
+    const std::size_t full = depth / 2;
+    for (std::size_t q = 0; q < full; ++q)
+        words[q] = bf16_bits(src[2 * q]) | (bf16_bits(src[2 * q + 1]) << 16);
+    if (depth % 2) words[full] = bf16_bits(src[depth - 1]);
+}
+
+// words[q * width + j] = bf16(src[2q * step_p + j * step_j]) | bf16(src[(2q + 1) * step_p + ...]) << 16
+// for j < valid (the high half zero past depth), zero for valid <= j < width, q < ceil(depth / 2):
+// a panel of bf16 pairs along p, one 32-bit word per (q, j), low half k = 2q. Both paths pack
+// with this, so both see the same bf16 values. `scratch` holds ceil(depth / 2) words.
 void pack_bf16_pairs(const float* src, std::size_t step_p, std::size_t step_j, std::size_t depth,
-                     std::size_t valid, std::size_t width, Bf16* dst) {
+                     std::size_t valid, std::size_t width, std::uint32_t* words,
+                     std::uint32_t* scratch) {
     const std::size_t pairs = (depth + 1) / 2;
-    std::fill(dst, dst + pairs * width * 2, Bf16(0));
-    if (step_j == 1 || step_p != 1) {
-        for (std::size_t p = 0; p < depth; ++p) {
-            const float* row = src + p * step_p;
-            Bf16* out = dst + (p / 2) * width * 2 + (p % 2);
-            for (std::size_t j = 0; j < valid; ++j) out[2 * j] = float_to_bf16_flushed(row[j * step_j]);
+    if (step_j == 1) {  // j contiguous (x^T, and b as stored): two rows make a row of pairs
+        for (std::size_t q = 0; q < pairs; ++q) {
+            const float* even = src + 2 * q * step_p;
+            std::uint32_t* out = words + q * width;
+            if (2 * q + 1 < depth) interleave_rows(even, even + step_p, valid, out);
+            else interleave_last_row(even, valid, out);
+            std::fill(out + valid, out + width, 0u);
         }
         return;
     }
-    for (std::size_t j = 0; j < valid; ++j) {  // p is the contiguous index
-        const float* column = src + j * step_j;
-        for (std::size_t p = 0; p < depth; ++p)
-            dst[((p / 2) * width + j) * 2 + (p % 2)] = float_to_bf16_flushed(column[p]);
+    if (step_p == 1) {  // p contiguous (x as stored, and W^T): a run of p makes a column of pairs
+        for (std::size_t j = 0; j < valid; ++j) {
+            pairs_along(src + j * step_j, depth, scratch);
+            for (std::size_t q = 0; q < pairs; ++q) words[q * width + j] = scratch[q];
+        }
+    } else {
+        for (std::size_t j = 0; j < valid; ++j)
+            for (std::size_t q = 0; q < pairs; ++q) {
+                const float* e = src + 2 * q * step_p + j * step_j;
+                words[q * width + j] =
+                    bf16_bits(*e) | (2 * q + 1 < depth ? bf16_bits(e[step_p]) << 16 : 0u);
+            }
     }
+    for (std::size_t q = 0; q < pairs; ++q) std::fill(words + q * width + valid, words + (q + 1) * width, 0u);
 }
 
 // The emulated path's panel: the same bf16 values as floats, one row of `width` per k, the two
 // halves of each pair swapped (k = 2q + 1 first), so that the fp32 micro-kernel, which adds its
 // terms in order of the row, adds them in vdpbf16ps's order.
-void unpack_swapped(const Bf16* pairs_panel, std::size_t pairs, std::size_t width, float* dst) {
+void unpack_swapped(const std::uint32_t* words, std::size_t pairs, std::size_t width, float* dst) {
     for (std::size_t q = 0; q < pairs; ++q)
         for (std::size_t j = 0; j < width; ++j) {
-            const Bf16* word = pairs_panel + (q * width + j) * 2;
-            dst[(2 * q) * width + j] = bf16_to_float(word[1]);
-            dst[(2 * q + 1) * width + j] = bf16_to_float(word[0]);
+            const std::uint32_t word = words[q * width + j];
+            dst[(2 * q) * width + j] = std::bit_cast<float>(word & 0xffff0000u);
+            dst[(2 * q + 1) * width + j] = std::bit_cast<float>(word << 16);
         }
 }
 
@@ -114,9 +155,11 @@ void blocked_bf16(Bf16GemmPath path, std::size_t m, std::size_t n, std::size_t k
     const std::size_t nc_max = round_up(std::min(n, NC), nr);
     const std::size_t mc_max = round_up(std::min(m, MC), mr);
     const std::size_t pairs_max = (std::min(k, KC) + 1) / 2;
-    AlignedBuffer<Bf16> packed_b(pairs_max * 2 * nc_max), packed_a(pairs_max * 2 * mc_max);
-    // Emulation only: the float panels, one of b per jr at a time and all of a's block.
-    AlignedBuffer<float> float_b(hardware ? 0 : pairs_max * 2 * nr);
+    // Panels of 32-bit words, each a pair of bf16 along k (pack_bf16_pairs).
+    AlignedBuffer<std::uint32_t> packed_b(pairs_max * nc_max), packed_a(pairs_max * mc_max);
+    AlignedBuffer<std::uint32_t> scratch(pairs_max);
+    // Emulation only: the float panels of b's block and a's.
+    AlignedBuffer<float> float_b(hardware ? 0 : pairs_max * 2 * nc_max);
     AlignedBuffer<float> float_a(hardware ? 0 : pairs_max * 2 * mc_max);
     AlignedBuffer<float> tile(mr * nr);
     for (std::size_t jc = 0; jc < n; jc += NC) {
@@ -127,36 +170,36 @@ void blocked_bf16(Bf16GemmPath path, std::size_t m, std::size_t n, std::size_t k
             for (std::size_t jr = 0; jr < nc; jr += nr)
                 pack_bf16_pairs(b.data + pc * b.row_stride + (jc + jr) * b.col_stride,
                                 b.row_stride, b.col_stride, kc, std::min(nr, nc - jr), nr,
-                                packed_b.data() + jr * pairs * 2);
+                                packed_b.data() + jr * pairs, scratch.data());
+            if (!hardware)
+                for (std::size_t jr = 0; jr < nc; jr += nr)
+                    unpack_swapped(packed_b.data() + jr * pairs, pairs, nr, float_b.data() + jr * pairs * 2);
             for (std::size_t ic = 0; ic < m; ic += MC) {
                 const std::size_t mc = std::min(MC, m - ic);
                 for (std::size_t ir = 0; ir < mc; ir += mr) {
-                    Bf16* panel = packed_a.data() + ir * pairs * 2;
+                    std::uint32_t* panel = packed_a.data() + ir * pairs;
                     pack_bf16_pairs(a.data + (ic + ir) * a.row_stride + pc * a.col_stride,
                                     a.col_stride, a.row_stride, kc, std::min(mr, mc - ir), mr,
-                                    panel);
+                                    panel, scratch.data());
                     if (!hardware) unpack_swapped(panel, pairs, mr, float_a.data() + ir * pairs * 2);
                 }
                 for (std::size_t jr = 0; jr < nc; jr += nr) {
                     const std::size_t cols = std::min(nr, nc - jr);
-                    const Bf16* pb = packed_b.data() + jr * pairs * 2;
-                    if (!hardware) unpack_swapped(pb, pairs, nr, float_b.data());
+                    const std::uint32_t* pb = packed_b.data() + jr * pairs;
                     for (std::size_t ir = 0; ir < mc; ir += mr) {
                         const std::size_t rows = std::min(mr, mc - ir);
                         float* c_tile = c + (ic + ir) * ldc + jc + jr;
                         if (hardware) {
-                            const auto* pa = reinterpret_cast<const std::uint32_t*>(
-                                packed_a.data() + ir * pairs * 2);
-                            const auto* pbw = reinterpret_cast<const std::uint32_t*>(pb);
+                            const std::uint32_t* pa = packed_a.data() + ir * pairs;
                             if (rows == mr && cols == nr) {
-                                avx512_bf16_8x32(pairs, pa, pbw, c_tile, ldc, block_beta);
+                                avx512_bf16_8x32(pairs, pa, pb, c_tile, ldc, block_beta);
                                 continue;
                             }
-                            avx512_bf16_8x32(pairs, pa, pbw, tile.data(), nr, 0.0f);
+                            avx512_bf16_8x32(pairs, pa, pb, tile.data(), nr, 0.0f);
                         } else {
                             const FlushToZeroScope ftz;
                             fp32.run(2 * pairs, float_a.data() + ir * pairs * 2, 1, mr,
-                                     float_b.data(), tile.data(), nr, 0.0f);
+                                     float_b.data() + jr * pairs * 2, tile.data(), nr, 0.0f);
                         }
                         merge_tile(tile.data(), nr, c_tile, ldc, block_beta, rows, cols);
                     }
