@@ -19,6 +19,7 @@
 #include "core/cpu_features.hpp"
 #include "core/gemm.hpp"
 #include "core/gemm_bf16.hpp"
+#include "core/gemm_micro_kernels.hpp"
 #include "core/rng.hpp"
 
 namespace lrnn {
@@ -161,6 +162,22 @@ TEST(GemmBf16, EveryPathIsTheScalarModelBitForBit) {
                                 << s.k << " layout " << int(layout) << " beta " << beta
                                 << " at (" << i << ", " << j << ")";
                 }
+}
+
+// The emulation's other tile (6 x 16 AVX2, what a CPU without AVX-512 runs) gives the same bits.
+TEST(GemmBf16, EmulationOnTheAvx2TileIsTheScalarModelToo) {
+    if (!cpu_features().avx2_fma) GTEST_SKIP() << "this CPU has no AVX2/FMA3";
+    for (const Shape& s : kShapes)
+        for (const Layout layout : {Layout::Plain, Layout::ATransposed, Layout::BTransposed}) {
+            const Problem p{s, layout, random_values(s.m * s.k, 3 * s.m + s.k), random_values(s.k * s.n, 5 * s.n + s.k)};
+            std::vector<float> c = random_values(s.m * s.n, 99);
+            const std::vector<float> c0 = c;
+            bf16_sgemm_emulated_on(avx2_micro_kernel(), s.m, s.n, s.k, p.a_op(), p.b_op(), 0.5f, c.data(), s.n);
+            for (std::size_t i = 0; i < s.m; ++i)
+                for (std::size_t j = 0; j < s.n; ++j)
+                    ASSERT_EQ(bits(c[i * s.n + j]), bits(model_element(p, i, j, c0[i * s.n + j], 0.5f)))
+                        << s.m << "x" << s.n << "x" << s.k << " layout " << int(layout) << " at (" << i << ", " << j << ")";
+        }
 }
 
 // Values near the bottom of float's range (products that underflow, partial sums that become

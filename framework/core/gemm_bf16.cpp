@@ -145,11 +145,10 @@ private:
     unsigned saved_;
 };
 
-void blocked_bf16(Bf16GemmPath path, std::size_t m, std::size_t n, std::size_t k, MatrixOperand a,
-                  MatrixOperand b, float beta, float* c, std::size_t ldc) {
-    const bool hardware = path == Bf16GemmPath::Avx512Bf16;
-    // The emulation runs the fp32 tile of the widest ISA here over the swapped float panels.
-    const MicroKernel fp32 = cpu_features().avx512 ? avx512_micro_kernel() : avx2_micro_kernel();
+// hardware: vdpbf16ps; otherwise the emulation on the fp32 tile `fp32`.
+void blocked_bf16(bool hardware, const MicroKernel& fp32, std::size_t m, std::size_t n,
+                  std::size_t k, MatrixOperand a, MatrixOperand b, float beta, float* c,
+                  std::size_t ldc) {
     const std::size_t mr = hardware ? kBf16TileRows : fp32.mr;
     const std::size_t nr = hardware ? kBf16TileCols : fp32.nr;
     const std::size_t nc_max = round_up(std::min(n, NC), nr);
@@ -266,7 +265,17 @@ void bf16_sgemm(Bf16GemmPath path, std::size_t m, std::size_t n, std::size_t k, 
         throw std::invalid_argument("bf16_sgemm: this CPU cannot run the " +
                                     bf16_gemm_path_name(path) + " kernel");
     if (k == 0) return scale(m, n, beta, c, ldc);
-    blocked_bf16(path, m, n, k, a, b, beta, c, ldc);
+    // The emulation runs the fp32 tile of the widest ISA here over the swapped float panels.
+    const MicroKernel fp32 = cpu_features().avx512 ? avx512_micro_kernel() : avx2_micro_kernel();
+    blocked_bf16(path == Bf16GemmPath::Avx512Bf16, fp32, m, n, k, a, b, beta, c, ldc);
+}
+
+void bf16_sgemm_emulated_on(const MicroKernel& tile, std::size_t m, std::size_t n, std::size_t k,
+                            MatrixOperand a, MatrixOperand b, float beta, float* c,
+                            std::size_t ldc) {
+    if (m == 0 || n == 0) return;
+    if (k == 0) return scale(m, n, beta, c, ldc);
+    blocked_bf16(false, tile, m, n, k, a, b, beta, c, ldc);
 }
 
 }  // namespace lrnn

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/gemm_kernels.hpp"
+#include "core/gemm_micro_kernels.hpp"
 
 namespace lrnn {
 
@@ -39,5 +40,12 @@ Bf16GemmPath best_bf16_gemm_path();
 // beta == 0 does not read c. std::invalid_argument for a path this CPU cannot run.
 void bf16_sgemm(Bf16GemmPath path, std::size_t m, std::size_t n, std::size_t k, MatrixOperand a,
                 MatrixOperand b, float beta, float* c, std::size_t ldc);
+
+// The emulated path on a given fp32 tile (the path itself takes the widest this CPU has), for
+// tests: the AVX2 tile's emulation on a CPU that would use AVX-512's. The caller makes sure the
+// CPU can run `tile`.
+void bf16_sgemm_emulated_on(const MicroKernel& tile, std::size_t m, std::size_t n, std::size_t k,
+                            MatrixOperand a, MatrixOperand b, float beta, float* c,
+                            std::size_t ldc);
 
 }  // namespace lrnn
