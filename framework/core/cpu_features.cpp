@@ -11,7 +11,8 @@ CpuFeatures detect() {
     __builtin_cpu_init();
     f.avx2_fma = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
     f.avx512 = f.avx2_fma && __builtin_cpu_supports("avx512f");
-    f.avx512_bf16 = f.avx512 && __builtin_cpu_supports("avx512bf16");
+    // (every AVX512_BF16 CPU has AVX-512 BW, which the bf16 packing uses too)
+    f.avx512_bf16 = f.avx512 && __builtin_cpu_supports("avx512bf16") && __builtin_cpu_supports("avx512bw");
 #endif
     return f;
 }

@@ -108,6 +108,97 @@ void pack_bf16_pairs(const float* src, std::size_t step_p, std::size_t step_j, s
     for (std::size_t q = 0; q < pairs; ++q) std::fill(words + q * width + valid, words + (q + 1) * width, 0u);
 }
 
+// The hardware path's packing: the same values (vcvtne2ps2bf16 rounds to nearest-even and reads
+// float32 subnormals as zero: float_to_bf16_flushed, checked on all 2^32 floats, docs/kernels.md),
+// at one instruction per 32 floats.
+#define LRNN_BF16_PACKING __attribute__((target("avx512f,avx512bw,avx512bf16,avx2")))
+
+LRNN_BF16_PACKING inline __mmask16 first_lanes(std::size_t n) {
+    return n >= 16 ? __mmask16(0xffff) : __mmask16((1u << n) - 1u);
+}
+
+// words[j] = bf16(even[j]) | bf16(odd[j]) << 16 for j < n (odd == nullptr: zero), as
+// interleave_rows.
+LRNN_BF16_PACKING void hw_interleave_rows(const float* even, const float* odd, std::size_t n,
+                                          std::uint32_t* words) {
+    // cvtne2ps gives even's 16 values in words 0..15 and odd's in 16..31; word 2j of the
+    // result takes word j, word 2j + 1 word 16 + j.
+    alignas(64) static constexpr std::uint16_t order[32] = {
+        0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23,
+        8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31};
+    const __m512i interleave = _mm512_load_si512(order);
+    for (std::size_t j = 0; j < n; j += 16) {
+        const __mmask16 lanes = first_lanes(n - j);
+        const __m512 e = _mm512_maskz_loadu_ps(lanes, even + j);
+        const __m512 o = odd ? _mm512_maskz_loadu_ps(lanes, odd + j) : _mm512_setzero_ps();
+        const __m512i both = (__m512i)_mm512_cvtne2ps_pbh(o, e);
+        _mm512_mask_storeu_epi32(words + j, lanes, _mm512_permutexvar_epi16(interleave, both));
+    }
+}
+
+// words[q] = bf16(src[2q]) | bf16(src[2q + 1]) << 16 for q < ceil(depth / 2), as pairs_along.
+LRNN_BF16_PACKING void hw_pairs_along(const float* src, std::size_t depth, std::uint32_t* words) {
+    for (std::size_t p = 0; p < depth; p += 32) {
+        const std::size_t left = std::min<std::size_t>(32, depth - p);
+        const __m512 lo = _mm512_maskz_loadu_ps(first_lanes(left), src + p);
+        const __m512 hi = _mm512_maskz_loadu_ps(first_lanes(left > 16 ? left - 16 : 0), src + p + 16);
+        _mm512_mask_storeu_epi32(words + p / 2, first_lanes((left + 1) / 2),
+                                 (__m512i)_mm512_cvtne2ps_pbh(hi, lo));
+    }
+}
+
+// dst[q * width + j] = src[q + j * step] for q, j < 8: an 8 x 8 transpose of 32-bit words.
+LRNN_BF16_PACKING void transpose_words_8x8(const std::uint32_t* src, std::size_t step,
+                                           std::uint32_t* dst, std::size_t width) {
+    __m256 r[8], t[8];
+    for (int j = 0; j < 8; ++j) r[j] = _mm256_castsi256_ps(_mm256_loadu_si256((const __m256i*)(src + j * step)));
+    for (int j = 0; j < 8; j += 2) {
+        t[j] = _mm256_unpacklo_ps(r[j], r[j + 1]);
+        t[j + 1] = _mm256_unpackhi_ps(r[j], r[j + 1]);
+    }
+    for (int j = 0; j < 8; j += 4) {
+        r[j] = _mm256_shuffle_ps(t[j], t[j + 2], 0x44);
+        r[j + 1] = _mm256_shuffle_ps(t[j], t[j + 2], 0xEE);
+        r[j + 2] = _mm256_shuffle_ps(t[j + 1], t[j + 3], 0x44);
+        r[j + 3] = _mm256_shuffle_ps(t[j + 1], t[j + 3], 0xEE);
+    }
+    for (int q = 0; q < 4; ++q) {
+        _mm256_storeu_si256((__m256i*)(dst + q * width), _mm256_castps_si256(_mm256_permute2f128_ps(r[q], r[q + 4], 0x20)));
+        _mm256_storeu_si256((__m256i*)(dst + (q + 4) * width), _mm256_castps_si256(_mm256_permute2f128_ps(r[q], r[q + 4], 0x31)));
+    }
+}
+
+// The layout of pack_bf16_pairs on the hardware path, where the source allows it.
+// `scratch` holds 32 x round_up(ceil(depth / 2), 8) words.
+void hw_pack_bf16_pairs(const float* src, std::size_t step_p, std::size_t step_j, std::size_t depth,
+                        std::size_t valid, std::size_t width, std::uint32_t* words,
+                        std::uint32_t* scratch) {
+    const std::size_t pairs = (depth + 1) / 2;
+    if (step_j == 1) {
+        for (std::size_t q = 0; q < pairs; ++q) {
+            const float* even = src + 2 * q * step_p;
+            std::uint32_t* out = words + q * width;
+            hw_interleave_rows(even, 2 * q + 1 < depth ? even + step_p : nullptr, valid, out);
+            std::fill(out + valid, out + width, 0u);
+        }
+        return;
+    }
+    if (step_p != 1 || width > 32) return pack_bf16_pairs(src, step_p, step_j, depth, valid, width, words, scratch);
+    // p contiguous: each column's run of pairs into a row of scratch, then 8 x 8 transposes.
+    const std::size_t stride = round_up(pairs, 8);
+    for (std::size_t j = 0; j < width; ++j) {
+        if (j < valid) hw_pairs_along(src + j * step_j, depth, scratch + j * stride);
+        else std::fill(scratch + j * stride, scratch + j * stride + pairs, 0u);
+    }
+    const std::size_t full = pairs / 8 * 8;
+    for (std::size_t j = 0; j + 8 <= width; j += 8) {
+        for (std::size_t q = 0; q < full; q += 8)
+            transpose_words_8x8(scratch + j * stride + q, stride, words + q * width + j, width);
+        for (std::size_t q = full; q < pairs; ++q)
+            for (std::size_t jj = j; jj < j + 8; ++jj) words[q * width + jj] = scratch[jj * stride + q];
+    }
+}
+
 // The emulated path's panel: the same bf16 values as floats, one row of `width` per k, the two
 // halves of each pair swapped (k = 2q + 1 first), so that the fp32 micro-kernel, which adds its
 // terms in order of the row, adds them in vdpbf16ps's order.
@@ -156,7 +247,10 @@ void blocked_bf16(bool hardware, const MicroKernel& fp32, std::size_t m, std::si
     const std::size_t pairs_max = (std::min(k, KC) + 1) / 2;
     // Panels of 32-bit words, each a pair of bf16 along k (pack_bf16_pairs).
     AlignedBuffer<std::uint32_t> packed_b(pairs_max * nc_max), packed_a(pairs_max * mc_max);
-    AlignedBuffer<std::uint32_t> scratch(pairs_max);
+    AlignedBuffer<std::uint32_t> scratch(32 * round_up(pairs_max, 8));
+    // The hardware path reads a as packed rows (a_rows) when a's rows are contiguous in k:
+    // converting a row is one run, no transposition.
+    const bool a_rows = hardware && a.col_stride == 1;
     // Emulation only: the float panels of b's block and a's.
     AlignedBuffer<float> float_b(hardware ? 0 : pairs_max * 2 * nc_max);
     AlignedBuffer<float> float_a(hardware ? 0 : pairs_max * 2 * mc_max);
@@ -167,20 +261,29 @@ void blocked_bf16(bool hardware, const MicroKernel& fp32, std::size_t m, std::si
             const std::size_t kc = std::min(KC, k - pc), pairs = (kc + 1) / 2;
             const float block_beta = pc == 0 ? beta : 1.0f;
             for (std::size_t jr = 0; jr < nc; jr += nr)
-                pack_bf16_pairs(b.data + pc * b.row_stride + (jc + jr) * b.col_stride,
-                                b.row_stride, b.col_stride, kc, std::min(nr, nc - jr), nr,
-                                packed_b.data() + jr * pairs, scratch.data());
+                (hardware ? hw_pack_bf16_pairs : pack_bf16_pairs)(
+                    b.data + pc * b.row_stride + (jc + jr) * b.col_stride, b.row_stride,
+                    b.col_stride, kc, std::min(nr, nc - jr), nr, packed_b.data() + jr * pairs,
+                    scratch.data());
             if (!hardware)
                 for (std::size_t jr = 0; jr < nc; jr += nr)
                     unpack_swapped(packed_b.data() + jr * pairs, pairs, nr, float_b.data() + jr * pairs * 2);
             for (std::size_t ic = 0; ic < m; ic += MC) {
                 const std::size_t mc = std::min(MC, m - ic);
-                for (std::size_t ir = 0; ir < mc; ir += mr) {
-                    std::uint32_t* panel = packed_a.data() + ir * pairs;
-                    pack_bf16_pairs(a.data + (ic + ir) * a.row_stride + pc * a.col_stride,
-                                    a.col_stride, a.row_stride, kc, std::min(mr, mc - ir), mr,
-                                    panel, scratch.data());
-                    if (!hardware) unpack_swapped(panel, pairs, mr, float_a.data() + ir * pairs * 2);
+                if (a_rows) {  // packed_a[i * pairs + q], rows past mc zero
+                    for (std::size_t i = 0; i < round_up(mc, mr); ++i) {
+                        std::uint32_t* row = packed_a.data() + i * pairs;
+                        if (i < mc) hw_pairs_along(a.data + (ic + i) * a.row_stride + pc, kc, row);
+                        else std::fill(row, row + pairs, 0u);
+                    }
+                } else {
+                    for (std::size_t ir = 0; ir < mc; ir += mr) {
+                        std::uint32_t* panel = packed_a.data() + ir * pairs;
+                        (hardware ? hw_pack_bf16_pairs : pack_bf16_pairs)(
+                            a.data + (ic + ir) * a.row_stride + pc * a.col_stride, a.col_stride,
+                            a.row_stride, kc, std::min(mr, mc - ir), mr, panel, scratch.data());
+                        if (!hardware) unpack_swapped(panel, pairs, mr, float_a.data() + ir * pairs * 2);
+                    }
                 }
                 for (std::size_t jr = 0; jr < nc; jr += nr) {
                     const std::size_t cols = std::min(nr, nc - jr);
@@ -190,11 +293,12 @@ void blocked_bf16(bool hardware, const MicroKernel& fp32, std::size_t m, std::si
                         float* c_tile = c + (ic + ir) * ldc + jc + jr;
                         if (hardware) {
                             const std::uint32_t* pa = packed_a.data() + ir * pairs;
+                            const std::size_t rs = a_rows ? pairs : 1, cs = a_rows ? 1 : mr;
                             if (rows == mr && cols == nr) {
-                                avx512_bf16_8x32(pairs, pa, pb, c_tile, ldc, block_beta);
+                                avx512_bf16_8x32(pairs, pa, rs, cs, pb, c_tile, ldc, block_beta);
                                 continue;
                             }
-                            avx512_bf16_8x32(pairs, pa, pb, tile.data(), nr, 0.0f);
+                            avx512_bf16_8x32(pairs, pa, rs, cs, pb, tile.data(), nr, 0.0f);
                         } else {
                             const FlushToZeroScope ftz;
                             fp32.run(2 * pairs, float_a.data() + ir * pairs * 2, 1, mr,

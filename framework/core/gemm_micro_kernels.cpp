@@ -82,18 +82,18 @@ __attribute__((target("avx2,fma"))) void avx2_6x16(std::size_t kc, const float* 
 }  // namespace
 
 __attribute__((target("avx512f,avx512bf16"))) void avx512_bf16_8x32(
-    std::size_t pairs, const std::uint32_t* a, const std::uint32_t* b, float* c, std::size_t ldc,
-    float beta) {
+    std::size_t pairs, const std::uint32_t* a, std::size_t rs, std::size_t cs,
+    const std::uint32_t* b, float* c, std::size_t ldc, float beta) {
     constexpr int MR = 8;
     __m512 acc0[MR], acc1[MR];
 #pragma GCC unroll 8
     for (int i = 0; i < MR; ++i) acc0[i] = _mm512_setzero_ps(), acc1[i] = _mm512_setzero_ps();
-    for (std::size_t q = 0; q < pairs; ++q, a += MR, b += 32) {
+    for (std::size_t q = 0; q < pairs; ++q, a += cs, b += 32) {
         const __m512bh b0 = (__m512bh)_mm512_loadu_si512(b);
         const __m512bh b1 = (__m512bh)_mm512_loadu_si512(b + 16);
 #pragma GCC unroll 8
         for (int i = 0; i < MR; ++i) {
-            const __m512bh ai = (__m512bh)_mm512_set1_epi32(int(a[i]));
+            const __m512bh ai = (__m512bh)_mm512_set1_epi32(int(a[i * rs]));
             acc0[i] = _mm512_dpbf16_ps(acc0[i], ai, b0);
             acc1[i] = _mm512_dpbf16_ps(acc1[i], ai, b1);
         }

@@ -26,11 +26,13 @@ MicroKernel avx512_micro_kernel();  // 8 x 32: 16 zmm accumulators
 MicroKernel avx2_micro_kernel();    // 6 x 16: 12 ymm accumulators
 
 // The bf16 tile (core/gemm_bf16.cpp), 8 x 32 like avx512_micro_kernel, AVX512_BF16 only:
-// c = beta * c + sum over q < pairs of vdpbf16ps steps. a and b are packed panels of pairs of
-// bf16 values (low half k = 2q, high half 2q + 1) as 32-bit words: a[q * 8 + i] (row i),
-// b[q * 32 + j] (column j). Each step adds a[2q+1] b[2q+1], then a[2q] b[2q] (docs/kernels.md).
+// c = beta * c + sum over q < pairs of vdpbf16ps steps. a and b hold pairs of bf16 values
+// (low half k = 2q, high half 2q + 1) as 32-bit words: a[i * a_row_stride + q * a_col_stride]
+// (row i), b a packed panel b[q * 32 + j] (column j). Each step adds a[2q+1] b[2q+1], then
+// a[2q] b[2q] (docs/kernels.md).
 inline constexpr std::size_t kBf16TileRows = 8, kBf16TileCols = 32;
-void avx512_bf16_8x32(std::size_t pairs, const std::uint32_t* a, const std::uint32_t* b, float* c,
-                      std::size_t ldc, float beta);
+void avx512_bf16_8x32(std::size_t pairs, const std::uint32_t* a, std::size_t a_row_stride,
+                      std::size_t a_col_stride, const std::uint32_t* b, float* c, std::size_t ldc,
+                      float beta);
 
 }  // namespace lrnn
