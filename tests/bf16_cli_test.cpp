@@ -1,7 +1,7 @@
 // train.precision: bf16 through the real binary: the run records its precision (config.yaml,
-// summary.json); resuming from a mid-run checkpoint gives the bits of the uninterrupted run,
-// also on another thread count and on the emulated bf16 path (LRNN_GEMM_BF16=emulated: a CPU
-// without AVX512_BF16); a resume may not change the precision; lrnn eval and lrnn generate
+// summary.json); resuming from a mid-run checkpoint, or after SIGKILL, gives the bits of the
+// uninterrupted run, also on another thread count and on the emulated bf16 path
+// (LRNN_GEMM_BF16=emulated: a CPU without AVX512_BF16); a resume may not change the precision; lrnn eval and lrnn generate
 // default to the run's precision and take --precision.
 
 #include <gtest/gtest.h>
@@ -72,6 +72,30 @@ TEST_F(Bf16Cli, RecordsThePrecisionAndResumesBitExactlyOnAnyThreadCountAndBf16Pa
     ASSERT_EQ(fp32.exit_code, 0) << fp32.out << fp32.err;
     EXPECT_FALSE(same_bits(read_checkpoint(checkpoint_path((dir_ / "runs" / "fp32").string(), 20)).params,
                            reference.params));
+}
+
+// SIGKILL while the checkpoint of step 15 is half written (the test hook stalls each write
+// halfway), then resume from the newest complete one (step 10) on the emulated path: the
+// uninterrupted run's bits.
+TEST_F(Bf16Cli, KilledThenResumedOnTheEmulatedPathIsBitExact) {
+    ASSERT_EQ(test::run_lrnn("train " + test::shell_quote(config_) + " --no-sample").exit_code, 0);
+    const Checkpoint reference = read_checkpoint(checkpoint_path(run_, 20));
+    const std::string killed = (dir_ / "runs" / "killed").string();
+    const auto k = test::run_shell(
+        "LRNN_TEST_STALL_CHECKPOINT_MS=400 " + test::shell_quote(LRNN_BINARY) + " train " +
+        test::shell_quote(config_) + " --no-sample run.name=killed & pid=$!; " +
+        "for i in $(seq 1000); do [ -e " + test::shell_quote(checkpoint_path(killed, 10)) +
+        " ] && break; sleep 0.01; done; sleep 0.1; kill -9 $pid; wait $pid; echo exit $?");
+    EXPECT_TRUE(contains(k.out, "exit 137")) << k.out << k.err;
+    ASSERT_TRUE(fs::exists(checkpoint_path(killed, 10)));
+    ASSERT_FALSE(fs::exists(checkpoint_path(killed, 20))) << "the run was not killed before its end";
+    const auto resumed = test::run_lrnn("train --resume " + test::shell_quote(killed) + " --no-sample",
+                                        "LRNN_GEMM_BF16=emulated");
+    ASSERT_EQ(resumed.exit_code, 0) << resumed.out << resumed.err;
+    const Checkpoint again = read_checkpoint(checkpoint_path(killed, 20));
+    EXPECT_TRUE(same_bits(again.params, reference.params));
+    EXPECT_TRUE(same_bits(again.adam.m, reference.adam.m));
+    EXPECT_TRUE(same_bits(again.adam.v, reference.adam.v));
 }
 
 TEST_F(Bf16Cli, AResumeMayNotChangeThePrecision) {
