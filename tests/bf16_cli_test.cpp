@@ -111,6 +111,21 @@ TEST_F(Bf16Cli, AResumeMayNotChangeThePrecision) {
     EXPECT_EQ(same.exit_code, 0) << same.err;
 }
 
+// A bf16 path this CPU cannot run (here: a misspelt LRNN_GEMM_BF16) is refused before the run
+// directory --force would replace is touched.
+TEST_F(Bf16Cli, ABf16PathThatCannotRunIsRefusedBeforeTheRunIsReplaced) {
+    ASSERT_EQ(test::run_lrnn("train " + test::shell_quote(config_) + " --no-sample train.max_steps=5").exit_code, 0);
+    const auto r = test::run_lrnn("train " + test::shell_quote(config_) + " --force --no-sample", "LRNN_GEMM_BF16=avx9000");
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_TRUE(contains(r.err, "LRNN_GEMM_BF16 must be emulated or avx512_bf16 (got 'avx9000')")) << r.err;
+    EXPECT_FALSE(contains(r.out, "replacing")) << r.out;
+    EXPECT_TRUE(fs::exists(checkpoint_path(run_, 5)));
+    const auto resume = test::run_lrnn("train --resume " + test::shell_quote(run_) + " train.max_steps=10",
+                                       "LRNN_GEMM_BF16=avx9000");
+    EXPECT_EQ(resume.exit_code, 2);
+    EXPECT_FALSE(fs::exists(checkpoint_path(run_, 10)));
+}
+
 TEST_F(Bf16Cli, AnUnknownPrecisionIsRefusedNamingTheKey) {
     const auto r = test::run_lrnn("train " + test::shell_quote(config_) + " train.precision=fp16");
     EXPECT_NE(r.exit_code, 0);

@@ -327,7 +327,7 @@ Bf16GemmPath choose_bf16_gemm_path() {
         if (bf16_gemm_path_available(Bf16GemmPath::Emulated)) return Bf16GemmPath::Emulated;
         throw UserError("precision bf16 needs a CPU with AVX512_BF16, or AVX2 and FMA3 to emulate "
                         "it bit for bit; this CPU has " + describe(cpu_features()) +
-                        " (use precision fp32)");
+                        " (a bf16 run trains and resumes only on such a CPU; fp32 runs anywhere)");
     }
     for (const Bf16GemmPath path : {Bf16GemmPath::Emulated, Bf16GemmPath::Avx512Bf16}) {
         if (bf16_gemm_path_name(path) != forced) continue;

@@ -11,6 +11,7 @@
 
 #include "config/auto_overrides.hpp"
 #include "core/error.hpp"
+#include "core/gemm_bf16.hpp"
 #include "core/thread_limit.hpp"
 #include "dist/rank_agreement.hpp"
 #include "io/atomic_file.hpp"
@@ -84,9 +85,16 @@ AdamW new_optimizer(const ParameterLayout& layout, const TrainConfig& config) {
     return AdamW(layout, AdamWSettings{.weight_decay = config.train.weight_decay});
 }
 
+// A bf16 run on a CPU that can run no bf16 kernel, or with LRNN_GEMM_BF16 naming one it
+// cannot: refused before anything is read or replaced (core/gemm_bf16.hpp).
+void check_precision_runs_here(const TrainConfig& config) {
+    if (config.train.precision == "bf16") (void)best_bf16_gemm_path();
+}
+
 StartedRun start_fresh(const TrainOptions& options, std::ostream& out) {
     StartedRun run;
     run.config = load_train_config(options.source);
+    check_precision_runs_here(run.config);
     run.run_dir = (fs::path(run.config.run.dir) / run.config.run.name).string();
     // The output-folder rule (io/output_folder.hpp): run.dir may be made, its parent must exist.
     check_output_folder_parent(run.config.run.dir, "run.dir");
@@ -299,6 +307,7 @@ StartedRun start_resume(const TrainOptions& options, std::ostream& out) {
     out << "resuming from " << ckpt_path << " (step " << ckpt.progress.step << ")\n";
     std::vector<ConfigChange> changes;
     run.config = resumed_config(ckpt, ckpt_path, options.resume_overrides, changes);
+    check_precision_runs_here(run.config);
     run.corpus = resumed_corpus(run.config, ckpt, options.allow_changed_corpus);
     check_corpus_fits(run.corpus, ckpt.model);
     run.config_yaml = config_yaml_with_history(run.config, ckpt.config_yaml, ckpt.progress.step, changes);
