@@ -47,6 +47,52 @@ TEST(GemmBf16, RoundingFlushesSubnormalsAndRoundsToNearestEven) {
     EXPECT_EQ(float_to_bf16_flushed(std::numeric_limits<float>::min()), 0x0080);
 }
 
+// The packers' own (vectorized) roundings, on every path and operand position, are
+// float_to_bf16_flushed: each value x is multiplied by 1 once (0 + 0 * 0, then + bf16(x) * 1:
+// exact), so the product shows bf16(x) itself. Random bit patterns (every exponent, subnormals
+// included) and the edge cases; NaNs only have to stay NaN.
+TEST(GemmBf16, PackingRoundsEveryOperandLikeFloatToBf16Flushed) {
+    std::vector<float> x;
+    Rng rng(17);
+    for (int i = 0; i < 20000; ++i) x.push_back(std::bit_cast<float>(std::uint32_t(rng.next_u64())));
+    for (const std::uint32_t b : {0x00000000u, 0x80000000u, 0x00000001u, 0x807fffffu, 0x007fffffu, 0x00800000u,
+                                  0x3f808000u, 0x3f818000u, 0x7f7fffffu, 0xff7fffffu, 0x7f800000u, 0xff800000u,
+                                  0x7fc00001u, 0xffa00000u})
+        x.push_back(std::bit_cast<float>(b));
+    const std::size_t n = x.size();
+    const auto expected = [](float v) { return 0.0f + bf16_to_float(float_to_bf16_flushed(v)); };
+    // The operands around x: a 2-long dot product (x, 0) . (1, 0).
+    std::vector<float> pair_x(2 * n), pair_x_t(2 * n), ones{1.0f, 0.0f};
+    for (std::size_t i = 0; i < n; ++i) pair_x[2 * i] = x[i], pair_x[2 * i + 1] = 0.0f;  // (n, 2)
+    for (std::size_t i = 0; i < n; ++i) pair_x_t[i] = x[i], pair_x_t[n + i] = 0.0f;      // (2, n)
+    for (const Bf16GemmPath path : available_bf16_gemm_paths()) {
+        struct Case {
+            const char* what;
+            std::size_t m, n;
+            MatrixOperand a, b;
+        };
+        const Case cases[] = {
+            {"a rows", n, 1, {pair_x.data(), 2, 1}, {ones.data(), 1, 1}},
+            {"a transposed", n, 1, {pair_x_t.data(), 1, n}, {ones.data(), 1, 1}},
+            {"b rows", 1, n, {ones.data(), 2, 1}, {pair_x_t.data(), n, 1}},
+            {"b transposed", 1, n, {ones.data(), 2, 1}, {pair_x.data(), 1, 2}},
+        };
+        for (const Case& c : cases) {
+            std::vector<float> out(n);
+            bf16_sgemm(path, c.m, c.n, 2, c.a, c.b, 0.0f, out.data(), c.n);
+            for (std::size_t i = 0; i < n; ++i) {
+                if (std::isnan(x[i])) {
+                    EXPECT_TRUE(std::isnan(out[i])) << bf16_gemm_path_name(path) << " " << c.what;
+                    continue;
+                }
+                ASSERT_EQ(bits(out[i]), bits(expected(x[i])))
+                    << bf16_gemm_path_name(path) << " " << c.what << ": x = " << x[i] << " (0x" << std::hex
+                    << bits(x[i]) << ")";
+            }
+        }
+    }
+}
+
 // Each crafted sum has one answer per candidate arithmetic; the comments say which is which.
 // k = 4 is two pairs: (a0 b0, a1 b1), then (a2 b2, a3 b3).
 TEST(GemmBf16, PairsAddTheOddProductFirstEachAdditionRoundedAndFlushed) {
