@@ -373,7 +373,7 @@ int bench_main(int argc, char** argv) {
     blas_use_single_thread();
     const GemmPath in_use = best_gemm_path();
     if (!json)
-        std::cout << "lrnn bench: 1 thread, float32; CPU " << describe(cpu_features())
+        std::cout << "lrnn bench: 1 thread; CPU " << describe(cpu_features())
                   << "; products by " << gemm_path_name(in_use) << "; OpenBLAS "
                   << openblas_get_corename() << " (" << openblas_get_config() << ")"
                   << (run_bf16 ? "; bf16 products by " + bf16_gemm_path_name(bf16_in_use) : std::string()) << "\n";
