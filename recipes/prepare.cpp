@@ -16,7 +16,6 @@
 #include "config/train_config.hpp"
 #include "core/error.hpp"
 #include "train/prepared_corpus.hpp"
-#include "train/run_corpus.hpp"
 #include "command_line.hpp"
 #include "recipes.hpp"
 
@@ -49,7 +48,6 @@ int prepare_main(int argc, char** argv) {
     DataRequest request;
     request.full_check_bytes = std::numeric_limits<std::uint64_t>::max();  // prepare reads every id
     request.progress = true;
-    request.build = [&] { return load_run_corpus(config); };
     const TrainingData data = open_training_data(config, request, std::cout);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 

@@ -82,17 +82,28 @@ Tokenizer Tokenizer::build_char(std::string_view corpus) {
 }
 
 Tokenizer Tokenizer::build_word(std::string_view corpus) {
+    bool given = false;
+    return build_word_from_blocks([&](std::string_view& block) {
+        if (given) return false;
+        block = corpus;
+        return given = true;
+    });
+}
+
+Tokenizer Tokenizer::build_word_from_blocks(const std::function<bool(std::string_view& block)>& next) {
     Tokenizer t;
     t.kind_ = TokenizerKind::Word;
     t.words_ = kWordSpecials;
     t.index_words();
-    split_words(corpus, [&](std::string_view piece, std::size_t) {
-        std::string w(piece);
-        if (!t.word_to_id_.count(w)) {
-            t.word_to_id_.emplace(w, TokenId(t.words_.size()));
-            t.words_.push_back(std::move(w));
-        }
-    });
+    std::string_view block;
+    while (next(block))
+        split_words(block, [&](std::string_view piece, std::size_t) {
+            std::string w(piece);
+            if (!t.word_to_id_.count(w)) {
+                t.word_to_id_.emplace(w, TokenId(t.words_.size()));
+                t.words_.push_back(std::move(w));
+            }
+        });
     return t;
 }
 
@@ -127,6 +138,13 @@ Tokenizer Tokenizer::from_words(std::vector<std::string> words_by_id) {
 Tokenizer Tokenizer::train_subword(std::string_view training_text, const SubwordTraining& settings) {
     Tokenizer t;
     t.subword_ = SubwordModel::train(training_text, settings);
+    t.kind_ = t.subword_->algorithm() == SubwordAlgorithm::Bpe ? TokenizerKind::Bpe : TokenizerKind::Unigram;
+    return t;
+}
+
+Tokenizer Tokenizer::train_subword_on_sample(std::span<const std::string_view> sample, const SubwordTraining& settings) {
+    Tokenizer t;
+    t.subword_ = SubwordModel::train_on_sample(sample, settings);
     t.kind_ = t.subword_->algorithm() == SubwordAlgorithm::Bpe ? TokenizerKind::Bpe : TokenizerKind::Unigram;
     return t;
 }

@@ -3,6 +3,7 @@
 // subword tokenizers bpe and unigram (SentencePiece with byte fallback, data/subword_model.hpp).
 
 #include <array>
+#include <functional>
 #include <memory>
 #include <cstdint>
 #include <optional>
@@ -42,6 +43,12 @@ public:
     // data/subword_model.hpp), or from a SentencePiece model's bytes (a checkpoint's, a
     // user's data.tokenizer_path). UserError as SubwordModel says.
     static Tokenizer train_subword(std::string_view training_text, const SubwordTraining& settings);
+    // From the training text's sample alone (SubwordModel::train_on_sample).
+    static Tokenizer train_subword_on_sample(std::span<const std::string_view> sample, const SubwordTraining& settings);
+    // build_word over a text handed out in blocks (next() fills `block`, false at the end),
+    // each cut after a '\n' (or at the text's end): no word spans two blocks, so the vocabulary
+    // is build_word's of the whole text.
+    static Tokenizer build_word_from_blocks(const std::function<bool(std::string_view& block)>& next);
     static Tokenizer from_sentencepiece(std::string model_proto, const std::string& context);
 
     TokenizerKind kind() const { return kind_; }

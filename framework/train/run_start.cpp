@@ -93,7 +93,7 @@ void remove_fresh_stores(const std::string& folder, const std::string& run_dir) 
     fs::remove(run_dir, ec);
 }
 
-StartedRun start_fresh_with_data(const TrainOptions& options, std::ostream& out, StartedRun run,
+StartedRun start_fresh_with_data(std::ostream& out, StartedRun run,
                                  std::optional<InitialWeights> initial) {
     const TrainingData& data = *run.data;
     const ModelConfig shape = initial ? fine_tune_shape(run.config, *initial)
@@ -147,8 +147,6 @@ StartedRun start_fresh(const TrainOptions& options, std::ostream& out) {
     if (initial) {
         request.given = &initial->tokenizer;
         request.build = [&] { return fine_tune_corpus(run.config, *initial); };
-    } else {
-        request.build = [&] { return load_run_corpus(run.config); };
     }
     std::error_code exists_ec;
     const bool had_run_dir = fs::exists(run.config.run.dir, exists_ec);
@@ -156,7 +154,7 @@ StartedRun start_fresh(const TrainOptions& options, std::ostream& out) {
     const std::string folder = run.data->folder, run_dir_parent = run.config.run.dir;
     const bool wrote_stores = !run.data->reused;
     try {
-        return start_fresh_with_data(options, out, std::move(run), std::move(initial));
+        return start_fresh_with_data(out, std::move(run), std::move(initial));
     } catch (const UserError&) {
         // A start refused after it wrote the stores into a run.dir it made leaves no trace
         // (a refused start writes nothing); kept stores, or other runs' folders, stay.
