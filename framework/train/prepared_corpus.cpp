@@ -10,6 +10,7 @@
 #include "io/atomic_file.hpp"
 #include "io/byte_reader.hpp"
 #include "io/corpus_sources.hpp"
+#include "io/run_lock.hpp"
 #include "io/token_manifest.hpp"
 #include "io/tokenizer_file.hpp"
 #include "io/tokenizer_json.hpp"
@@ -194,10 +195,11 @@ void write_folder(const std::string& folder, const Json& key, const TrainConfig&
 // The folder's stores if they are usable, saying on `log` why not when there is a folder.
 // `then` ends the message: what happens instead.
 std::optional<TrainingData> try_existing(const std::string& folder, const Json& key, const Tokenizer* given,
-                                         std::uint64_t full_check_bytes, std::ostream& log, const char* then) {
+                                         std::uint64_t full_check_bytes, std::ostream& log, const char* then,
+                                         bool had_folder) {
     std::error_code ec;
     if (!fs::exists(join(folder, kManifest), ec)) {
-        if (fs::exists(folder, ec))
+        if (had_folder && fs::exists(join(folder, kTrainStore), ec))
             log << "token store " << folder << " has no manifest (an unfinished preparation); " << then << "\n";
         return std::nullopt;
     }
@@ -243,10 +245,14 @@ TrainingData open_training_data(const TrainConfig& config, const DataRequest& re
     }
     const Json key = store_key(config, request.given ? given_from(*request.given) : "built");
     const std::string folder = store_folder(config, key);
-    if (std::optional<TrainingData> d = try_existing(folder, key, request.given, request.full_check_bytes, log, "rebuilding it"))
-        return std::move(*d);
     std::error_code ec;
     const bool had_run_dir = fs::exists(config.run.dir, ec), had_folder = fs::exists(folder, ec);
+    fs::create_directories(folder, ec);
+    if (ec) throw OutputError("cannot create the token store folder " + folder + ": " + ec.message());
+    const WaitingLock lock(folder);  // one preparation of a folder at a time
+    if (std::optional<TrainingData> d =
+            try_existing(folder, key, request.given, request.full_check_bytes, log, "rebuilding it", had_folder))
+        return std::move(*d);
     try {
         write_folder(folder, key, config, request, log);
     } catch (...) {
