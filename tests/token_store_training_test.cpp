@@ -108,7 +108,9 @@ TEST_F(StoreTraining, LossesEqualTheInMemoryCorpusForEveryTokenizer) {
                                       std::span(corpus.val_token_bytes).first(n), T, corpus.tokenizer.unk_id());
         EXPECT_EQ(rows[3]["val_loss"].get<double>(), e.loss);
         EXPECT_EQ(rows[3]["val_bpc"].get<double>(), e.bits_per_byte);
-        if (tokenizer == "word") EXPECT_EQ(rows[3]["val_unk_share"].get<double>(), *e.unk_share);
+        if (tokenizer == "word") {
+            EXPECT_EQ(rows[3]["val_unk_share"].get<double>(), *e.unk_share);
+        }
     }
 }
 

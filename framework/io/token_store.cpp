@@ -1,6 +1,8 @@
 #include "io/token_store.hpp"
 
+#include <algorithm>
 #include <cstring>
+#include <vector>
 #include <limits>
 #include <stdexcept>
 
@@ -55,18 +57,25 @@ std::string header_bytes(std::uint32_t width, std::uint64_t count, int vocab_siz
     return std::move(out).take();
 }
 
+// Little-endian ids of `width` bytes after what `out` holds (a plain loop the compiler
+// vectorizes: a store of gigabytes is written at memory speed).
 void append_ids(std::string& out, std::span<const TokenId> ids, int vocab_size, std::uint32_t width) {
-    for (const TokenId id : ids) {
-        if (id < 0 || id >= vocab_size) throw std::invalid_argument("encode_token_store: id outside the vocabulary");
-        char bytes[4];
-        if (width == 2) {
-            const auto v = static_cast<std::uint16_t>(id);
-            std::memcpy(bytes, &v, 2);
-        } else {
-            const auto v = static_cast<std::uint32_t>(id);
-            std::memcpy(bytes, &v, 4);
+    bool inside = true;
+    for (const TokenId id : ids) inside &= id >= 0 && id < vocab_size;
+    if (!inside) throw std::invalid_argument("encode_token_store: id outside the vocabulary");
+    const std::size_t at = out.size();
+    out.resize(at + ids.size() * width);
+    char* p = out.data() + at;
+    if (width == 2) {
+        for (std::size_t i = 0; i < ids.size(); ++i) {
+            const auto v = static_cast<std::uint16_t>(ids[i]);
+            std::memcpy(p + 2 * i, &v, 2);
         }
-        out.append(bytes, width);
+    } else {
+        for (std::size_t i = 0; i < ids.size(); ++i) {
+            const auto v = static_cast<std::uint32_t>(ids[i]);
+            std::memcpy(p + 4 * i, &v, 4);
+        }
     }
 }
 
@@ -169,7 +178,25 @@ void TokenStoreView::copy(std::size_t first, std::span<TokenId> out) const {
 
 TokenStore TokenStore::open(const std::string& path, const TokenStoreSource& expected, TokenStoreCheck check) {
     MappedFile file = MappedFile::open(path);
-    const TokenStoreView view(file.bytes(), path, check);
+    const TokenStoreView view(file.bytes(), path, TokenStoreCheck::Header);
+    if (check == TokenStoreCheck::Full) {
+        // The ids' checksum and range, a window at a time, each window's pages let go after it:
+        // the check reads the whole file, training then touches only the chunks it samples, so
+        // the check must not leave the file resident (peak RSS would grow with the corpus).
+        constexpr std::size_t kWindowIds = std::size_t(4) << 20;
+        std::vector<TokenId> ids;
+        std::uint32_t crc = 0;
+        const std::size_t width = view.header().id_bytes;
+        for (std::size_t first = 0; first < view.size(); first += kWindowIds) {
+            const std::size_t n = std::min(kWindowIds, view.size() - first);
+            const std::size_t offset = kTokenStoreHeaderBytes + first * width;
+            crc = crc32c(file.bytes().data() + offset, n * width, crc);
+            ids.resize(n);
+            view.copy(first, ids);  // UserError for an id outside the vocabulary
+            file.drop_pages(offset, n * width);
+        }
+        if (crc != view.header().data_crc) throw UserError(path + ": token ids checksum mismatch: the store is damaged");
+    }
     const TokenStoreSource& found = view.header().source;
     if (found.vocabulary_fingerprint != expected.vocabulary_fingerprint)
         throw UserError(path + ": stale token store: made with another vocabulary");

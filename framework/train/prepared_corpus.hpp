@@ -55,7 +55,9 @@ struct DataRequest {
     const Tokenizer* given = nullptr;
     std::function<Corpus()> build;
     std::uint64_t full_check_bytes = kStartFullCheckBytes;
-    std::size_t block_bytes = 32u << 20;  // streaming: text per tokenized block (tests: tiny)
+    // Streaming: text per tokenized block (tests: tiny). Two blocks per worker are in memory
+    // at a time, each with its ids (4 bytes per id): about 2 x 5 x 8 MB per worker for char.
+    std::size_t block_bytes = 8u << 20;
     bool progress = false;                // streaming: draw a status line on `log`
 };
 

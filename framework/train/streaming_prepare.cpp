@@ -228,7 +228,15 @@ PreparedText stream_prepare(const TrainConfig& config, const Tokenizer* given, c
         const std::vector<std::string> sample =
             read_ranges(sources, p.train_bytes, training_sample_ranges(std::size_t(p.train_bytes), config.run.seed), block_bytes);
         const std::vector<std::string_view> views(sample.begin(), sample.end());
+        std::uint64_t sample_bytes = 0;
+        for (const std::string& part : sample) sample_bytes += part.size();
+        const auto trained_from = std::chrono::steady_clock::now();
         p.tokenizer = Tokenizer::train_subword_on_sample(views, subword);
+        char line[160];
+        std::snprintf(line, sizeof line, "%s tokenizer trained (%d pieces) on a %.1f MB sample of the training part in %.2f s",
+                      kind.c_str(), p.tokenizer.vocab_size(), double(sample_bytes) / 1e6,
+                      std::chrono::duration<double>(std::chrono::steady_clock::now() - trained_from).count());
+        log << line << "\n" << std::flush;
     } else if (kind == "char" || (kind == "auto" && all < 20000)) {
         std::vector<std::uint8_t> chars;
         for (int b = 0; b < 256; ++b)
