@@ -215,9 +215,9 @@ int main(int argc, char** argv) {
     manifest.train_tokens = 3686;
     manifest.val_tokens = 410;
     manifest.stores = {FileStamp{"train.tokens", 7436, 1700000000223456789}, FileStamp{"val.tokens", 884, 1700000000323456789}};
-    write_all(root / "fuzz_token_manifest/char.json", encode_token_manifest(manifest));
+    write_all(root / "fuzz_token_manifest/made-char.json", encode_token_manifest(manifest));
     manifest.tokenizer = Json{{"kind", "bpe"}, {"model_file", "tokenizer.model"}};
-    write_all(root / "fuzz_token_manifest/bpe.json", encode_token_manifest(manifest));
+    write_all(root / "fuzz_token_manifest/made-bpe.json", encode_token_manifest(manifest));
 
     // Each written file must read back: a seed the reader refuses teaches the fuzzer little.
     (void)read_seed_model((root / "fuzz_seed_model/c02-word.bin").string());
