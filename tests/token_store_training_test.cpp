@@ -119,11 +119,13 @@ TEST_F(StoreTraining, ASecondStartReusesTheStoresWithoutTokenizing) {
     const CommandResult first = test::run_lrnn_args({"train", cfg, "--no-sample"});
     ASSERT_EQ(first.exit_code, 0) << first.err;
     const std::string folder = token_store_folder(load(cfg));
+    EXPECT_NE(first.err.find("tokenizing the corpus into token stores in " + folder), std::string::npos) << first.err;
     const auto manifest_time = fs::last_write_time(folder + "/manifest.json");
     const auto store_time = fs::last_write_time(folder + "/train.tokens");
     const CommandResult second = test::run_lrnn_args({"train", cfg, "--no-sample", "run.name=r2"});
     ASSERT_EQ(second.exit_code, 0) << second.err;
     EXPECT_EQ(second.err.find("rebuilding"), std::string::npos) << second.err;
+    EXPECT_EQ(second.err.find("tokenizing the corpus"), std::string::npos) << second.err;
     EXPECT_EQ(fs::last_write_time(folder + "/manifest.json"), manifest_time);
     EXPECT_EQ(fs::last_write_time(folder + "/train.tokens"), store_time);
     EXPECT_EQ(metrics_rows(runs_ + "/r"), metrics_rows(runs_ + "/r2"));

@@ -171,6 +171,7 @@ void write_folder(const std::string& folder, const Json& key, const TrainConfig&
     fs::create_directories(folder, ec);
     if (ec) throw OutputError("cannot create the token store folder " + folder + ": " + ec.message());
     fs::remove(join(folder, kManifest), ec);
+    log << "tokenizing the corpus into token stores in " << folder << " (once: later starts reuse them)\n" << std::flush;
     try {
         const PreparedText p = request.build ? write_corpus(request.build(), folder)
                                              : stream_prepare(config, request.given, folder, request.block_bytes,
