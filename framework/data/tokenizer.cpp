@@ -172,7 +172,8 @@ int Tokenizer::vocab_size() const {
 
 std::vector<TokenId> Tokenizer::encode(std::string_view text, const std::string& context,
                                        std::size_t* unknown_words,
-                                       std::vector<std::uint32_t>* token_bytes) const {
+                                       std::vector<std::uint32_t>* token_bytes,
+                                       std::size_t first_position) const {
     std::vector<TokenId> ids;
     if (token_bytes) token_bytes->clear();
     if (subword_) {
@@ -193,7 +194,7 @@ std::vector<TokenId> Tokenizer::encode(std::string_view text, const std::string&
             for (std::size_t i = 0; i < text.size(); ++i)
                 if (ids[i] < 0)
                     throw UserError(context + ": " + byte_name(static_cast<unsigned char>(text[i])) +
-                                    " at position " + std::to_string(i) +
+                                    " at position " + std::to_string(first_position + i) +
                                     " is not in the model's character vocabulary");
         if (token_bytes) token_bytes->assign(ids.size(), 1);
         return ids;

@@ -66,9 +66,12 @@ public:
     // number of bytes of `text` behind each id (1 for a char; for a word, its own length, also
     // for one that became <unk> or was cut at the longest word, plus any dropped '\r' before
     // it): bits per byte are counted over the text, not over a decoding that writes "<unk>".
+    // `first_position`: where `text` starts in the text `context` names (a block of a corpus
+    // tokenized block by block), so that a message gives the position in the whole.
     std::vector<TokenId> encode(std::string_view text, const std::string& context = "text",
                                 std::size_t* unknown_words = nullptr,
-                                std::vector<std::uint32_t>* token_bytes = nullptr) const;
+                                std::vector<std::uint32_t>* token_bytes = nullptr,
+                                std::size_t first_position = 0) const;
     std::string decode(std::span<const TokenId> ids) const;
     std::string decode_one(TokenId id) const;
     // The bytes of one token, a view into the vocabulary ("" for an id outside it).

@@ -7,6 +7,7 @@
 #include <system_error>
 
 #include "core/error.hpp"
+#include "data/corpus.hpp"
 #include "io/atomic_file.hpp"
 #include "io/byte_reader.hpp"
 #include "io/corpus_sources.hpp"
@@ -26,8 +27,6 @@ constexpr const char* kTrainStore = "train.tokens";
 constexpr const char* kValStore = "val.tokens";
 constexpr const char* kValBytesStore = "val.token_bytes";
 constexpr const char* kManifest = "manifest.json";
-// val.token_bytes is a store whose "ids" are byte counts: 4-byte ids, any count below 2^31.
-constexpr int kByteCountVocabulary = std::numeric_limits<TokenId>::max();
 
 std::string hex16(std::uint64_t v) {
     char buf[17];
@@ -145,24 +144,6 @@ TokenManifest written_manifest(const Json& key, const PreparedText& p) {
     return m;
 }
 
-// The in-memory way: the corpus tokenized whole, then written.
-PreparedText write_corpus(const Corpus& c, const std::string& folder) {
-    const TokenStoreSource source{vocabulary_fingerprint(c.tokenizer), c.hash, c.bytes};
-    const int vocab = c.tokenizer.vocab_size();
-    const auto write = [&](const char* file, std::span<const TokenId> ids, int vocabulary) {
-        TokenStoreWriter w(join(folder, file), vocabulary, source);
-        w.append(ids);
-        w.finish();
-    };
-    write(kTrainStore, c.train_tokens, vocab);
-    write(kValStore, c.val_tokens, vocab);
-    if (c.tokenizer.kind() == TokenizerKind::Word) {
-        const std::vector<TokenId> counts(c.val_token_bytes.begin(), c.val_token_bytes.end());
-        write(kValBytesStore, counts, kByteCountVocabulary);
-    }
-    return PreparedText{c.path, c.bytes, c.hash, c.train_bytes, c.tokenizer, c.train_tokens.size(), c.val_tokens.size()};
-}
-
 // Writes the folder's stores and then its manifest. The old manifest goes first: a kill
 // part-way leaves a folder without one, which the next start rebuilds.
 void write_folder(const std::string& folder, const Json& key, const TrainConfig& config, const DataRequest& request,
@@ -173,9 +154,8 @@ void write_folder(const std::string& folder, const Json& key, const TrainConfig&
     fs::remove(join(folder, kManifest), ec);
     log << "tokenizing the corpus into token stores in " << folder << " (once: later starts reuse them)\n" << std::flush;
     try {
-        const PreparedText p = request.build ? write_corpus(request.build(), folder)
-                                             : stream_prepare(config, request.given, folder, request.block_bytes,
-                                                              request.progress, log);
+        const PreparedText p =
+            stream_prepare(config, request.given, folder, request.block_bytes, request.progress, log);
         write_tokenizer_model(folder, p.tokenizer);
         TokenManifest m = written_manifest(key, p);
         for (const char* file : {kTrainStore, kValStore, kValBytesStore})

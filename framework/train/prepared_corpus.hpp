@@ -11,7 +11,6 @@
 // .token-stores) is always safe: the next prepare or train writes it again.
 
 #include <cstdint>
-#include <functional>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -19,7 +18,7 @@
 
 #include "config/train_config.hpp"
 #include "core/json.hpp"
-#include "data/corpus.hpp"
+#include "data/tokenizer.hpp"
 #include "io/token_store.hpp"
 
 namespace lrnn {
@@ -48,12 +47,10 @@ struct TrainingData {
 // `lrnn train` the stores up to kStartFullCheckBytes, so a start on gigabytes stays quick.
 inline constexpr std::uint64_t kStartFullCheckBytes = 256ull << 20;
 
-// How a store that must be written is made. `given`: the vocabulary to use (resume,
-// fine-tuning) instead of building or training one from the config. `build`: the tokenized
-// corpus in memory, for when the streaming preparation cannot be used (nullptr: stream).
+// How the stores are found or made. `given`: the vocabulary to use (resume, fine-tuning)
+// instead of building or training one from the config.
 struct DataRequest {
     const Tokenizer* given = nullptr;
-    std::function<Corpus()> build;
     std::uint64_t full_check_bytes = kStartFullCheckBytes;
     // Streaming: text per tokenized block (tests: tiny). Two blocks per worker are in memory
     // at a time, each with its ids (4 bytes per id): about 2 x 5 x 8 MB per worker for char.

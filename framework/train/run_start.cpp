@@ -21,7 +21,6 @@
 #include "io/tokenizer_file.hpp"
 #include "train/available_memory.hpp"
 #include "train/init_from.hpp"
-#include "train/run_corpus.hpp"
 
 namespace lrnn {
 
@@ -144,13 +143,19 @@ StartedRun start_fresh(const TrainOptions& options, std::ostream& out) {
     if (!run.config.train.init_from.empty()) initial = load_initial_weights(run.config.train.init_from);
     if (initial) check_fine_tune_tokenizer(run.config, *initial);
     DataRequest request;
-    if (initial) {
-        request.given = &initial->tokenizer;
-        request.build = [&] { return fine_tune_corpus(run.config, *initial); };
-    }
+    if (initial) request.given = &initial->tokenizer;
     std::error_code exists_ec;
     const bool had_run_dir = fs::exists(run.config.run.dir, exists_ec);
-    run.data.emplace(open_training_data(run.config, request, out));
+    try {
+        run.data.emplace(open_training_data(run.config, request, out));
+    } catch (const UserError& e) {
+        // A byte the source's vocabulary lacks is the fine-tuning's doing: say so. Anything
+        // else (a missing file, a text too short) is the corpus's own problem, as without it.
+        const std::string message = e.what();
+        if (!initial || message.find("vocabulary") == std::string::npos) throw;
+        throw UserError("train.init_from " + initial->source + ": the source's " + to_string(initial->tokenizer.kind()) +
+                        " tokenizer cannot encode the corpus: " + message);
+    }
     const std::string folder = run.data->folder, run_dir_parent = run.config.run.dir;
     const bool wrote_stores = !run.data->reused;
     try {
@@ -295,7 +300,6 @@ TrainingData resumed_corpus(const TrainConfig& config, const Checkpoint& ckpt, b
     try {
         DataRequest request;
         request.given = &ckpt.tokenizer;
-        request.build = [&] { return load_run_corpus(config, &ckpt.tokenizer); };
         corpus.emplace(open_training_data(config, request, out));
     } catch (const UserError&) {
         // Say first that the corpus changed (the cause), not that a new character of it is

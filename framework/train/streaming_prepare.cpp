@@ -4,6 +4,7 @@
 
 #include <array>
 #include <chrono>
+#include <exception>
 #include <cstdio>
 #include <limits>
 #include <optional>
@@ -266,10 +267,18 @@ PreparedText stream_prepare(const TrainConfig& config, const Tokenizer* given, c
 
     struct Block {
         int part = 0;
+        std::uint64_t first = 0;  // where the block starts in its part
         std::string text;
         std::vector<TokenId> ids;
         std::vector<std::uint32_t> bytes;
+        std::exception_ptr error;
     };
+    // The texts as data/corpus.cpp names them in messages (a byte a given char vocabulary lacks).
+    const std::string contexts[2] = {
+        p.name + " (training part)",
+        sources.val_files.empty() ? p.name + " (validation part, from byte " + std::to_string(p.train_bytes) + ")"
+                                  : sources.val_name + " (validation text)"};
+    std::uint64_t part_offset[2] = {0, 0};
     std::vector<Block> group(std::size_t(std::max(1, threads.threads())) * 2);
     BlockReader reader(sources, p.train_bytes, block_bytes, tok.kind() == TokenizerKind::Char);
     const auto start = std::chrono::steady_clock::now();
@@ -277,14 +286,24 @@ PreparedText stream_prepare(const TrainConfig& config, const Tokenizer* given, c
     std::uint64_t done = 0;
     for (bool more = true; more;) {
         std::size_t n = 0;
-        while (n < group.size() && (more = reader.next(group[n].part, group[n].text))) ++n;
+        while (n < group.size() && (more = reader.next(group[n].part, group[n].text))) {
+            group[n].first = part_offset[group[n].part];
+            part_offset[group[n].part] += group[n].text.size();
+            ++n;
+        }
         tbb::parallel_for(std::size_t(0), n, [&](std::size_t i) {
             Block& b = group[i];
-            const std::string context = b.part == 0 ? p.name + " (training part)" : p.name + " (validation part)";
-            b.ids = tok.encode(b.text, context, nullptr, word && b.part == 1 ? &b.bytes : nullptr);
+            b.error = nullptr;
+            try {
+                b.ids = tok.encode(b.text, contexts[b.part], nullptr, word && b.part == 1 ? &b.bytes : nullptr,
+                                   std::size_t(b.first));
+            } catch (...) {
+                b.error = std::current_exception();
+            }
         });
         for (std::size_t i = 0; i < n; ++i) {
             Block& b = group[i];
+            if (b.error) std::rethrow_exception(b.error);  // the first in text order, as a whole text's
             (b.part == 0 ? train_store : val_store).append(b.ids);
             if (word && b.part == 1) {
                 const std::vector<TokenId> counts(b.bytes.begin(), b.bytes.end());
