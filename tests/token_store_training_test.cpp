@@ -196,6 +196,25 @@ TEST_F(StoreTraining, ResumeIsBitExactAndComparesTheManifestNotTheText) {
     test::write_text(corpus, original);
 }
 
+// Stores deleted between the start and the resume are written again from the corpus with the
+// checkpoint's vocabulary (streamed), and the run continues bit for bit.
+TEST_F(StoreTraining, AResumeWhoseStoresAreGoneRebuildsThemAndIsBitExact) {
+    for (const std::string tokenizer : {"word", "bpe"}) {
+        SCOPED_TRACE(tokenizer);
+        const std::string cfg = config(tokenizer, ", checkpoint_every: 2, keep_checkpoints: 5");
+        const TrainResult whole = train(cfg);
+        ASSERT_EQ(whole.exit_code, 0);
+        std::stringstream notes;
+        const std::vector<float> straight = load_newest_checkpoint(whole.run_dir, notes).params;
+        fs::remove_all(runs_ + "/.token-stores");
+        const CommandResult resumed = test::run_lrnn_args(
+            {"train", "--resume", whole.run_dir + "/checkpoints/step-000000002.ckpt", "--no-sample"});
+        ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+        EXPECT_NE(resumed.err.find("tokenizing the corpus into token stores"), std::string::npos) << resumed.err;
+        EXPECT_EQ(load_newest_checkpoint(whole.run_dir, notes).params, straight);
+    }
+}
+
 // The streaming preparation (any block size, every tokenizer, several files, JSON Lines, an
 // explicit validation set) gives exactly the ids, byte counts and fingerprint of the corpus
 // tokenized whole in memory.
