@@ -43,7 +43,7 @@ struct TrainingData {
 
 // How an existing store is checked before it is used. Every start checks the manifest, the
 // stores' size and mtime against it, and their headers; `full_check_bytes` is the largest
-// store whose every id and checksum is also read (about 1 GB/s): `lrnn prepare` checks all,
+// store whose every id and checksum is also read (the whole file): `lrnn prepare` checks all,
 // `lrnn train` the stores up to kStartFullCheckBytes, so a start on gigabytes stays quick.
 inline constexpr std::uint64_t kStartFullCheckBytes = 256ull << 20;
 
