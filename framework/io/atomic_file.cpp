@@ -9,6 +9,7 @@
 #include <csignal>
 #include <cstring>
 #include <filesystem>
+#include <stdexcept>
 #include <utility>
 
 #include "core/error.hpp"
@@ -146,11 +147,19 @@ AtomicFileWriter::~AtomicFileWriter() {
 }
 
 void AtomicFileWriter::append(std::string_view bytes) {
-    write_at(size_, bytes);
+    const std::uint64_t at = size_;
+    reserve(size_ + bytes.size());
+    write_at(at, bytes);
 }
 
-void AtomicFileWriter::write_at(std::uint64_t offset, std::string_view bytes) {
+void AtomicFileWriter::reserve(std::uint64_t size) {
     if (fd_ < 0) throw UserError(path_ + ": write after commit");
+    size_ = std::max(size_, size);
+}
+
+void AtomicFileWriter::write_at(std::uint64_t offset, std::string_view bytes) const {
+    if (fd_ < 0) throw UserError(path_ + ": write after commit");
+    if (offset + bytes.size() > size_) throw std::logic_error("AtomicFileWriter::write_at past the reserved size");
     std::size_t done = 0;
     while (done < bytes.size()) {
         const ssize_t n = ::pwrite(fd_, bytes.data() + done, bytes.size() - done, off_t(offset + done));
@@ -160,10 +169,12 @@ void AtomicFileWriter::write_at(std::uint64_t offset, std::string_view bytes) {
         }
         done += std::size_t(n);
     }
-    size_ = std::max(size_, offset + bytes.size());
 }
 
 void AtomicFileWriter::commit() {
+    if (fd_ < 0) throw UserError(path_ + ": commit after commit");
+    if (::ftruncate(fd_, off_t(size_)) != 0)  // exactly the reserved size
+        throw UserError(path_ + ": cannot set the file's size (" + errno_text() + "); the previous file is kept");
     if (::fsync(fd_) != 0) throw UserError(path_ + ": fsync failed (" + errno_text() + "); the previous file is kept");
     if (::fchmod(fd_, 0644) != 0) { /* permissions are cosmetic; keep going */ }
     const int fd = std::exchange(fd_, -1);

@@ -38,7 +38,11 @@ public:
     ~AtomicFileWriter();
 
     void append(std::string_view bytes);
-    void write_at(std::uint64_t offset, std::string_view bytes);
+    // Writes inside the file as reserve() sized it: safe from several threads at once (each
+    // its own range).
+    void write_at(std::uint64_t offset, std::string_view bytes) const;
+    // Makes the file `size` bytes long (one thread, between writes).
+    void reserve(std::uint64_t size);
     std::uint64_t size() const { return size_; }
     void commit();
 

@@ -97,14 +97,31 @@ TokenStoreWriter::TokenStoreWriter(const std::string& path, int vocab_size, cons
 }
 
 void TokenStoreWriter::append(std::span<const TokenId> ids) {
-    buffer_.clear();
-    append_ids(buffer_, ids, vocab_size_, width_);
-    data_crc_ = crc32c(buffer_, data_crc_);
-    file_.append(buffer_);
-    count_ += ids.size();
+    write(place(ids.size()), ids, buffer_);
+    checksum(buffer_);
+}
+
+std::uint64_t TokenStoreWriter::place(std::size_t count) {
+    const std::uint64_t first = count_;
+    count_ += count;
+    file_.reserve(kTokenStoreHeaderBytes + count_ * width_);
+    return first;
+}
+
+void TokenStoreWriter::write(std::uint64_t first_id, std::span<const TokenId> ids, std::string& encoded) const {
+    encoded.clear();
+    append_ids(encoded, ids, vocab_size_, width_);
+    file_.write_at(kTokenStoreHeaderBytes + first_id * width_, encoded);
+}
+
+void TokenStoreWriter::checksum(std::string_view encoded) {
+    data_crc_ = crc32c(encoded, data_crc_);
+    checksummed_bytes_ += encoded.size();
 }
 
 void TokenStoreWriter::finish() {
+    if (checksummed_bytes_ != count_ * width_)
+        throw std::logic_error("TokenStoreWriter: the checksum does not cover the ids placed");
     file_.write_at(0, header_bytes(width_, count_, vocab_size_, source_, data_crc_));
     file_.commit();
 }

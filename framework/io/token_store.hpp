@@ -62,6 +62,15 @@ public:
     std::uint64_t count() const { return count_; }
     void finish();
 
+    // The same in parallel, for blocks tokenized side by side: place() reserves the next
+    // `count` ids (one thread, in text order); write() encodes a placed block into `encoded`
+    // and writes it at its place (any thread, each place once); checksum() then takes each
+    // block's encoded bytes into the ids' checksum (one thread, in text order). finish()
+    // refuses (std::logic_error) a store whose placed and checksummed bytes differ.
+    std::uint64_t place(std::size_t count);
+    void write(std::uint64_t first_id, std::span<const TokenId> ids, std::string& encoded) const;
+    void checksum(std::string_view encoded);
+
 private:
     AtomicFileWriter file_;
     int vocab_size_;
@@ -69,6 +78,7 @@ private:
     TokenStoreSource source_;
     std::uint64_t count_ = 0;
     std::uint32_t data_crc_ = 0;
+    std::uint64_t checksummed_bytes_ = 0;
     std::string buffer_;  // the encoded ids of one append
 };
 
