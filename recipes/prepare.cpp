@@ -4,7 +4,9 @@
 // train/prepared_corpus.hpp and docs/formats.md); valid stores already there are kept.
 
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
+#include <limits>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -14,7 +16,6 @@
 #include "config/train_config.hpp"
 #include "core/error.hpp"
 #include "train/prepared_corpus.hpp"
-#include "train/run_corpus.hpp"
 #include "command_line.hpp"
 #include "recipes.hpp"
 
@@ -44,18 +45,21 @@ int prepare_main(int argc, char** argv) {
     const TrainConfig config = load_train_config(source);
 
     const auto start = std::chrono::steady_clock::now();
-    const Corpus corpus = load_run_corpus(config);
-    const PreparedStores stores = prepare_token_stores(config, corpus, std::cout);
+    DataRequest request;
+    request.full_check_bytes = std::numeric_limits<std::uint64_t>::max();  // prepare reads every id
+    request.progress = true;
+    const TrainingData data = open_training_data(config, request, std::cout);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
-    std::cout << (stores.reused ? "reusing valid token stores in " : "wrote token stores to ") << stores.folder
-              << "/\n  " << stores.train_path << ": " << stores.train_tokens << " tokens\n  " << stores.val_path
-              << ": " << stores.val_tokens << " tokens\n";
-    char rate[96];
-    std::snprintf(rate, sizeof rate, "%.3f s, %.1f MB/s of text", seconds,
-                  seconds > 0 ? double(stores.text_bytes) / 1e6 / seconds : 0.0);
-    std::cout << "prepared " << stores.text_bytes << " bytes of text (" << corpus.tokenizer.vocab_size()
-              << " token vocabulary) in " << rate << "\n";
+    const std::size_t tokens = data.train.ids().size() + data.val.ids().size();
+    std::cout << (data.reused ? "reusing valid token stores in " : "wrote token stores to ") << data.folder
+              << "/\n  " << data.train.path() << ": " << data.train.ids().size() << " tokens\n  " << data.val.path()
+              << ": " << data.val.ids().size() << " tokens\n";
+    char rate[128];
+    std::snprintf(rate, sizeof rate, "%.3f s, %.1f MB/s of text, %.0f tokens/s", seconds,
+                  seconds > 0 ? double(data.bytes) / 1e6 / seconds : 0.0, seconds > 0 ? double(tokens) / seconds : 0.0);
+    std::cout << (data.reused ? "checked " : "prepared ") << data.bytes << " bytes of text ("
+              << data.tokenizer.vocab_size() << " token vocabulary) in " << rate << "\n";
     return 0;
 }
 

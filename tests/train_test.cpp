@@ -116,6 +116,31 @@ TEST(ChunkSampler, EveryChunkOncePerEpochAndPure) {
     EXPECT_LT(same, a.chunks_per_epoch() / 2) << "seeds should give different orders";
 }
 
+// A corpus with more chunks than the sampler keeps an order for: every chunk still exactly
+// once per epoch, pure, and shuffled differently per epoch and seed.
+TEST(ChunkSampler, ABigCorpusIsAPermutationWithoutAStoredOrder) {
+    const std::size_t n_chunks = kStoredOrderChunks + 12345;
+    const std::size_t T = 2;
+    ChunkSampler a(n_chunks * T + 1, T, 9), b(n_chunks * T + 1, T, 9), other(n_chunks * T + 1, T, 10);
+    ASSERT_EQ(a.chunks_per_epoch(), n_chunks);
+    std::vector<bool> seen(n_chunks);
+    for (std::size_t i = 0; i < n_chunks; ++i) {
+        const std::size_t s = a.chunk_start(2, i);
+        ASSERT_EQ(s % T, 0u);
+        ASSERT_LT(s / T, n_chunks);
+        ASSERT_FALSE(seen[s / T]) << "chunk " << s / T << " twice";
+        seen[s / T] = true;
+    }
+    EXPECT_EQ(b.chunk_start(2, 77), a.chunk_start(2, 77));
+    std::size_t same_epoch = 0, same_seed = 0;
+    for (std::size_t i = 0; i < 1000; ++i) {
+        same_epoch += a.chunk_start(0, i) == a.chunk_start(1, i);
+        same_seed += a.chunk_start(0, i) == other.chunk_start(0, i);
+    }
+    EXPECT_LT(same_epoch, 10u);
+    EXPECT_LT(same_seed, 10u);
+}
+
 TEST(LrSchedule, WarmupThenCosineToMinLr) {
     const LrSchedule s{1e-3, 1e-4, 10, 110, true};
     EXPECT_DOUBLE_EQ(s.at(0), 1e-4);         // (0 + 1) / 10 of lr

@@ -6,11 +6,19 @@
 // first is a target exactly once per epoch. Each epoch visits the chunks in a seeded shuffle.
 // The chunk at (epoch, position) is a pure function of (seed, epoch, position): resuming a run
 // needs the epoch and the position only, no replay of the generator.
+//
+// Up to kStoredOrderChunks chunks per epoch the shuffle is a Fisher-Yates permutation kept in
+// memory (4 bytes a chunk, drawn once per epoch). Above it (a corpus of hundreds of millions
+// of tokens), keeping it would cost memory that grows with the corpus and a start that shuffles
+// tens of millions of entries, so the position is mapped instead by a keyed Feistel network, a
+// bijection computed per chunk in constant memory (cycle-walking onto [0, chunks)).
 
 #include <cstdint>
 #include <vector>
 
 namespace lrnn {
+
+inline constexpr std::size_t kStoredOrderChunks = std::size_t(1) << 22;  // a 16 MB order at most
 
 class ChunkSampler {
 public:
@@ -24,6 +32,7 @@ public:
 
 private:
     void shuffle_for(std::uint64_t epoch);
+    std::size_t feistel_index(std::uint64_t epoch, std::size_t position) const;
 
     std::size_t n_chunks_;
     std::size_t ctx_len_;

@@ -14,6 +14,22 @@
 
 namespace lrnn {
 
+std::vector<TextRange> training_sample_ranges(std::size_t text_size, std::uint64_t seed) {
+    if (text_size <= kSampleBytes) return {TextRange{0, text_size}};
+    const std::size_t blocks = (text_size + kSampleBlockBytes - 1) / kSampleBlockBytes;
+    std::vector<std::size_t> order(blocks);
+    std::iota(order.begin(), order.end(), std::size_t(0));
+    Rng rng(seed ^ 0x746f6b656e697a65ULL);  // "tokenize": its own stream, apart from the run's
+    const std::size_t take = kSampleBytes / kSampleBlockBytes;
+    for (std::size_t i = 0; i < take; ++i) std::swap(order[i], order[i + rng.below(blocks - i)]);
+    order.resize(take);
+    std::sort(order.begin(), order.end());
+    std::vector<TextRange> sample;
+    for (std::size_t b : order)
+        sample.push_back(TextRange{b * kSampleBlockBytes, std::min(kSampleBlockBytes, text_size - b * kSampleBlockBytes)});
+    return sample;
+}
+
 namespace {
 
 constexpr std::string_view kSpaceMarker = "\xE2\x96\x81";  // U+2581, SentencePiece's space
@@ -60,26 +76,11 @@ void split_lines(std::string_view text, Line line) {
 
 // The part of the training text the tokenizer learns from: all of it up to kSampleBytes,
 // else kSampleBytes / kSampleBlockBytes blocks drawn with the seed, kept in text order.
-std::vector<std::string_view> training_sample(std::string_view text, std::uint64_t seed) {
-    if (text.size() <= kSampleBytes) return {text};
-    const std::size_t blocks = (text.size() + kSampleBlockBytes - 1) / kSampleBlockBytes;
-    std::vector<std::size_t> order(blocks);
-    std::iota(order.begin(), order.end(), std::size_t(0));
-    Rng rng(seed ^ 0x746f6b656e697a65ULL);  // "tokenize": its own stream, apart from the run's
-    const std::size_t take = kSampleBytes / kSampleBlockBytes;
-    for (std::size_t i = 0; i < take; ++i) std::swap(order[i], order[i + rng.below(blocks - i)]);
-    order.resize(take);
-    std::sort(order.begin(), order.end());
-    std::vector<std::string_view> sample;
-    for (std::size_t b : order) sample.push_back(text.substr(b * kSampleBlockBytes, kSampleBlockBytes));
-    return sample;
-}
-
 // The sentences SentencePiece trains on: the text runs encode() would hand it, cut to
 // kMaxSentenceBytes at character boundaries.
-std::vector<std::string> training_sentences(std::string_view text, std::uint64_t seed) {
+std::vector<std::string> training_sentences(std::span<const std::string_view> sample) {
     std::vector<std::string> sentences;
-    for (std::string_view part : training_sample(text, seed)) {
+    for (std::string_view part : sample) {
         split_lines(part, [&](std::string_view line, bool) {
             split_encodable(line, [&](std::string_view run, bool is_text) {
                 if (!is_text) return;
@@ -157,11 +158,18 @@ int model_type(std::string_view proto) {
 SubwordModel::~SubwordModel() = default;
 
 std::shared_ptr<const SubwordModel> SubwordModel::train(std::string_view text, const SubwordTraining& s) {
+    std::vector<std::string_view> sample;
+    for (const TextRange& r : training_sample_ranges(text.size(), s.seed)) sample.push_back(text.substr(r.offset, r.size));
+    return train_on_sample(sample, s);
+}
+
+std::shared_ptr<const SubwordModel> SubwordModel::train_on_sample(std::span<const std::string_view> sample,
+                                                                  const SubwordTraining& s) {
     if (s.vocab_size < kMinSubwordVocab || s.vocab_size > kMaxSubwordVocab)
         throw UserError("data.vocab_size: " + std::to_string(s.vocab_size) + " is out of range for a " +
                         (s.algorithm == SubwordAlgorithm::Bpe ? "bpe" : "unigram") + " tokenizer (" +
                         std::to_string(kMinSubwordVocab) + " to " + std::to_string(kMaxSubwordVocab) + ")");
-    Sentences sentences(training_sentences(text, s.seed));
+    Sentences sentences(training_sentences(sample));
     if (sentences.done()) throw UserError("the training part holds no text to train a tokenizer on");
     const std::unordered_map<std::string, std::string> options = {
         {"model_type", s.algorithm == SubwordAlgorithm::Bpe ? "bpe" : "unigram"},

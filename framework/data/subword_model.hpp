@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,6 +42,13 @@ inline constexpr int kMaxSubwordVocab = 65536;  // token ids fit in 16 bits
 inline constexpr std::size_t kSampleBytes = std::size_t(16) << 20;
 inline constexpr std::size_t kSampleBlockBytes = std::size_t(64) << 10;
 
+// The part of a training text of `text_size` bytes the tokenizer learns from: all of it up to
+// kSampleBytes, else kSampleBytes / kSampleBlockBytes blocks drawn with the seed, in text order.
+struct TextRange {
+    std::size_t offset = 0, size = 0;
+};
+std::vector<TextRange> training_sample_ranges(std::size_t text_size, std::uint64_t seed);
+
 class SubwordModel {
 public:
     // Trains on `text` (the training part). Deterministic: the same text and settings give the
@@ -48,6 +56,10 @@ public:
     // count is fixed, because unigram's result depends on it). UserError for a vocabulary size
     // the text cannot fill or out of range.
     static std::shared_ptr<const SubwordModel> train(std::string_view text, const SubwordTraining& settings);
+    // The same from the sample alone (the text at training_sample_ranges, in order): a
+    // corpus streamed from disk hands over just these bytes.
+    static std::shared_ptr<const SubwordModel> train_on_sample(std::span<const std::string_view> sample,
+                                                               const SubwordTraining& settings);
 
     // From a serialized model proto; UserError (prefixed with `context`) for bytes that are no
     // model, a model without byte fallback (its <unk> would hide text), one that is neither

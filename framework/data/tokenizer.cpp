@@ -82,17 +82,28 @@ Tokenizer Tokenizer::build_char(std::string_view corpus) {
 }
 
 Tokenizer Tokenizer::build_word(std::string_view corpus) {
+    bool given = false;
+    return build_word_from_blocks([&](std::string_view& block) {
+        if (given) return false;
+        block = corpus;
+        return given = true;
+    });
+}
+
+Tokenizer Tokenizer::build_word_from_blocks(const std::function<bool(std::string_view& block)>& next) {
     Tokenizer t;
     t.kind_ = TokenizerKind::Word;
     t.words_ = kWordSpecials;
     t.index_words();
-    split_words(corpus, [&](std::string_view piece, std::size_t) {
-        std::string w(piece);
-        if (!t.word_to_id_.count(w)) {
-            t.word_to_id_.emplace(w, TokenId(t.words_.size()));
-            t.words_.push_back(std::move(w));
-        }
-    });
+    std::string_view block;
+    while (next(block))
+        split_words(block, [&](std::string_view piece, std::size_t) {
+            std::string w(piece);
+            if (!t.word_to_id_.count(w)) {
+                t.word_to_id_.emplace(w, TokenId(t.words_.size()));
+                t.words_.push_back(std::move(w));
+            }
+        });
     return t;
 }
 
@@ -131,6 +142,13 @@ Tokenizer Tokenizer::train_subword(std::string_view training_text, const Subword
     return t;
 }
 
+Tokenizer Tokenizer::train_subword_on_sample(std::span<const std::string_view> sample, const SubwordTraining& settings) {
+    Tokenizer t;
+    t.subword_ = SubwordModel::train_on_sample(sample, settings);
+    t.kind_ = t.subword_->algorithm() == SubwordAlgorithm::Bpe ? TokenizerKind::Bpe : TokenizerKind::Unigram;
+    return t;
+}
+
 Tokenizer Tokenizer::from_sentencepiece(std::string model_proto, const std::string& context) {
     Tokenizer t;
     t.subword_ = SubwordModel::from_proto(std::move(model_proto), context);
@@ -154,7 +172,8 @@ int Tokenizer::vocab_size() const {
 
 std::vector<TokenId> Tokenizer::encode(std::string_view text, const std::string& context,
                                        std::size_t* unknown_words,
-                                       std::vector<std::uint32_t>* token_bytes) const {
+                                       std::vector<std::uint32_t>* token_bytes,
+                                       std::size_t first_position) const {
     std::vector<TokenId> ids;
     if (token_bytes) token_bytes->clear();
     if (subword_) {
@@ -163,15 +182,20 @@ std::vector<TokenId> Tokenizer::encode(std::string_view text, const std::string&
         return ids;
     }
     if (kind_ == TokenizerKind::Char) {
-        ids.reserve(text.size());
+        // One table lookup per byte, the error looked for after (a loop without branches).
+        ids.resize(text.size());
+        TokenId smallest = 0;
         for (std::size_t i = 0; i < text.size(); ++i) {
             const TokenId id = byte_to_id_[static_cast<unsigned char>(text[i])];
-            if (id < 0)
-                throw UserError(context + ": " + byte_name(static_cast<unsigned char>(text[i])) +
-                                " at position " + std::to_string(i) +
-                                " is not in the model's character vocabulary");
-            ids.push_back(id);
+            smallest = std::min(smallest, id);
+            ids[i] = id;
         }
+        if (smallest < 0)
+            for (std::size_t i = 0; i < text.size(); ++i)
+                if (ids[i] < 0)
+                    throw UserError(context + ": " + byte_name(static_cast<unsigned char>(text[i])) +
+                                    " at position " + std::to_string(first_position + i) +
+                                    " is not in the model's character vocabulary");
         if (token_bytes) token_bytes->assign(ids.size(), 1);
         return ids;
     }

@@ -3,6 +3,7 @@
 // subword tokenizers bpe and unigram (SentencePiece with byte fallback, data/subword_model.hpp).
 
 #include <array>
+#include <functional>
 #include <memory>
 #include <cstdint>
 #include <optional>
@@ -42,6 +43,12 @@ public:
     // data/subword_model.hpp), or from a SentencePiece model's bytes (a checkpoint's, a
     // user's data.tokenizer_path). UserError as SubwordModel says.
     static Tokenizer train_subword(std::string_view training_text, const SubwordTraining& settings);
+    // From the training text's sample alone (SubwordModel::train_on_sample).
+    static Tokenizer train_subword_on_sample(std::span<const std::string_view> sample, const SubwordTraining& settings);
+    // build_word over a text handed out in blocks (next() fills `block`, false at the end),
+    // each cut after a '\n' (or at the text's end): no word spans two blocks, so the vocabulary
+    // is build_word's of the whole text.
+    static Tokenizer build_word_from_blocks(const std::function<bool(std::string_view& block)>& next);
     static Tokenizer from_sentencepiece(std::string model_proto, const std::string& context);
 
     TokenizerKind kind() const { return kind_; }
@@ -59,9 +66,12 @@ public:
     // number of bytes of `text` behind each id (1 for a char; for a word, its own length, also
     // for one that became <unk> or was cut at the longest word, plus any dropped '\r' before
     // it): bits per byte are counted over the text, not over a decoding that writes "<unk>".
+    // `first_position`: where `text` starts in the text `context` names (a block of a corpus
+    // tokenized block by block), so that a message gives the position in the whole.
     std::vector<TokenId> encode(std::string_view text, const std::string& context = "text",
                                 std::size_t* unknown_words = nullptr,
-                                std::vector<std::uint32_t>* token_bytes = nullptr) const;
+                                std::vector<std::uint32_t>* token_bytes = nullptr,
+                                std::size_t first_position = 0) const;
     std::string decode(std::span<const TokenId> ids) const;
     std::string decode_one(TokenId id) const;
     // The bytes of one token, a view into the vocabulary ("" for an id outside it).

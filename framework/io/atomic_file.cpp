@@ -4,10 +4,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
 #include <filesystem>
+#include <stdexcept>
 #include <utility>
 
 #include "core/error.hpp"
@@ -124,6 +126,63 @@ void write_file_atomically(const std::string& path, std::string_view bytes,
     if (::rename(tmp.path.c_str(), path.c_str()) != 0)
         throw UserError(path + ": rename failed (" + errno_text() + "); the previous file is kept");
     tmp.keep = true;
+    const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+    if (dir_fd >= 0) {
+        ::fsync(dir_fd);
+        ::close(dir_fd);
+    }
+}
+
+AtomicFileWriter::AtomicFileWriter(const std::string& path) : path_(path) {
+    refuse_non_regular_target(path, path);
+    TempFile tmp = create_temporary_beside(std::filesystem::path(path), path);
+    std::signal(SIGXFSZ, SIG_IGN);  // EFBIG instead of a kill past RLIMIT_FSIZE (as above)
+    fd_ = std::exchange(tmp.fd, -1);
+    temp_path_ = std::exchange(tmp.path, std::string());
+}
+
+AtomicFileWriter::~AtomicFileWriter() {
+    if (fd_ >= 0) ::close(fd_);
+    if (!temp_path_.empty()) ::unlink(temp_path_.c_str());
+}
+
+void AtomicFileWriter::append(std::string_view bytes) {
+    const std::uint64_t at = size_;
+    reserve(size_ + bytes.size());
+    write_at(at, bytes);
+}
+
+void AtomicFileWriter::reserve(std::uint64_t size) {
+    if (fd_ < 0) throw UserError(path_ + ": write after commit");
+    size_ = std::max(size_, size);
+}
+
+void AtomicFileWriter::write_at(std::uint64_t offset, std::string_view bytes) const {
+    if (fd_ < 0) throw UserError(path_ + ": write after commit");
+    if (offset + bytes.size() > size_) throw std::logic_error("AtomicFileWriter::write_at past the reserved size");
+    std::size_t done = 0;
+    while (done < bytes.size()) {
+        const ssize_t n = ::pwrite(fd_, bytes.data() + done, bytes.size() - done, off_t(offset + done));
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            throw UserError(path_ + ": write failed (" + errno_text() + "); the previous file is kept");
+        }
+        done += std::size_t(n);
+    }
+}
+
+void AtomicFileWriter::commit() {
+    if (fd_ < 0) throw UserError(path_ + ": commit after commit");
+    if (::ftruncate(fd_, off_t(size_)) != 0)  // exactly the reserved size
+        throw UserError(path_ + ": cannot set the file's size (" + errno_text() + "); the previous file is kept");
+    if (::fsync(fd_) != 0) throw UserError(path_ + ": fsync failed (" + errno_text() + "); the previous file is kept");
+    if (::fchmod(fd_, 0644) != 0) { /* permissions are cosmetic; keep going */ }
+    const int fd = std::exchange(fd_, -1);
+    if (::close(fd) != 0) throw UserError(path_ + ": close failed (" + errno_text() + "); the previous file is kept");
+    if (::rename(temp_path_.c_str(), path_.c_str()) != 0)
+        throw UserError(path_ + ": rename failed (" + errno_text() + "); the previous file is kept");
+    temp_path_.clear();
+    const std::filesystem::path dir = folder_of(std::filesystem::path(path_));
     const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
     if (dir_fd >= 0) {
         ::fsync(dir_fd);

@@ -5,6 +5,7 @@
 // throws UserError naming the path, removes the temporary file, and leaves any previous file
 // at the path untouched.
 
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -23,5 +24,33 @@ void write_file_atomically(const std::string& path, std::string_view bytes,
 // an existing folder in which a temporary file of that name can be created (writable, name
 // not too long). Throws UserError starting with `what` (e.g. "--save-state x.state").
 void check_can_write_atomically(const std::string& path, const std::string& what);
+
+// The same promise for a file too big to build in memory (a token store): bytes are appended
+// to a temporary file beside `path` as they come, a header may be patched in place at the end
+// (write_at), and commit() fsyncs and renames it over `path`. Destroyed without commit() (an
+// exception, a refused input), it removes the temporary file: `path` keeps its old content.
+// UserError naming the path for any failed write.
+class AtomicFileWriter {
+public:
+    explicit AtomicFileWriter(const std::string& path);
+    AtomicFileWriter(const AtomicFileWriter&) = delete;
+    AtomicFileWriter& operator=(const AtomicFileWriter&) = delete;
+    ~AtomicFileWriter();
+
+    void append(std::string_view bytes);
+    // Writes inside the file as reserve() sized it: safe from several threads at once (each
+    // its own range).
+    void write_at(std::uint64_t offset, std::string_view bytes) const;
+    // Makes the file `size` bytes long (one thread, between writes).
+    void reserve(std::uint64_t size);
+    std::uint64_t size() const { return size_; }
+    void commit();
+
+private:
+    std::string path_;
+    std::string temp_path_;
+    int fd_ = -1;
+    std::uint64_t size_ = 0;
+};
 
 }  // namespace lrnn

@@ -29,10 +29,33 @@ constexpr Tables make_tables() {
 // Computed at compile time: a constant, not mutable global state.
 constexpr Tables kTables = make_tables();
 
+#if defined(__x86_64__)
+// The SSE4.2 crc32 instruction computes the same CRC-32C eight bytes at a time (about 8 GB/s
+// against the tables' 1): token stores are gigabytes. Used only when the CPU has it.
+__attribute__((target("sse4.2"))) std::uint32_t crc32c_sse42(const unsigned char* p, std::size_t size,
+                                                             std::uint32_t seed) {
+    std::uint64_t crc = ~seed;
+    while (size >= 8) {
+        std::uint64_t v;
+        __builtin_memcpy(&v, p, 8);  // little-endian host (x86): the bytes in order
+        crc = __builtin_ia32_crc32di(crc, v);
+        p += 8;
+        size -= 8;
+    }
+    auto c = std::uint32_t(crc);
+    while (size-- > 0) c = __builtin_ia32_crc32qi(c, *p++);
+    return ~c;
+}
+#endif
+
 }  // namespace
 
 std::uint32_t crc32c(const void* data, std::size_t size, std::uint32_t seed) {
     const auto* p = static_cast<const unsigned char*>(data);
+#if defined(__x86_64__)
+    static const bool sse42 = __builtin_cpu_supports("sse4.2");
+    if (sse42) return crc32c_sse42(p, size, seed);
+#endif
     std::uint32_t crc = ~seed;
     while (size >= 8) {
         // Byte order is spelled out (not a 64-bit load) so the result is the same on any host.

@@ -32,15 +32,19 @@ Corpus load_corpus(const CorpusSources& sources, const std::string& tokenizer_ki
 }
 
 CorpusFingerprint corpus_fingerprint(const CorpusSources& sources) {
+    // Streamed (CorpusStream): the same bytes read_corpus_sources joins, never held whole.
     CorpusFingerprint f;
-    const CorpusText train = read_corpus_sources(sources.train, "data.path", sources.jsonl_field);
-    f.bytes = train.text.size();
-    f.hash = fnv1a64(train.text.data(), train.text.size());
-    if (!sources.val.empty()) {
-        const CorpusText val = read_corpus_sources(sources.val, "data.val_path", sources.jsonl_field);
-        f.bytes += val.text.size();
-        f.hash = fnv1a64(val.text.data(), val.text.size(), f.hash);
-    }
+    f.hash = kFnv1a64Basis;
+    const auto add = [&](const std::vector<std::string>& entries, const std::string& key) {
+        const std::vector<std::string> files = expand_corpus_sources(entries, key);
+        CorpusStream stream(files, corpus_sources_name(entries, files), key, sources.jsonl_field);
+        for (std::string piece; stream.next(piece);) {
+            f.bytes += piece.size();
+            f.hash = fnv1a64(piece.data(), piece.size(), f.hash);
+        }
+    };
+    add(sources.train, "data.path");
+    if (!sources.val.empty()) add(sources.val, "data.val_path");
     return f;
 }
 

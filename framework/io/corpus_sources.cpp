@@ -157,16 +157,110 @@ CorpusText read_corpus_files(std::vector<std::string> files, const std::string& 
     return corpus;
 }
 
+std::string corpus_sources_name(const std::vector<std::string>& entries, const std::vector<std::string>& files) {
+    const std::string first = entries.empty() ? std::string() : entries.front();
+    const bool one_file = entries.size() == 1 && files.size() == 1 && files.front() == first;
+    return one_file ? first
+                    : (entries.size() == 1 ? first : first + " and " + std::to_string(entries.size() - 1) + " more") +
+                          " (" + std::to_string(files.size()) + (files.size() == 1 ? " file)" : " files)");
+}
+
 CorpusText read_corpus_sources(const std::vector<std::string>& entries, const std::string& key,
                                const std::string& jsonl_field) {
     std::vector<std::string> files = expand_corpus_sources(entries, key);
-    const std::string first = entries.empty() ? std::string() : entries.front();
-    const bool one_file = entries.size() == 1 && files.size() == 1 && files.front() == first;
-    const std::string name =
-        one_file ? first
-                 : (entries.size() == 1 ? first : first + " and " + std::to_string(entries.size() - 1) + " more") +
-                       " (" + std::to_string(files.size()) + (files.size() == 1 ? " file)" : " files)");
+    const std::string name = corpus_sources_name(entries, files);
     return read_corpus_files(std::move(files), name, key, jsonl_field);
+}
+
+struct CorpusStream::Open {
+    std::string path;
+    std::ifstream in;
+    bool jsonl = false;
+    std::size_t line_no = 0;
+};
+
+CorpusStream::CorpusStream(std::vector<std::string> files, std::string name, std::string key, std::string jsonl_field,
+                           std::size_t piece_bytes)
+    : files_(std::move(files)), name_(std::move(name)), key_(std::move(key)), field_(std::move(jsonl_field)),
+      piece_bytes_(std::max<std::size_t>(piece_bytes, 1)) {}
+
+CorpusStream::~CorpusStream() = default;
+
+bool CorpusStream::next(std::string& piece) {
+    piece.clear();
+    while (piece.empty()) {
+        if (!fill(piece)) {
+            if (emitted_ == 0)
+                throw UserError(key_ + ": " + name_ + ": the corpus is empty" +
+                                (files_.size() > 1 ? " (every file is empty)" : ""));
+            return false;
+        }
+    }
+    emitted_ += piece.size();
+    return true;
+}
+
+// Appends up to about piece_bytes_ of text to `piece`; false once every file is done. A
+// document's separator is written with its first byte, so empty documents add nothing.
+bool CorpusStream::fill(std::string& piece) {
+    const auto begin_document = [&] {
+        if (emitted_ + piece.size() > 0) piece += kDocumentSeparator;
+    };
+    while (piece.size() < piece_bytes_) {
+        if (!open_) {
+            if (file_ >= files_.size()) return !piece.empty();
+            open_ = std::make_unique<Open>();
+            open_->path = files_[file_++];
+            open_->in.open(open_->path, std::ios::binary);
+            if (!open_->in) {
+                const int err = errno;
+                if (err == ENOENT)
+                    throw UserError(key_ + ": " + open_->path + ": the file vanished between listing and reading it");
+                throw UserError(key_ + ": " + open_->path + ": cannot read the file (" + std::strerror(err) + ")");
+            }
+            open_->jsonl = is_jsonl(open_->path);
+            document_started_ = false;
+        }
+        Open& f = *open_;
+        if (f.jsonl) {
+            std::string line;
+            if (!std::getline(f.in, line)) {
+                if (f.in.bad()) throw UserError(key_ + ": " + f.path + ": read failed");
+                open_.reset();
+                continue;
+            }
+            ++f.line_no;
+            if (is_blank(line)) continue;
+            const std::string where = key_ + ": " + f.path + ":" + std::to_string(f.line_no);
+            const Json record = parse_json(line, where);
+            if (!record.is_object()) throw UserError(where + ": expected a JSON object, one document per line");
+            const auto it = record.find(field_);
+            if (it == record.end())
+                throw UserError(where + ": the record has no \"" + field_ + "\" field (data.jsonl_field)");
+            if (!it->is_string())
+                throw UserError(where + ": \"" + field_ + "\" is " + std::string(it->type_name()) + ", expected a string");
+            const std::string& text = it->get_ref<const std::string&>();
+            if (text.empty()) continue;
+            begin_document();
+            piece += text;
+            continue;
+        }
+        const std::size_t at = piece.size();
+        const std::size_t want = piece_bytes_ - at;
+        piece.resize(at + want);
+        f.in.read(piece.data() + at, std::streamsize(want));
+        const std::size_t got = std::size_t(f.in.gcount());
+        piece.resize(at + got);
+        if (got > 0 && !document_started_) {
+            document_started_ = true;
+            if (emitted_ + at > 0) piece.insert(at, kDocumentSeparator);
+        }
+        if (got < want) {
+            if (f.in.bad()) throw UserError(key_ + ": " + f.path + ": read failed");
+            open_.reset();
+        }
+    }
+    return true;
 }
 
 }  // namespace lrnn

@@ -4,6 +4,8 @@
 // one sorted list of files, read and joined into the text data/ tokenizes. The only place the
 // corpus's files are opened.
 
+#include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,6 +39,38 @@ struct CorpusText {
 // JSON line or a missing / non-string field, and for files that hold no text at all.
 CorpusText read_corpus_files(std::vector<std::string> files, const std::string& name, const std::string& key,
                              const std::string& jsonl_field);
+
+// How messages name the corpus of `entries` listing `files`: the file, or "ENTRY (N files)",
+// "ENTRY and K more (N files)".
+std::string corpus_sources_name(const std::vector<std::string>& entries, const std::vector<std::string>& files);
+
+// The joined text read_corpus_files would hold, handed out in pieces of about `piece_bytes`
+// without ever holding it whole: a plain file read block by block, a JSON Lines file record
+// by record (one record's text is held at a time). The same errors, naming file and line.
+class CorpusStream {
+public:
+    // `name` names the corpus in messages (corpus_sources_name), `key` the setting.
+    CorpusStream(std::vector<std::string> files, std::string name, std::string key, std::string jsonl_field,
+                 std::size_t piece_bytes = std::size_t(4) << 20);
+    ~CorpusStream();
+    CorpusStream(const CorpusStream&) = delete;
+    CorpusStream& operator=(const CorpusStream&) = delete;
+
+    // The next piece of the text into `piece` (replacing what it held); false at the end.
+    // UserError as read_corpus_files, including for a corpus with no text at all.
+    bool next(std::string& piece);
+
+private:
+    struct Open;
+    bool fill(std::string& piece);
+    std::vector<std::string> files_;
+    std::string name_, key_, field_;
+    std::size_t piece_bytes_;
+    std::size_t file_ = 0;
+    std::unique_ptr<Open> open_;  // the file being read
+    std::uint64_t emitted_ = 0;   // bytes of joined text handed out so far
+    bool document_started_ = false;
+};
 
 // expand_corpus_sources, then read_corpus_files: a plain file is one document, a
 // `*.jsonl` file one document per non-blank line (the string field `jsonl_field` of the

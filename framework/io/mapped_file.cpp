@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <utility>
@@ -52,6 +53,14 @@ MappedFile& MappedFile::operator=(MappedFile&& other) noexcept {
 }
 
 MappedFile::~MappedFile() { release(); }
+
+void MappedFile::drop_pages(std::size_t offset, std::size_t size) const noexcept {
+    if (!data_ || offset >= size_) return;
+    const auto page = std::size_t(::sysconf(_SC_PAGESIZE));
+    const std::size_t first = (offset + page - 1) / page * page;
+    const std::size_t end = std::min(size_, offset + size) / page * page;
+    if (end > first) (void)::madvise(static_cast<char*>(data_) + first, end - first, MADV_DONTNEED);
+}
 
 void MappedFile::release() noexcept {
     if (data_) ::munmap(data_, size_);

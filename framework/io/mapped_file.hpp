@@ -24,6 +24,12 @@ public:
 
     std::span<const char> bytes() const { return {static_cast<const char*>(data_), size_}; }
     const std::string& path() const { return path_; }
+    // Lets go of the pages this process has touched (madvise MADV_DONTNEED): they stay in the
+    // page cache and come back on the next touch, but no longer count in its resident memory
+    // (after a check that read the whole file, say).
+    void drop_pages() const noexcept { drop_pages(0, size_); }
+    // The same for bytes [offset, offset + size) (the whole pages inside them).
+    void drop_pages(std::size_t offset, std::size_t size) const noexcept;
 
 private:
     MappedFile(void* data, std::size_t size, std::string path) : data_(data), size_(size), path_(std::move(path)) {}

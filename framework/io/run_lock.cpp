@@ -48,4 +48,21 @@ RunLock::~RunLock() {
     if (fd_ >= 0) ::close(fd_);
 }
 
+WaitingLock::WaitingLock(const std::string& dir) {
+    const std::string path = lock_path(dir);
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ < 0) throw UserError(path + ": cannot create the lock file (" + std::strerror(errno) + ")");
+    while (::flock(fd_, LOCK_EX) != 0) {
+        if (errno == EINTR) continue;
+        const int err = errno;
+        ::close(fd_);
+        fd_ = -1;
+        throw UserError(path + ": cannot lock (" + std::strerror(err) + ")");
+    }
+}
+
+WaitingLock::~WaitingLock() {
+    if (fd_ >= 0) ::close(fd_);
+}
+
 }  // namespace lrnn

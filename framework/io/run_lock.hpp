@@ -22,4 +22,18 @@ private:
     int fd_ = -1;
 };
 
+// The same flock on DIR/.lock, but waiting for its holder instead of refusing: several
+// processes preparing the same token stores at once (the ranks of one job, parallel runs on
+// one corpus) take turns, and each after the first finds the stores written.
+class WaitingLock {
+public:
+    explicit WaitingLock(const std::string& dir);
+    ~WaitingLock();
+    WaitingLock(const WaitingLock&) = delete;
+    WaitingLock& operator=(const WaitingLock&) = delete;
+
+private:
+    int fd_ = -1;
+};
+
 }  // namespace lrnn

@@ -12,6 +12,7 @@
 
 #include "core/token_id.hpp"
 #include "data/tokenizer.hpp"
+#include "io/atomic_file.hpp"
 #include "io/mapped_file.hpp"
 
 namespace lrnn {
@@ -49,21 +50,61 @@ std::string encode_token_store(std::span<const TokenId> ids, int vocab_size, con
 void write_token_store(const std::string& path, std::span<const TokenId> ids, int vocab_size,
                        const TokenStoreSource& source);
 
+// A store written as its ids come (a corpus bigger than memory): the ids go to a temporary
+// file beside `path`, their checksum is taken on the way, and finish() writes the header
+// (count and checksums) last and renames the file into place. Without finish() nothing
+// appears at `path`. std::invalid_argument for an id outside [0, vocab_size); UserError
+// naming the path for a failed write.
+class TokenStoreWriter {
+public:
+    TokenStoreWriter(const std::string& path, int vocab_size, const TokenStoreSource& source);
+    void append(std::span<const TokenId> ids);
+    std::uint64_t count() const { return count_; }
+    void finish();
+
+    // The same in parallel, for blocks tokenized side by side: place() reserves the next
+    // `count` ids (one thread, in text order); write() encodes a placed block into `encoded`
+    // and writes it at its place (any thread, each place once); checksum() then takes each
+    // block's encoded bytes into the ids' checksum (one thread, in text order). finish()
+    // refuses (std::logic_error) a store whose placed and checksummed bytes differ.
+    std::uint64_t place(std::size_t count);
+    void write(std::uint64_t first_id, std::span<const TokenId> ids, std::string& encoded) const;
+    void checksum(std::string_view encoded);
+
+private:
+    AtomicFileWriter file_;
+    int vocab_size_;
+    std::uint32_t width_;
+    TokenStoreSource source_;
+    std::uint64_t count_ = 0;
+    std::uint32_t data_crc_ = 0;
+    std::uint64_t checksummed_bytes_ = 0;
+    std::string buffer_;  // the encoded ids of one append
+};
+
+// How much of a store is checked when it is opened. Full: the header, the size, the ids'
+// checksum and every id (reads the whole file: about 1 GB/s). Header: the header, its
+// checksum and the size only (reads 64 bytes); ids are then range-checked as they are copied.
+enum class TokenStoreCheck { Full, Header };
+
 // A checked view of a store's bytes (which must outlive it). Construction checks the header
 // (magic, version, id width, header checksum, size = header + count ids), the ids' checksum
 // and that every id is below vocab_size; UserError naming `name`, the field and the byte
 // offset otherwise, so a damaged store is never used.
 class TokenStoreView {
 public:
-    TokenStoreView(std::span<const char> bytes, const std::string& name);
+    TokenStoreView(std::span<const char> bytes, const std::string& name,
+                   TokenStoreCheck check = TokenStoreCheck::Full);
 
     const TokenStoreHeader& header() const { return header_; }
     std::size_t size() const { return std::size_t(header_.count); }
     TokenId operator[](std::size_t i) const;
-    // ids [first, first + out.size()) into out; std::out_of_range past the end.
+    // ids [first, first + out.size()) into out; std::out_of_range past the end, UserError
+    // naming the store for an id outside the vocabulary (a store opened with Header checks).
     void copy(std::size_t first, std::span<TokenId> out) const;
 
 private:
+    std::string name_;
     TokenStoreHeader header_;
     const unsigned char* ids_ = nullptr;
 };
@@ -72,7 +113,8 @@ private:
 // unless it was made from `expected`.
 class TokenStore {
 public:
-    static TokenStore open(const std::string& path, const TokenStoreSource& expected);
+    static TokenStore open(const std::string& path, const TokenStoreSource& expected,
+                           TokenStoreCheck check = TokenStoreCheck::Full);
 
     const TokenStoreView& ids() const { return view_; }
     const std::string& path() const { return file_.path(); }

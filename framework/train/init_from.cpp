@@ -29,12 +29,17 @@ std::string number_text(double value) {
 
 }  // namespace
 
-Corpus fine_tune_corpus(const TrainConfig& config, const InitialWeights& weights) {
+void check_fine_tune_tokenizer(const TrainConfig& config, const InitialWeights& weights) {
     const std::string kind = to_string(weights.tokenizer.kind());
     if (config.explicit_keys.count("data.tokenizer") && config.data.tokenizer != kind)
         throw UserError("train.init_from " + weights.source + ": data.tokenizer is " + config.data.tokenizer +
                         " in the config but the source's tokenizer is " + kind +
                         "; a fine-tuning run uses the source's tokenizer (leave data.tokenizer out)");
+}
+
+Corpus fine_tune_corpus(const TrainConfig& config, const InitialWeights& weights) {
+    check_fine_tune_tokenizer(config, weights);
+    const std::string kind = to_string(weights.tokenizer.kind());
     try {
         return load_corpus(config.data.path, kind, config.data.val_fraction, &weights.tokenizer);
     } catch (const UserError& e) {

@@ -27,6 +27,8 @@ InitialWeights load_initial_weights(const std::string& init_from);
 // corpus is refused naming the byte and its position (a word tokenizer maps unknown words to
 // <unk>). data.tokenizer, if given, must name the source's kind.
 Corpus fine_tune_corpus(const TrainConfig& config, const InitialWeights& weights);
+// The data.tokenizer check alone (a start that reuses the token stores reads no corpus).
+void check_fine_tune_tokenizer(const TrainConfig& config, const InitialWeights& weights);
 
 // The shape the run trains: the source's. Every model key the config gives explicitly must
 // agree with it (UserError naming the key and both values), except model.ctx_len, the length

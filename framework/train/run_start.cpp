@@ -22,7 +22,6 @@
 #include "io/tokenizer_file.hpp"
 #include "train/available_memory.hpp"
 #include "train/init_from.hpp"
-#include "train/run_corpus.hpp"
 
 namespace lrnn {
 
@@ -30,15 +29,15 @@ namespace fs = std::filesystem;
 
 namespace {
 
-void check_corpus_fits(const Corpus& corpus, const ModelConfig& model) {
+void check_corpus_fits(const TrainingData& corpus, const ModelConfig& model) {
     const std::size_t need = std::size_t(model.ctx_len) + 1;
-    if (corpus.train_tokens.size() < need)
-        throw UserError("data.path: " + corpus.path + ": the training part has " +
-                        std::to_string(corpus.train_tokens.size()) + " tokens, fewer than one chunk (model.ctx_len + 1 = " +
+    if (corpus.train.ids().size() < need)
+        throw UserError("data.path: " + corpus.name + ": the training part has " +
+                        std::to_string(corpus.train.ids().size()) + " tokens, fewer than one chunk (model.ctx_len + 1 = " +
                         std::to_string(need) + ")");
-    if (corpus.val_tokens.size() < need)
-        throw UserError("data.path: " + corpus.path + ": the validation part (data.val_fraction) has " +
-                        std::to_string(corpus.val_tokens.size()) + " tokens, fewer than one chunk (model.ctx_len + 1 = " +
+    if (corpus.val.ids().size() < need)
+        throw UserError("data.path: " + corpus.name + ": the validation part (data.val_fraction) has " +
+                        std::to_string(corpus.val.ids().size()) + " tokens, fewer than one chunk (model.ctx_len + 1 = " +
                         std::to_string(need) + ")");
 }
 
@@ -91,6 +90,49 @@ void check_precision_runs_here(const TrainConfig& config) {
     if (config.train.precision == "bf16") (void)best_bf16_gemm_path();
 }
 
+// Removes a folder of stores this start wrote, and .token-stores and run.dir if that leaves
+// them empty.
+void remove_fresh_stores(const std::string& folder, const std::string& run_dir) {
+    std::error_code ec;
+    fs::remove_all(folder, ec);
+    fs::remove(fs::path(run_dir) / ".token-stores", ec);
+    fs::remove(run_dir, ec);
+}
+
+StartedRun start_fresh_with_data(std::ostream& out, StartedRun run,
+                                 std::optional<InitialWeights> initial) {
+    const TrainingData& data = *run.data;
+    const ModelConfig shape = initial ? fine_tune_shape(run.config, *initial)
+                                      : resolve_model_config(run.config, data.bytes,
+                                                             data.tokenizer.kind() == TokenizerKind::Word,
+                                                             data.tokenizer.vocab_size());
+    if (const std::vector<std::string> won = keys_overriding_auto(run.config, auto_model_config(
+            data.bytes, data.tokenizer.kind() == TokenizerKind::Word));
+        !initial && !won.empty()) {
+        std::string keys;
+        for (const std::string& k : won) keys += (keys.empty() ? "" : ", ") + k;
+        out << "model.auto: the config's own keys win over its choice: " << keys << "\n";
+    }
+    if (initial) {
+        out << "fine-tuning from " << initial->source << " (" << describe(shape) << ")\n";
+        run.config.train.init_from = initial->source;  // config.yaml: the file actually read
+        run.config.data.tokenizer = to_string(initial->tokenizer.kind());
+    }
+    check_corpus_fits(data, shape);
+    check_model_fits_in_memory(shape, run.config);
+    run.config = with_resolved_model(run.config, shape);
+    run.config_yaml = to_yaml(run.config);
+
+    run.params.emplace(shape);
+    if (initial) run.params->values = std::move(initial->params.values);  // same layout: fine_tune_shape
+    else initialize_parameters<float>(run.params->layout, run.config.run.seed, run.params->values);
+    run.optimizer.emplace(new_optimizer(run.params->layout, run.config));
+    run.progress.corpus_hash = data.hash;
+    run.progress.corpus_bytes = data.bytes;
+    if (run.config.train.early_stopping.patience > 0) run.progress.early_stopping.emplace();
+    return run;
+}
+
 StartedRun start_fresh(const TrainOptions& options, std::ostream& out) {
     StartedRun run;
     run.config = load_train_config(options.source);
@@ -107,37 +149,31 @@ StartedRun start_fresh(const TrainOptions& options, std::ostream& out) {
     }
     std::optional<InitialWeights> initial;  // fine-tuning (train/init_from.hpp)
     if (!run.config.train.init_from.empty()) initial = load_initial_weights(run.config.train.init_from);
-    run.corpus = initial ? fine_tune_corpus(run.config, *initial)
-                         : load_run_corpus(run.config);
-    const ModelConfig shape = initial ? fine_tune_shape(run.config, *initial)
-                                      : resolve_model_config(run.config, run.corpus.bytes,
-                                                             run.corpus.tokenizer.kind() == TokenizerKind::Word,
-                                                             run.corpus.tokenizer.vocab_size());
-    if (const std::vector<std::string> won = keys_overriding_auto(run.config, auto_model_config(
-            run.corpus.bytes, run.corpus.tokenizer.kind() == TokenizerKind::Word));
-        !initial && !won.empty()) {
-        std::string keys;
-        for (const std::string& k : won) keys += (keys.empty() ? "" : ", ") + k;
-        out << "model.auto: the config's own keys win over its choice: " << keys << "\n";
+    if (initial) check_fine_tune_tokenizer(run.config, *initial);
+    DataRequest request;
+    if (initial) request.given = &initial->tokenizer;
+    std::error_code exists_ec;
+    const bool had_run_dir = fs::exists(run.config.run.dir, exists_ec);
+    try {
+        run.data.emplace(open_training_data(run.config, request, out));
+    } catch (const UserError& e) {
+        // A byte the source's vocabulary lacks is the fine-tuning's doing: say so. Anything
+        // else (a missing file, a text too short) is the corpus's own problem, as without it.
+        const std::string message = e.what();
+        if (!initial || message.find("vocabulary") == std::string::npos) throw;
+        throw UserError("train.init_from " + initial->source + ": the source's " + to_string(initial->tokenizer.kind()) +
+                        " tokenizer cannot encode the corpus: " + message);
     }
-    if (initial) {
-        out << "fine-tuning from " << initial->source << " (" << describe(shape) << ")\n";
-        run.config.train.init_from = initial->source;  // config.yaml: the file actually read
-        run.config.data.tokenizer = to_string(initial->tokenizer.kind());
+    const std::string folder = run.data->folder, run_dir_parent = run.config.run.dir;
+    const bool wrote_stores = !run.data->reused;
+    try {
+        return start_fresh_with_data(out, std::move(run), std::move(initial));
+    } catch (const UserError&) {
+        // A start refused after it wrote the stores into a run.dir it made leaves no trace
+        // (a refused start writes nothing); kept stores, or other runs' folders, stay.
+        if (!had_run_dir && wrote_stores) remove_fresh_stores(folder, run_dir_parent);
+        throw;
     }
-    check_corpus_fits(run.corpus, shape);
-    check_model_fits_in_memory(shape, run.config);
-    run.config = with_resolved_model(run.config, shape);
-    run.config_yaml = to_yaml(run.config);
-
-    run.params.emplace(shape);
-    if (initial) run.params->values = std::move(initial->params.values);  // same layout: fine_tune_shape
-    else initialize_parameters<float>(run.params->layout, run.config.run.seed, run.params->values);
-    run.optimizer.emplace(new_optimizer(run.params->layout, run.config));
-    run.progress.corpus_hash = run.corpus.hash;
-    run.progress.corpus_bytes = run.corpus.bytes;
-    if (run.config.train.early_stopping.patience > 0) run.progress.early_stopping.emplace();
-    return run;
 }
 
 // The checkpoint --resume names (RUN_DIR: its newest good one), with the run directory it
@@ -263,17 +299,20 @@ std::string config_yaml_with_history(const TrainConfig& config, const std::strin
     return yaml + history;
 }
 
-// The corpus the checkpoint was trained on, tokenized with its stored vocabulary; a changed
-// one only with --allow-changed-corpus.
-Corpus resumed_corpus(const TrainConfig& config, const Checkpoint& ckpt, bool allow_changed) {
+// The corpus the checkpoint was trained on, tokenized with its stored vocabulary (the stores
+// of its first start, when they are still valid: then nothing is read but their manifest); a
+// changed one only with --allow-changed-corpus.
+TrainingData resumed_corpus(const TrainConfig& config, const Checkpoint& ckpt, bool allow_changed, std::ostream& out) {
     const auto changed_corpus = [](const std::string& path) {
         return UserError("data.path: " + path + " has changed since the checkpoint was written "
                          "(different size or content hash); resuming on it would not continue the same run. "
                          "Use --allow-changed-corpus to resume anyway");
     };
-    Corpus corpus;
+    std::optional<TrainingData> corpus;
     try {
-        corpus = load_run_corpus(config, &ckpt.tokenizer);
+        DataRequest request;
+        request.given = &ckpt.tokenizer;
+        corpus.emplace(open_training_data(config, request, out));
     } catch (const UserError&) {
         // Say first that the corpus changed (the cause), not that a new character of it is
         // missing from the stored vocabulary (the symptom).
@@ -285,9 +324,9 @@ Corpus resumed_corpus(const TrainConfig& config, const Checkpoint& ckpt, bool al
         }
         throw;
     }
-    if ((corpus.hash != ckpt.progress.corpus_hash || corpus.bytes != ckpt.progress.corpus_bytes) && !allow_changed)
-        throw changed_corpus(corpus.path);
-    return corpus;
+    if ((corpus->hash != ckpt.progress.corpus_hash || corpus->bytes != ckpt.progress.corpus_bytes) && !allow_changed)
+        throw changed_corpus(corpus->name);
+    return std::move(*corpus);
 }
 
 // Early stopping's count where the checkpoint has none (early stopping turned on at this
@@ -308,8 +347,8 @@ StartedRun start_resume(const TrainOptions& options, std::ostream& out) {
     std::vector<ConfigChange> changes;
     run.config = resumed_config(ckpt, ckpt_path, options.resume_overrides, changes);
     check_precision_runs_here(run.config);
-    run.corpus = resumed_corpus(run.config, ckpt, options.allow_changed_corpus);
-    check_corpus_fits(run.corpus, ckpt.model);
+    run.data.emplace(resumed_corpus(run.config, ckpt, options.allow_changed_corpus, out));
+    check_corpus_fits(*run.data, ckpt.model);
     run.config_yaml = config_yaml_with_history(run.config, ckpt.config_yaml, ckpt.progress.step, changes);
     for (const ConfigChange& c : changes) {
         out << "changed from step " << ckpt.progress.step << ": " << c.key << " " << c.from << " -> " << c.to << "\n";
@@ -329,8 +368,8 @@ StartedRun start_resume(const TrainOptions& options, std::ostream& out) {
     run.progress.finished = false;
     // An accepted corpus change (--allow-changed-corpus) is recorded, so later checkpoints
     // describe the corpus they were trained on and the next resume is not refused again.
-    run.progress.corpus_hash = run.corpus.hash;
-    run.progress.corpus_bytes = run.corpus.bytes;
+    run.progress.corpus_hash = run.data->hash;
+    run.progress.corpus_bytes = run.data->bytes;
     return run;
 }
 
@@ -387,7 +426,7 @@ void write_run_start(StartedRun& run, const TrainOptions& options, std::ostream&
         run.lock = std::make_unique<RunLock>(run.run_dir);
         as_output([&] {
             write_file_atomically(run.run_dir + "/config.yaml", run.config_yaml);
-            write_tokenizer_model(run.run_dir, run.corpus.tokenizer);
+            write_tokenizer_model(run.run_dir, run.data->tokenizer);
             truncate_metrics(run.run_dir + "/metrics.jsonl", run.progress.step);
             // Resuming from an older checkpoint abandons what came after it: its newer
             // checkpoints would otherwise outlive the new ones and be picked up by the next
@@ -404,7 +443,7 @@ void write_run_start(StartedRun& run, const TrainOptions& options, std::ostream&
     as_output([&] {
         write_file_atomically(run.run_dir + "/config.yaml", run.config_yaml);
         write_file_atomically(run.run_dir + "/metrics.jsonl", "");  // a fresh metrics file
-        write_tokenizer_model(run.run_dir, run.corpus.tokenizer);
+        write_tokenizer_model(run.run_dir, run.data->tokenizer);
     });
 }
 
@@ -418,7 +457,7 @@ StartFingerprint fingerprint(const StartedRun& run) {
     const TrainingProgress& p = run.progress;
     const std::uint64_t parts[] = {hash(run.params->values), hash(adam.m), hash(adam.v), std::uint64_t(adam.step),
                                    std::uint64_t(p.step), p.epoch, p.position, p.tokens_seen};
-    return StartFingerprint{to_yaml(config), run.corpus.hash, fnv1a64(parts, sizeof parts)};
+    return StartFingerprint{to_yaml(config), run.data->hash, fnv1a64(parts, sizeof parts)};
 }
 
 }  // namespace

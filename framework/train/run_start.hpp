@@ -12,12 +12,12 @@
 #include <string>
 
 #include "config/train_config.hpp"
-#include "data/corpus.hpp"
 #include "dist/communicator.hpp"
 #include "io/checkpoint.hpp"
 #include "io/run_lock.hpp"
 #include "model/model.hpp"
 #include "train/adamw.hpp"
+#include "train/prepared_corpus.hpp"
 #include "train/train_options.hpp"
 
 namespace lrnn {
@@ -27,7 +27,7 @@ struct StartedRun {
     TrainConfig config;
     std::string config_yaml;  // to_yaml(config): what config.yaml and every checkpoint store
     std::string run_dir;
-    Corpus corpus;
+    std::optional<TrainingData> data;  // the mapped token stores (always set once started)
     std::optional<Parameters<float>> params;
     std::optional<AdamW> optimizer;
     TrainingProgress progress;

@@ -46,18 +46,20 @@ std::int64_t planned_steps(const TrainConfig& c, std::size_t chunks_per_epoch) {
 }
 
 // The validation tokens each evaluation covers (the first train.eval_tokens + 1 of the
-// validation part, or all of it) and the bytes of text behind each.
+// validation part, or all of it), copied out of the validation store once, and the bytes of
+// text behind each.
 struct ValidationSet {
-    std::span<const TokenId> tokens;
-    std::span<const std::uint32_t> bytes;
+    std::vector<TokenId> tokens;
+    std::vector<std::uint32_t> bytes;
 };
 
-ValidationSet validation_set(const Corpus& corpus, std::int64_t eval_tokens) {
-    const std::span<const TokenId> all(corpus.val_tokens);
-    ValidationSet v;
+ValidationSet validation_set(const TrainingData& corpus, std::int64_t eval_tokens) {
+    const std::size_t all = corpus.val.ids().size();
     const std::size_t wanted = std::size_t(std::max<std::int64_t>(eval_tokens, 0)) + 1;
-    v.tokens = eval_tokens > 0 && wanted < all.size() ? all.first(wanted) : all;
-    v.bytes = std::span<const std::uint32_t>(corpus.val_token_bytes).first(v.tokens.size());
+    ValidationSet v;
+    v.tokens.resize(eval_tokens > 0 && wanted < all ? wanted : all);
+    corpus.val.ids().copy(0, v.tokens);
+    v.bytes = corpus.val_bytes(0, v.tokens.size());
     return v;
 }
 
@@ -127,7 +129,10 @@ private:
     const ValidationSet val_;
     BatchGradient batch_;
     GradientExchange exchange_;
-    std::vector<std::span<const TokenId>> chunks_;  // the current batch
+    // The current batch: its chunks copied out of the training store into batch_tokens_
+    // (batch_chunks x (ctx_len + 1) ids, row c is chunk c), and a view of each row.
+    std::vector<TokenId> batch_tokens_;
+    std::vector<std::span<const TokenId>> chunks_;
     ProgressDisplay display_;
     RunOutputs outputs_;
     StopSignals signals_;
@@ -148,10 +153,10 @@ TrainingLoop::TrainingLoop(const TrainOptions& options, Communicator& comm, std:
     : options_(options), comm_(comm), out_(out), run_(run), tc_(run.config.train), params_(*run.params),
       prog_(run.progress), ctx_len_(std::size_t(params_.config().ctx_len)),
       threads_(tc_.threads),
-      sampler_(run.corpus.train_tokens.size(), ctx_len_, run.config.run.seed),
+      sampler_(run.data->train.ids().size(), ctx_len_, run.config.run.seed),
       total_steps_(planned_steps(run.config, sampler_.chunks_per_epoch())),
       schedule_{tc_.lr, tc_.min_lr, tc_.warmup_steps, total_steps_, tc_.schedule == "cosine"},
-      val_(validation_set(run.corpus, tc_.eval_tokens)),
+      val_(validation_set(*run.data, tc_.eval_tokens)),
       batch_(params_.config(), ctx_len_, parse_precision(tc_.precision, "train.precision")),
       exchange_(comm, reduce_mode(run.config.dist.reduce), params_.values.size()),
       display_(out, total_steps_, tc_.log_every),
@@ -159,16 +164,17 @@ TrainingLoop::TrainingLoop(const TrainOptions& options, Communicator& comm, std:
     // A resumed position past the end of the epoch (a corpus that shrank, accepted with
     // --allow-changed-corpus) starts the next epoch instead of an empty batch.
     if (prog_.position >= sampler_.chunks_per_epoch()) prog_.position = 0, prog_.epoch += 1;
+    batch_tokens_.resize(std::size_t(tc_.batch_chunks) * (ctx_len_ + 1));
     chunks_.reserve(std::size_t(tc_.batch_chunks));
     announce();
 }
 
 void TrainingLoop::announce() {
-    const Corpus& corpus = run_.corpus;
+    const TrainingData& corpus = *run_.data;
     out_ << "run " << run_.run_dir << ": " << describe(params_.config()) << ", " << params_.values.size()
          << " parameters\n"
-         << "data " << corpus.path << ": " << corpus.bytes << " bytes, " << to_string(corpus.tokenizer.kind())
-         << " tokenizer, " << corpus.train_tokens.size() << " training / " << corpus.val_tokens.size()
+         << "data " << corpus.name << ": " << corpus.bytes << " bytes, " << to_string(corpus.tokenizer.kind())
+         << " tokenizer, " << corpus.train.ids().size() << " training / " << corpus.val.ids().size()
          << " validation tokens, " << sampler_.chunks_per_epoch() << " chunks per epoch\n"
          << "training " << total_steps_ << " steps of " << tc_.batch_chunks << " chunks x " << ctx_len_
          << " tokens on " << threads_.threads() << " threads" << (comm_.distributed() ? " per rank" : "") << "\n";
@@ -227,7 +233,9 @@ void TrainingLoop::take_batch() {
     chunks_.clear();
     while (chunks_.size() < std::size_t(tc_.batch_chunks) && prog_.position < sampler_.chunks_per_epoch()) {
         const std::size_t start = sampler_.chunk_start(prog_.epoch, prog_.position++);
-        chunks_.push_back(std::span<const TokenId>(run_.corpus.train_tokens).subspan(start, ctx_len_ + 1));
+        const std::span<TokenId> row = std::span(batch_tokens_).subspan(chunks_.size() * (ctx_len_ + 1), ctx_len_ + 1);
+        run_.data->train.ids().copy(start, row);
+        chunks_.push_back(row);
     }
 }
 
@@ -274,8 +282,8 @@ int TrainingLoop::log_evaluate_and_save(const StepNumbers& numbers) {
 
 // Evaluates on the validation set, adds the numbers to `row`; true if they are the best yet.
 bool TrainingLoop::evaluate_into(Json& row) {
-    const EvalResult r = evaluate(params_, val_.tokens, val_.bytes, ctx_len_, run_.corpus.tokenizer.unk_id(),
-                                    parse_precision(tc_.precision, "train.precision"));
+    const EvalResult r = evaluate(params_, val_.tokens, val_.bytes, ctx_len_, run_.data->tokenizer.unk_id(),
+                                  parse_precision(tc_.precision, "train.precision"));
     prog_.last_val_loss = r.loss;
     const bool best = r.loss < prog_.best_val_loss;
     if (best) prog_.best_val_loss = r.loss, prog_.best_step = prog_.step;
@@ -304,7 +312,7 @@ std::string TrainingLoop::stop_reason() const {
 // Saves a checkpoint of the current state; false if the save failed (reported).
 bool TrainingLoop::save(bool finished) {
     if (!outputs_.writes()) return true;
-    Checkpoint c{run_.config_yaml, params_.config(),          run_.corpus.tokenizer,
+    Checkpoint c{run_.config_yaml, params_.config(),          run_.data->tokenizer,
                  params_.values,   run_.optimizer->state(), prog_};
     c.progress.finished = finished;
     return outputs_.save_checkpoint(c, prog_.best_step == prog_.step);
@@ -411,7 +419,7 @@ TrainResult TrainingLoop::finish() {
     }
     const TrainConfig& cfg = run_.config;
     return TrainResult{exit_code_, run_.run_dir,
-                       TrainedModel{std::move(params_), std::move(run_.corpus.tokenizer), cfg.generate, cfg.run.seed}};
+                       TrainedModel{std::move(params_), std::move(run_.data->tokenizer), cfg.generate, cfg.run.seed}};
 }
 
 RunSummary TrainingLoop::summary() const {
@@ -433,7 +441,7 @@ RunSummary TrainingLoop::summary() const {
     s.best_val_bpc = prog_.best_step >= 0 && val_text_bytes > 0
                          ? prog_.best_val_loss * double(val_.tokens.size() - 1) / std::log(2.0) / double(val_text_bytes)
                          : std::nan("");
-    if (const std::optional<TokenId> unk = run_.corpus.tokenizer.unk_id())
+    if (const std::optional<TokenId> unk = run_.data->tokenizer.unk_id())
         s.val_unk_share = count_unk_bytes(val_.tokens, val_.bytes, *unk).share();
     s.best_step = prog_.best_step;
     s.stop_reason = stop_reason();

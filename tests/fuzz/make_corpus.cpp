@@ -19,6 +19,7 @@
 #include "io/npy.hpp"
 #include "io/seed_model.hpp"
 #include "io/state_file.hpp"
+#include "io/token_manifest.hpp"
 #include "io/token_store.hpp"
 #include "model/parameters.hpp"
 #include "tiny_model.hpp"
@@ -201,6 +202,22 @@ int main(int argc, char** argv) {
     const TokenStoreSource source{0x0123456789abcdefULL, 0xfedcba9876543210ULL, 4096};
     write_with_cut(root / "fuzz_token_store/uint16-61.tokens", encode_token_store(ids, 61, source), 70);
     write_with_cut(root / "fuzz_token_store/uint32-70000.tokens", encode_token_store(ids, 70000, source), 64);
+
+    TokenManifest manifest;
+    manifest.key = Json{{"store_version", 1}, {"train_files", stamps_to_json({FileStamp{"a.txt", 4096, 1700000000123456789}})},
+                        {"val_fraction", 0.1}, {"tokenizer_from", "built"}, {"tokenizer", "char"}};
+    manifest.name = "a.txt";
+    manifest.text_fingerprint = source.text_fingerprint;
+    manifest.text_bytes = 4096;
+    manifest.train_bytes = 3686;
+    manifest.vocabulary_fingerprint = source.vocabulary_fingerprint;
+    manifest.tokenizer = Json{{"kind", "char"}, {"vocab_size", 3}, {"bytes_by_id", {10, 32, 97}}};
+    manifest.train_tokens = 3686;
+    manifest.val_tokens = 410;
+    manifest.stores = {FileStamp{"train.tokens", 7436, 1700000000223456789}, FileStamp{"val.tokens", 884, 1700000000323456789}};
+    write_all(root / "fuzz_token_manifest/made-char.json", encode_token_manifest(manifest));
+    manifest.tokenizer = Json{{"kind", "bpe"}, {"model_file", "tokenizer.model"}};
+    write_all(root / "fuzz_token_manifest/made-bpe.json", encode_token_manifest(manifest));
 
     // Each written file must read back: a seed the reader refuses teaches the fuzzer little.
     (void)read_seed_model((root / "fuzz_seed_model/c02-word.bin").string());
