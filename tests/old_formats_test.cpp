@@ -33,9 +33,17 @@ using test::run_lrnn;
 const std::string kFixtures = std::string(LRNN_TEST_DATA_DIR) + "/fixtures";
 const std::string kCharRun = kFixtures + "/char-run";
 const std::string kSeedModel = std::string(LRNN_TEST_DATA_DIR) + "/char-small/model.bin";
-// The old build's products were OpenBLAS's, and the exact losses below are its rounding: the
-// comparisons to 1e-12 run with the same kernel (core/gemm_kernels.hpp, LRNN_GEMM).
+// The old build's products were OpenBLAS's: the losses below run with the same kernel
+// (core/gemm_kernels.hpp, LRNN_GEMM).
 const std::string kOldBuildsProducts = "LRNN_GEMM=openblas";
+
+// A loss the old build printed, against today's. Since that build the float arithmetic of the
+// elementwise work changed (an inline exp, core/vector_exp.hpp, and layer-norm sums in lanes),
+// which moves these losses by at most 2e-9 of their size (measured); a weight, a state or a
+// position read wrongly from an old file moves them by orders of magnitude more.
+void expect_old_builds_loss(double now, double old_build) {
+    EXPECT_NEAR(now, old_build, 1e-7 * old_build);
+}
 constexpr std::uint64_t kCorpusHash = 0x6de5a289317101bcULL;  // FNV-1a 64 of fixtures/text.txt
 
 std::uint64_t fnv1a64_of(const std::vector<float>& v) { return fnv1a64(v.data(), v.size() * sizeof(float)); }
@@ -190,11 +198,11 @@ TEST(OldFormats, RunDirectoryResumesWhereTheOldRunStopped) {
     const std::vector<Json> old_rows = json_lines(kCharRun + "/metrics.jsonl");
     for (std::size_t i = 0; i < 6; ++i) EXPECT_EQ(rows[i], old_rows[i]);
     EXPECT_EQ(rows[6]["step"], 7);
-    EXPECT_EQ(rows[6]["loss"].get<double>(), 3.8551263389092387);
+    expect_old_builds_loss(rows[6]["loss"].get<double>(), 3.8551263389092387);
     EXPECT_EQ(rows[7]["step"], 8);
-    EXPECT_EQ(rows[7]["loss"].get<double>(), 3.8788431826371337);
+    expect_old_builds_loss(rows[7]["loss"].get<double>(), 3.8788431826371337);
     const Json summary = parse_json(read_text(run + "/summary.json"), "summary.json");
-    EXPECT_EQ(summary["final_val_loss"].get<double>(), 3.8482026059023444);
+    expect_old_builds_loss(summary["final_val_loss"].get<double>(), 3.8482026059023444);
     EXPECT_EQ(summary["steps"], 8);
 }
 
@@ -220,10 +228,10 @@ double eval_loss(const std::string& model, const std::string& text) {
 }
 
 TEST(OldFormats, EvaluationGivesTheOldBuildsLoss) {
-    EXPECT_NEAR(eval_loss(kCharRun, kFixtures + "/text.txt"), 3.8542768337119595, 1e-12);
-    EXPECT_NEAR(eval_loss(kFixtures + "/word.ckpt", kFixtures + "/text.txt"), 5.551613950212014, 1e-12);
-    EXPECT_NEAR(eval_loss(kSeedModel, std::string(LRNN_TEST_DATA_DIR) + "/char-small/text.txt"),
-                3.2135307036660707, 1e-12);
+    expect_old_builds_loss(eval_loss(kCharRun, kFixtures + "/text.txt"), 3.8542768337119595);
+    expect_old_builds_loss(eval_loss(kFixtures + "/word.ckpt", kFixtures + "/text.txt"), 5.551613950212014);
+    expect_old_builds_loss(eval_loss(kSeedModel, std::string(LRNN_TEST_DATA_DIR) + "/char-small/text.txt"),
+                           3.2135307036660707);
 }
 
 TEST(OldFormats, LogitsAreTheOldBuilds) {
