@@ -13,9 +13,12 @@ namespace lrnn {
 namespace {
 
 struct Problem {
+    // T = steps: 9 by default, one segment of the scan (model/layers.hpp).
+    explicit Problem(std::size_t steps = 9) : tokens(test::random_tokens(steps + 1, config.vocab_size, 3)) {}
+
     ModelConfig config = test::tiny_config();
     Parameters<double> params = test::noisy_parameters<double>(config, 7, 0.3);
-    std::vector<TokenId> tokens = test::random_tokens(10, config.vocab_size, 3);  // T = 9
+    std::vector<TokenId> tokens;
     double label_smoothing = 0.1;
 
     std::span<const TokenId> inputs() const { return std::span(tokens).first(tokens.size() - 1); }
@@ -37,8 +40,7 @@ struct Problem {
     }
 };
 
-TEST(GradientCheck, EveryTensorMatchesFiniteDifferences) {
-    Problem problem;
+void expect_every_tensor_matches_finite_differences(Problem& problem) {
     const Parameters<double> analytic = problem.gradient();
     int checked_tensors = 0;
     for (const TensorSpec& t : problem.params.layout.tensors()) {
@@ -82,6 +84,19 @@ TEST(GradientCheck, EveryTensorMatchesFiniteDifferences) {
         ++checked_tensors;
     }
     EXPECT_EQ(checked_tensors, 3 + 24 * problem.config.n_layer + 3);
+}
+
+TEST(GradientCheck, EveryTensorMatchesFiniteDifferences) {
+    Problem problem;
+    expect_every_tensor_matches_finite_differences(problem);
+}
+
+// Two full segments of the scan and a part of one: the backward pass recomputes the states
+// inside each segment from its first (model/layers.hpp).
+TEST(GradientCheck, EveryTensorMatchesFiniteDifferencesOverSeveralScanSegments) {
+    Problem problem(2 * kScanSegment + 5);
+    ASSERT_EQ(scan_final_slot(problem.inputs().size()), 3u);
+    expect_every_tensor_matches_finite_differences(problem);
 }
 
 TEST(GradientCheck, ClampexpSaturationHasZeroDerivative) {

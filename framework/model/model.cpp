@@ -50,8 +50,9 @@ void model_forward(const ModelView<const Real*>& p, std::span<const TokenId> tok
             // The last four u rows (the history rows shift in when T < 4), the last z, N_T, D_T.
             std::copy_n(cache.u.data() + T * d, 4 * d, state->u_history(l));
             std::copy_n(cache.z.data() + T * d, d, state->z_previous(l));
-            std::copy_n(cache.num_state.data() + T * S * d, S * d, state->numerator(l));
-            std::copy_n(cache.den_state.data() + T * S * d, S * d, state->denominator(l));
+            const std::size_t last = scan_final_slot(T) * S * d;
+            std::copy_n(cache.num_state.data() + last, S * d, state->numerator(l));
+            std::copy_n(cache.den_state.data() + last, S * d, state->denominator(l));
         }
     }
 

@@ -138,6 +138,35 @@ struct ShiftMix {
     }
 };
 
+// Where the scan's state before step t lives, for t in one segment [t0, t1) of kScanSegment
+// steps and t = t1 (layers.hpp): the segment's first state and the next segment's in the
+// layer's checkpoint slots, those in between in the workspace's segment buffers.
+template <typename Real>
+class SegmentStates {
+public:
+    SegmentStates(const LayerCache<Real>& cache, Workspace<Real>& ws, std::size_t segment,
+                  std::size_t T)
+        : num_(cache.num_state.data()), den_(cache.den_state.data()),
+          segment_num_(ws.segment_num.data()), segment_den_(ws.segment_den.data()),
+          slot_(segment), t0_(segment * kScanSegment), t1_(std::min(t0_ + kScanSegment, T)),
+          size_(ws.config.n_mem_slots * std::size_t(ws.config.n_embd)) {}
+
+    std::size_t first() const { return t0_; }
+    std::size_t end() const { return t1_; }
+    Real* N(std::size_t t) const { return at(num_, segment_num_, t); }
+    Real* D(std::size_t t) const { return at(den_, segment_den_, t); }
+
+private:
+    Real* at(Real* slots, Real* inside, std::size_t t) const {
+        if (t == t0_) return slots + slot_ * size_;
+        if (t == t1_) return slots + (slot_ + 1) * size_;
+        return inside + (t - t0_ - 1) * size_;
+    }
+
+    Real *num_, *den_, *segment_num_, *segment_den_;
+    std::size_t slot_, t0_, t1_, size_;
+};
+
 }  // namespace
 
 template <typename Real>
@@ -207,21 +236,21 @@ void time_mix_forward(const LayerView<const Real*>& p, LayerCache<Real>& cache,
 
     Real* read_num = ws.scratch_d.data();  // (d) RN
     Real* read_den = ws.scratch_d2.data(); // (d) RD
-    for (std::size_t t = 0; t < T; ++t) {
-        const Real* N = cache.num_state.data() + t * S * d;  // (S, d) state before step t
-        const Real* D = cache.den_state.data() + t * S * d;
-        Real* N_next = cache.num_state.data() + (t + 1) * S * d;
-        Real* D_next = cache.den_state.data() + (t + 1) * S * d;
-        const Real* rg = cache.read_gate.data() + t * S;
-        const Real* wg = cache.write_gate.data() + t * S;
-        const Real* k = cache.k.data() + t * d;
-        const Real* v = cache.v.data() + t * d;
-        const Real* w = cache.decay.data() + t * d;
+    for (std::size_t segment = 0; segment < scan_final_slot(T); ++segment) {
+        const SegmentStates<Real> states(cache, ws, segment, T);
+        for (std::size_t t = states.first(); t < states.end(); ++t) {
+            const Real* rg = cache.read_gate.data() + t * S;
+            const Real* wg = cache.write_gate.data() + t * S;
+            const Real* k = cache.k.data() + t * d;
+            const Real* v = cache.v.data() + t * d;
+            const Real* w = cache.decay.data() + t * d;
 
-        scan_read(N, D, rg, read_num, read_den, S, d);
-        scan_output(read_num, read_den, ws.bonus.data(), k, v, cache.wkv_den.data() + t * d,
-                    cache.wkv.data() + t * d, d);
-        scan_write(N, D, w, ws.alibi_decay.data(), wg, k, v, N_next, D_next, S, d);
+            scan_read(states.N(t), states.D(t), rg, read_num, read_den, S, d);
+            scan_output(read_num, read_den, ws.bonus.data(), k, v, cache.wkv_den.data() + t * d,
+                        cache.wkv.data() + t * d, d);
+            scan_write(states.N(t), states.D(t), w, ws.alibi_decay.data(), wg, k, v,
+                       states.N(t + 1), states.D(t + 1), S, d);
+        }
     }
 
     // 8. h += (r * wkv) @ Wo
@@ -249,7 +278,8 @@ void time_mix_backward(const LayerView<const Real*>& p, const LayerCache<Real>& 
         ws.dwkv[i] = ws.dgated[i] * r;
     }
 
-    // 7. the scan in reverse. dnum/dden hold the gradient of N_{t+1}, D_{t+1}.
+    // 7. the scan in reverse, a segment at a time (layers.hpp). dnum/dden hold the gradient of
+    // N_{t+1}, D_{t+1}.
     for (std::size_t ch = 0; ch < d; ++ch) ws.bonus[ch] = clampexp(p.time_first[ch]);
     std::fill(ws.dnum.begin(), ws.dnum.end(), Real(0));
     std::fill(ws.dden.begin(), ws.dden.end(), Real(0));
@@ -258,46 +288,54 @@ void time_mix_backward(const LayerView<const Real*>& p, const LayerCache<Real>& 
     Real* dD = ws.dden.data();
     Real* d_read_num = ws.scratch_d.data();  // (d) gradient of RN_t (= of the numerator)
     Real* d_read_den = ws.scratch_d2.data(); // (d) gradient of RD_t (= of the denominator)
-    for (std::size_t t = T; t-- > 0;) {
-        const Real* N = cache.num_state.data() + t * S * d;
-        const Real* D = cache.den_state.data() + t * S * d;
-        const Real* rg = cache.read_gate.data() + t * S;
-        const Real* wg = cache.write_gate.data() + t * S;
-        const Real* k = cache.k.data() + t * d;
-        const Real* v = cache.v.data() + t * d;
-        const Real* w = cache.decay.data() + t * d;
-        const Real* wkv = cache.wkv.data() + t * d;
-        const Real* den = cache.wkv_den.data() + t * d;
-        const Real* dwkv = ws.dwkv.data() + t * d;
-        Real* dk = ws.dk.data() + t * d;
-        Real* dv = ws.dv.data() + t * d;
-        Real* dw = ws.ddecay.data() + t * d;
-        Real* dwg = ws.dwrite_gate.data() + t * S;
-        Real* drg = ws.dread_gate.data() + t * S;
+    for (std::size_t segment = scan_final_slot(T); segment-- > 0;) {
+        const SegmentStates<Real> states(cache, ws, segment, T);
+        // the states inside the segment, as the forward pass computed them
+        for (std::size_t t = states.first(); t + 1 < states.end(); ++t)
+            scan_write(states.N(t), states.D(t), cache.decay.data() + t * d, ws.alibi_decay.data(),
+                       cache.write_gate.data() + t * S, cache.k.data() + t * d,
+                       cache.v.data() + t * d, states.N(t + 1), states.D(t + 1), S, d);
+        for (std::size_t t = states.end(); t-- > states.first();) {
+            const Real* N = states.N(t);
+            const Real* D = states.D(t);
+            const Real* rg = cache.read_gate.data() + t * S;
+            const Real* wg = cache.write_gate.data() + t * S;
+            const Real* k = cache.k.data() + t * d;
+            const Real* v = cache.v.data() + t * d;
+            const Real* w = cache.decay.data() + t * d;
+            const Real* wkv = cache.wkv.data() + t * d;
+            const Real* den = cache.wkv_den.data() + t * d;
+            const Real* dwkv = ws.dwkv.data() + t * d;
+            Real* dk = ws.dk.data() + t * d;
+            Real* dv = ws.dv.data() + t * d;
+            Real* dw = ws.ddecay.data() + t * d;
+            Real* dwg = ws.dwrite_gate.data() + t * S;
+            Real* drg = ws.dread_gate.data() + t * S;
 
-        // write: N_{t+1} = w a N_t + wg k v,  D_{t+1} = w a D_t + wg k
-        scan_write_backward(dN, dD, N, D, wg, k, v, dw, dk, dv, S, d);
-        for (std::size_t s = 0; s < S; ++s) {
-            const Real* gN = dN + s * d;
-            const Real* gD = dD + s * d;
-            dwg[s] = sum_in_lanes<Real>(
-                d, [&](std::size_t ch) { return gN[ch] * (k[ch] * v[ch]) + gD[ch] * k[ch]; });
+            // write: N_{t+1} = w a N_t + wg k v,  D_{t+1} = w a D_t + wg k
+            scan_write_backward(dN, dD, N, D, wg, k, v, dw, dk, dv, S, d);
+            for (std::size_t s = 0; s < S; ++s) {
+                const Real* gN = dN + s * d;
+                const Real* gD = dD + s * d;
+                dwg[s] = sum_in_lanes<Real>(
+                    d, [&](std::size_t ch) { return gN[ch] * (k[ch] * v[ch]) + gD[ch] * k[ch]; });
+            }
+            for (std::size_t ch = 0; ch < d; ++ch) dw[ch] *= ws.alibi_decay[ch];
+
+            // read: wkv = (RN + beta k v) / (RD + beta k + eps)
+            scan_output_backward(dwkv, den, wkv, ws.bonus.data(), k, v, d_read_num, d_read_den,
+                                 ws.dbonus.data(), dk, dv, d);
+            for (std::size_t s = 0; s < S; ++s) {
+                const Real* Ns = N + s * d;
+                const Real* Ds = D + s * d;
+                drg[s] = sum_in_lanes<Real>(d, [&](std::size_t ch) {
+                    return d_read_num[ch] * Ns[ch] + d_read_den[ch] * Ds[ch];
+                });
+            }
+
+            // gradient of N_t, D_t: through the decay of the write and through the read
+            scan_state_backward(w, ws.alibi_decay.data(), rg, d_read_num, d_read_den, dN, dD, S, d);
         }
-        for (std::size_t ch = 0; ch < d; ++ch) dw[ch] *= ws.alibi_decay[ch];
-
-        // read: wkv = (RN + beta k v) / (RD + beta k + eps)
-        scan_output_backward(dwkv, den, wkv, ws.bonus.data(), k, v, d_read_num, d_read_den,
-                             ws.dbonus.data(), dk, dv, d);
-        for (std::size_t s = 0; s < S; ++s) {
-            const Real* Ns = N + s * d;
-            const Real* Ds = D + s * d;
-            drg[s] = sum_in_lanes<Real>(d, [&](std::size_t ch) {
-                return d_read_num[ch] * Ns[ch] + d_read_den[ch] * Ds[ch];
-            });
-        }
-
-        // gradient of N_t, D_t: through the decay of the write and through the read
-        scan_state_backward(w, ws.alibi_decay.data(), rg, d_read_num, d_read_den, dN, dD, S, d);
     }
     for (std::size_t ch = 0; ch < d; ++ch)
         grad.time_first[ch] += ws.dbonus[ch] * clampexp_grad(p.time_first[ch], ws.bonus[ch]);

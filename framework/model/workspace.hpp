@@ -20,6 +20,14 @@ namespace lrnn {
 
 class Bf16Weights;
 
+// The slot-memory scan over T steps stores its state N_t, D_t only every kScanSegment steps:
+// slot c of num_state/den_state holds the state before step c * kScanSegment, and slot
+// scan_final_slot(T) the final state N_T (model/layers.hpp says how the backward pass gets the
+// states in between).
+inline constexpr std::size_t kScanSegment = 16;
+constexpr std::size_t scan_final_slot(std::size_t T) { return (T + kScanSegment - 1) / kScanSegment; }
+constexpr std::size_t scan_slots(std::size_t T) { return scan_final_slot(T) + 1; }
+
 // X(name, rows, cols): shapes use T (max_steps, the chunk length), d, r (decay LoRA rank),
 // F (FFN width), S (memory slots), V (vocabulary).
 
@@ -42,8 +50,8 @@ class Bf16Weights;
     X(decay, T, d)               /* w_t */                                                    \
     X(write_gate, T, S)          /* wg_t */                                                   \
     X(read_gate, T, S)           /* rg_t */                                                   \
-    X(num_state, (T + 1) * S, d) /* N_t as (T + 1, S, d), row 0 = initial state */            \
-    X(den_state, (T + 1) * S, d) /* D_t */                                                    \
+    X(num_state, scan_slots(T) * S, d) /* N_t at the scan's checkpoints (layers.hpp), (S, d) each */ \
+    X(den_state, scan_slots(T) * S, d) /* D_t */                                              \
     X(wkv_den, T, d)             /* RD + beta k + eps */                                      \
     X(wkv, T, d)                                                                               \
     X(gated, T, d)               /* r * wkv, the input of Wo */                               \
@@ -65,6 +73,8 @@ class Bf16Weights;
     X(ln0_mean, T, 1)                                                                          \
     X(ln0_rstd, T, 1)                                                                          \
     X(h, T, d)                   /* the residual stream */                                    \
+    X(segment_num, (kScanSegment - 1) * S, d) /* N_t, D_t inside one segment of the scan */    \
+    X(segment_den, (kScanSegment - 1) * S, d) /* (layers.hpp), row t - t0 - 1 for t0 < t */   \
     X(ln_out_mean, T, 1)                                                                       \
     X(ln_out_rstd, T, 1)                                                                       \
     X(ln_out, T, d)                                                                            \
