@@ -188,10 +188,17 @@ TEST(OldFormats, RunDirectoryResumesWhereTheOldRunStopped) {
     ScratchDir dir;
     const std::string run = dir.file("char-run");
     fs::copy(kCharRun, run, fs::copy_options::recursive);
-    const auto r = run_lrnn("train --resume '" + run + "' train.max_steps=8 --no-sample", kOldBuildsProducts);
+    // Started from another folder: the old run's config says run.dir ".".
+    const std::string elsewhere = dir.file("elsewhere");
+    fs::create_directories(elsewhere);
+    const auto r = run_lrnn("train --resume '" + run + "' train.max_steps=8 --no-sample",
+                            "cd '" + elsewhere + "' && " + kOldBuildsProducts);
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_NE(r.err.find("resuming from " + run + "/checkpoints/step-000000006.ckpt (step 6)"), std::string::npos)
         << r.err;
+    // Its token stores sit beside the run directory, not in the current folder.
+    EXPECT_TRUE(fs::is_directory(dir.file(".token-stores")));
+    EXPECT_FALSE(fs::exists(elsewhere + "/.token-stores"));
     const std::vector<Json> rows = json_lines(run + "/metrics.jsonl");
     ASSERT_EQ(rows.size(), 8u);
     // The old run's rows are kept as they were; the new ones continue its numbers.

@@ -347,7 +347,12 @@ StartedRun start_resume(const TrainOptions& options, std::ostream& out) {
     std::vector<ConfigChange> changes;
     run.config = resumed_config(ckpt, ckpt_path, options.resume_overrides, changes);
     check_precision_runs_here(run.config);
-    run.data.emplace(resumed_corpus(run.config, ckpt, options.allow_changed_corpus, out));
+    // The stores go beside the run directory being continued, wherever it is now: the stored
+    // run.dir says where the run first started, and the folder may have moved since.
+    TrainConfig beside_the_run = run.config;
+    beside_the_run.run.dir = fs::path(run.run_dir).lexically_normal().parent_path().string();
+    if (beside_the_run.run.dir.empty()) beside_the_run.run.dir = ".";
+    run.data.emplace(resumed_corpus(beside_the_run, ckpt, options.allow_changed_corpus, out));
     check_corpus_fits(*run.data, ckpt.model);
     run.config_yaml = config_yaml_with_history(run.config, ckpt.config_yaml, ckpt.progress.step, changes);
     for (const ConfigChange& c : changes) {
