@@ -8,6 +8,7 @@
 
 #include "core/bf16.hpp"
 #include "core/gemm_bf16.hpp"
+#include "core/gemm_narrow.hpp"
 #include "core/gemm_kernels.hpp"
 
 namespace lrnn {
@@ -74,6 +75,11 @@ template <typename Real>
 void matmul(const Real* x, const Real* w, Real* out, std::size_t n, std::size_t inner,
             std::size_t cols, Real beta, Precision precision) {
     ensure_single_threaded_blas();
+    if constexpr (std::is_same_v<Real, float>) {
+        // (an fp32 step keeps the BLAS's gemv below: no buffer per token)
+        if (cols <= kNarrowSide && (n > 1 || precision == Precision::Bf16))
+            return narrow_matmul(x, w, out, n, inner, cols, beta, precision == Precision::Bf16);
+    }
     if (precision == Precision::Bf16) {
         if constexpr (std::is_same_v<Real, float>) {
             // One row too: a step of generation rounds and sums exactly as a chunk's row does.
@@ -97,6 +103,11 @@ template <typename Real>
 void matmul_backward_input(const Real* dy, const Real* w, Real* dx, std::size_t n,
                            std::size_t inner, std::size_t cols, Real beta, Precision precision) {
     ensure_single_threaded_blas();
+    if constexpr (std::is_same_v<Real, float>) {
+        if (inner <= kNarrowSide)
+            return narrow_matmul_backward_input(dy, w, dx, n, inner, cols, beta,
+                                                precision == Precision::Bf16);
+    }
     if (precision == Precision::Bf16) {
         if constexpr (std::is_same_v<Real, float>) {
             return gemm_bf16(CblasNoTrans, CblasTrans, n, inner, cols, dy, cols, w, cols, beta, dx,
@@ -114,6 +125,11 @@ template <typename Real>
 void matmul_backward_weight(const Real* x, const Real* dy, Real* dw, std::size_t n,
                             std::size_t inner, std::size_t cols, Precision precision) {
     ensure_single_threaded_blas();
+    if constexpr (std::is_same_v<Real, float>) {
+        if (cols <= kNarrowSide || inner <= kNarrowSide)
+            return narrow_matmul_backward_weight(x, dy, dw, n, inner, cols,
+                                                 precision == Precision::Bf16);
+    }
     if (precision == Precision::Bf16) {
         if constexpr (std::is_same_v<Real, float>) {
             return gemm_bf16(CblasTrans, CblasNoTrans, inner, cols, n, x, inner, dy, cols, 1.0f,

@@ -2,7 +2,10 @@
 // Matrix products for the model core, in the row-vector convention of model-spec.md:
 // a weight W of shape (in, out) is applied as y = x @ W. Everything is row-major.
 // Float products go to our own kernels where the CPU has AVX2 or AVX-512 (core/gemm_kernels.hpp),
-// to OpenBLAS otherwise; double products and single rows (gemv) to CBLAS.
+// to OpenBLAS otherwise; double products and single rows (gemv) to CBLAS. Float products with at
+// most 8 outputs a row, and weight gradients with at most 8 rows or columns (the decay LoRA, the
+// slot gates), run core/gemm_narrow.hpp's loops instead, in both precisions (but an fp32 single
+// row, which stays a gemv).
 //
 // Precision::Bf16 (train.precision: bf16): float products round every input, the gradient dy
 // included, to bfloat16 and sum in float (core/gemm_bf16.hpp), one row or many alike. Double

@@ -1,0 +1,134 @@
+#include "core/gemm_narrow.hpp"
+
+#include <cassert>
+#include <vector>
+
+#include "core/bf16.hpp"
+#include "core/vector_clones.hpp"
+
+namespace lrnn {
+
+namespace {
+
+// A row-major (rows, cols) copy of `src` (element (r, c) at src[r * row_step + c * col_step]),
+// each value rounded to bf16 if asked: the operands the loops below read, contiguous.
+std::vector<float> copy_of(const float* src, std::size_t rows, std::size_t cols,
+                           std::size_t row_step, std::size_t col_step, bool bf16) {
+    std::vector<float> out(rows * cols);
+    for (std::size_t r = 0; r < rows; ++r)
+        for (std::size_t c = 0; c < cols; ++c) {
+            const float v = src[r * row_step + c * col_step];
+            out[r * cols + c] = bf16 ? bf16_to_float(float_to_bf16_flushed(v)) : v;
+        }
+    return out;
+}
+
+constexpr std::size_t kLanes = 16;  // one AVX-512 register of floats
+
+// The 16 partial sums of a dot product added pairwise: 8, 4, 2, 1 (sum_in_lanes' order).
+inline float lanes_total(float* lane) {
+    for (std::size_t width = kLanes / 2; width > 0; width /= 2)
+        for (std::size_t l = 0; l < width; ++l) lane[l] += lane[l + width];
+    return lane[0];
+}
+
+// out[i * cols + j] = beta * out[...] + dot(x row i, w_t row j) for i < n, j < Cols: rows of x
+// (n, depth) against the rows of w_t (Cols, depth). Each dot product sums in sum_in_lanes'
+// order (lane p % 16, then pairwise); a row of x is read once for all its columns, whose
+// partial sums stay in registers (Cols is a template argument for that).
+template <std::size_t Cols>
+LRNN_VECTOR_CLONES
+void dot_rows(const float* x, const float* w_t, float* out, std::size_t n, std::size_t depth,
+              float beta) {
+    for (std::size_t i = 0; i < n; ++i) {
+        const float* xi = x + i * depth;
+        float lane[Cols][kLanes] = {};
+        std::size_t p = 0;
+        for (; p + kLanes <= depth; p += kLanes)
+            for (std::size_t j = 0; j < Cols; ++j)
+                for (std::size_t l = 0; l < kLanes; ++l) lane[j][l] += xi[p + l] * w_t[j * depth + p + l];
+        for (std::size_t l = 0; p < depth; ++p, ++l)
+            for (std::size_t j = 0; j < Cols; ++j) lane[j][l] += xi[p] * w_t[j * depth + p];
+        for (std::size_t j = 0; j < Cols; ++j) {
+            const float sum = lanes_total(lane[j]);
+            float& o = out[i * Cols + j];
+            o = beta == 0.0f ? sum : beta * o + sum;
+        }
+    }
+}
+
+// dot_rows for cols <= kNarrowSide.
+void dot_rows(const float* x, const float* w_t, float* out, std::size_t n, std::size_t depth,
+              std::size_t cols, float beta) {
+    switch (cols) {
+        case 1: return dot_rows<1>(x, w_t, out, n, depth, beta);
+        case 2: return dot_rows<2>(x, w_t, out, n, depth, beta);
+        case 3: return dot_rows<3>(x, w_t, out, n, depth, beta);
+        case 4: return dot_rows<4>(x, w_t, out, n, depth, beta);
+        case 5: return dot_rows<5>(x, w_t, out, n, depth, beta);
+        case 6: return dot_rows<6>(x, w_t, out, n, depth, beta);
+        case 7: return dot_rows<7>(x, w_t, out, n, depth, beta);
+        default: assert(cols == 8); return dot_rows<8>(x, w_t, out, n, depth, beta);
+    }
+}
+
+// acc (narrow, wide) = sum over t < n, in order, of scalars[t][r] * rows[t]: scalars (n, narrow),
+// rows (n, wide); acc is zeroed first.
+LRNN_VECTOR_CLONES
+void sum_outer(const float* scalars, const float* __restrict rows, float* __restrict acc,
+               std::size_t n, std::size_t narrow, std::size_t wide) {
+    for (std::size_t i = 0; i < narrow * wide; ++i) acc[i] = 0.0f;
+    for (std::size_t t = 0; t < n; ++t) {
+        const float* row = rows + t * wide;
+        for (std::size_t r = 0; r < narrow; ++r) {
+            const float s = scalars[t * narrow + r];
+            float* ar = acc + r * wide;
+            for (std::size_t c = 0; c < wide; ++c) ar[c] += s * row[c];
+        }
+    }
+}
+
+// x as the loops read it: the caller's buffer, or its bf16-rounded copy.
+struct Operand {
+    std::vector<float> copy;
+    const float* data;
+    Operand(const float* x, std::size_t rows, std::size_t cols, bool bf16)
+        : copy(bf16 ? copy_of(x, rows, cols, cols, 1, true) : std::vector<float>()),
+          data(bf16 ? copy.data() : x) {}
+};
+
+}  // namespace
+
+void narrow_matmul(const float* x, const float* w, float* out, std::size_t n, std::size_t inner,
+                   std::size_t cols, float beta, bool bf16_inputs) {
+    assert(cols <= kNarrowSide);
+    const Operand xs(x, n, inner, bf16_inputs);
+    const std::vector<float> w_t = copy_of(w, cols, inner, 1, cols, bf16_inputs);  // (cols, inner)
+    dot_rows(xs.data, w_t.data(), out, n, inner, cols, beta);
+}
+
+void narrow_matmul_backward_input(const float* dy, const float* w, float* dx, std::size_t n,
+                                  std::size_t inner, std::size_t cols, float beta,
+                                  bool bf16_inputs) {
+    assert(inner <= kNarrowSide);
+    const Operand dys(dy, n, cols, bf16_inputs), ws(w, inner, cols, bf16_inputs);
+    dot_rows(dys.data, ws.data, dx, n, cols, inner, beta);  // dx[i][j] = dot(dy row i, w row j)
+}
+
+void narrow_matmul_backward_weight(const float* x, const float* dy, float* dw, std::size_t n,
+                                   std::size_t inner, std::size_t cols, bool bf16_inputs) {
+    assert(cols <= kNarrowSide || inner <= kNarrowSide);
+    const Operand xs(x, n, inner, bf16_inputs), dys(dy, n, cols, bf16_inputs);
+    if (inner <= kNarrowSide) {  // dw row i = sum over t of x[t][i] * dy row t
+        std::vector<float> acc(inner * cols);
+        sum_outer(xs.data, dys.data, acc.data(), n, inner, cols);
+        for (std::size_t i = 0; i < inner * cols; ++i) dw[i] += acc[i];
+    } else {  // dw column j = sum over t of dy[t][j] * x row t
+        std::vector<float> acc(cols * inner);
+        sum_outer(dys.data, xs.data, acc.data(), n, cols, inner);
+        for (std::size_t i = 0; i < inner; ++i)
+            for (std::size_t j = 0; j < cols; ++j) dw[i * cols + j] += acc[j * inner + i];
+    }
+}
+
+}  // namespace lrnn
