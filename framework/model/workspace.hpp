@@ -19,6 +19,7 @@
 namespace lrnn {
 
 class Bf16Weights;
+class Bf16PackedWeights;
 
 // X(name, rows, cols): shapes use T (max_steps, the chunk length), d, r (decay LoRA rank),
 // F (FFN width), S (memory slots), V (vocabulary).
@@ -134,6 +135,10 @@ struct Workspace {
     // copies of the weights instead of the float ones (model/forward_product.hpp). Null for
     // training, evaluation and float generation; never used in double precision.
     const Bf16Weights* bf16_weights = nullptr;
+    // Generation in bf16 precision: forward products by these pre-packed weight matrices
+    // (model/forward_product.hpp), the same bits without packing them per product. Null
+    // otherwise.
+    const Bf16PackedWeights* bf16_packed = nullptr;
 
     LRNN_FORWARD_BUFFERS(LRNN_DECLARE_BUFFER)
     std::vector<LayerCache<Real>> layers;
