@@ -13,7 +13,6 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
-#include <thread>
 #include <vector>
 
 #include "core/bf16.hpp"
@@ -237,17 +236,12 @@ TEST(GemmBf16, SameBitsOnAnyThread) {
     const Shape s{128, 160, 300};
     const Problem p = make_problem(s, Layout::BTransposed, 1);
     for (const Bf16GemmPath path : available_bf16_gemm_paths()) {
+        const auto product = [&p, &s, path](float* out) {
+            bf16_sgemm(path, s.m, s.n, s.k, p.a_op(), p.b_op(), 0.0f, out, s.n);
+        };
         std::vector<float> here(s.m * s.n);
-        bf16_sgemm(path, s.m, s.n, s.k, p.a_op(), p.b_op(), 0.0f, here.data(), s.n);
-        std::vector<std::vector<float>> there(4, std::vector<float>(s.m * s.n));
-        {
-            std::vector<std::jthread> threads;
-            for (auto& out : there)
-                threads.emplace_back([&p, &s, &out, path] {
-                    bf16_sgemm(path, s.m, s.n, s.k, p.a_op(), p.b_op(), 0.0f, out.data(), s.n);
-                });
-        }
-        for (const auto& out : there) EXPECT_EQ(out, here) << bf16_gemm_path_name(path);
+        product(here.data());
+        expect_the_same_on_other_threads(here, product, bf16_gemm_path_name(path));
     }
 }
 

@@ -7,7 +7,6 @@
 
 #include <cmath>
 #include <limits>
-#include <thread>
 #include <vector>
 
 #include "core/gemm.hpp"
@@ -55,19 +54,12 @@ TEST(GemmKernels, SameBitsOnAnyThreadAndAtAnyAddress) {
         for (const Shape& s : shapes)
             for (const Layout layout : kLayouts) {
                 const Problem p = make_problem(s, layout, s.m + s.n);
+                const auto product = [&p, &s, path](float* out) {
+                    sgemm(path, s.m, s.n, s.k, p.a_op(), p.b_op(), 0.0f, out, s.n);
+                };
                 std::vector<float> here(s.m * s.n);
-                sgemm(path, s.m, s.n, s.k, p.a_op(), p.b_op(), 0.0f, here.data(), s.n);
-
-                // Four threads at once, each with its own output.
-                std::vector<std::vector<float>> there(4, std::vector<float>(s.m * s.n));
-                {
-                    std::vector<std::jthread> threads;
-                    for (auto& out : there)
-                        threads.emplace_back([&p, &s, &out, path] {
-                            sgemm(path, s.m, s.n, s.k, p.a_op(), p.b_op(), 0.0f, out.data(), s.n);
-                        });
-                }
-                for (const auto& out : there) EXPECT_EQ(out, here) << gemm_path_name(path);
+                product(here.data());
+                expect_the_same_on_other_threads(here, product, gemm_path_name(path));
 
                 // The same operands one float further on in memory (other alignment).
                 Problem moved = p;

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdint>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/gemm_kernels.hpp"
@@ -81,6 +82,19 @@ void for_every_case(Fn&& fn) {
                 fn(make_problem(s, layout, 7 * s.m + s.n + s.k), beta);
                 if (::testing::Test::HasFatalFailure()) return;
             }
+}
+
+// product(out) run on four threads at once, each into an output of its own, gives `expected`
+// on each: the bits do not depend on the thread.
+template <typename Product>
+void expect_the_same_on_other_threads(const std::vector<float>& expected, Product product,
+                                      const std::string& what) {
+    std::vector<std::vector<float>> there(4, std::vector<float>(expected.size()));
+    {
+        std::vector<std::jthread> threads;
+        for (auto& out : there) threads.emplace_back([&product, &out] { product(out.data()); });
+    }
+    for (const auto& out : there) EXPECT_EQ(out, expected) << what;
 }
 
 }  // namespace lrnn::gemm_test
