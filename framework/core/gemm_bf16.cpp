@@ -225,7 +225,8 @@ public:
           float_b_(prepacked || hardware ? 0 : 2 * pairs_max_ * round_up(std::min(n, NC), nr)),
           packed_a_(pairs_max_ * round_up(std::min(m, MC), mr)),
           float_a_(hardware ? 0 : 2 * pairs_max_ * round_up(std::min(m, MC), mr)),
-          scratch_(32 * round_up(pairs_max_, 8)) {}
+          // Only the packers of b and of a's columns use it (not a prepacked b with a's rows).
+          scratch_(prepacked && a_rows_ ? 0 : 32 * round_up(pairs_max_, 8)) {}
 
     const std::size_t mr, nr;
     bool runs_into_c() const { return hardware_; }

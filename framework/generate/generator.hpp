@@ -60,6 +60,7 @@ public:
     const ModelConfig& config() const { return config_; }
     std::size_t prompt_chunk() const { return ws_.max_steps; }
     WeightPrecision weights() const { return bf16_weights_ ? WeightPrecision::Bf16 : WeightPrecision::Float32; }
+    Precision precision() const { return ws_.precision; }  // of every product
 
     // Back to the zero state, no text processed.
     void reset();
