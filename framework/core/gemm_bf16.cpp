@@ -26,6 +26,7 @@ using gemm_blocking::KC;
 using gemm_blocking::MC;
 using gemm_blocking::NC;
 using gemm_blocking::round_up;
+using gemm_blocking::ScratchBuffer;
 
 // float_to_bf16_flushed (core/bf16.hpp) as selects rather than branches, so that the loops
 // below are vectorized: the same bits (tests/gemm_bf16_test.cpp holds them to the scalar one).
@@ -225,8 +226,9 @@ public:
           float_b_(prepacked || hardware ? 0 : 2 * pairs_max_ * round_up(std::min(n, NC), nr)),
           packed_a_(pairs_max_ * round_up(std::min(m, MC), mr)),
           float_a_(hardware ? 0 : 2 * pairs_max_ * round_up(std::min(m, MC), mr)),
-          // Only the packers of b and of a's columns use it (not a prepacked b with a's rows).
-          scratch_(prepacked && a_rows_ ? 0 : 32 * round_up(pairs_max_, 8)) {}
+          // Only the packers of b and of a's columns use it (not a prepacked b with a's rows):
+          // hw_pack_bf16_pairs 32 runs of pairs, pack_bf16_pairs one.
+          scratch_(prepacked && a_rows_ ? 0 : (hardware ? 32 : 1) * round_up(pairs_max_, 8)) {}
 
     const std::size_t mr, nr;
     bool runs_into_c() const { return hardware_; }
@@ -287,11 +289,11 @@ private:
     std::size_t pairs_max_;
     // Panels of 32-bit words, each a pair of bf16 along k (pack_bf16_pairs); the emulation's
     // float panels of them (unpack_swapped).
-    AlignedBuffer<std::uint32_t> packed_b_;
-    AlignedBuffer<float> float_b_;
-    AlignedBuffer<std::uint32_t> packed_a_;
-    AlignedBuffer<float> float_a_;
-    AlignedBuffer<std::uint32_t> scratch_;
+    ScratchBuffer<std::uint32_t> packed_b_;
+    ScratchBuffer<float> float_b_;
+    ScratchBuffer<std::uint32_t> packed_a_;
+    ScratchBuffer<float> float_a_;
+    ScratchBuffer<std::uint32_t> scratch_;
     std::size_t pairs_ = 0;                 // of the current kc-block
     const std::uint32_t* b_words_ = nullptr;  // the current block of b
     const float* b_floats_ = nullptr;

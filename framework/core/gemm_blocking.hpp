@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <cstddef>
 #include <memory>
+#include <new>
+#include <optional>
 
 namespace lrnn::gemm_blocking {
 
@@ -37,6 +39,33 @@ public:
 
 private:
     std::unique_ptr<T[]> storage_;
+    T* data_;
+};
+
+// A product's own scratch of `count` T, aligned to the cache line, uninitialised: inside the
+// object (on the caller's stack) when it takes at most kInlineBytes, on the heap otherwise. The
+// buffers of a one-row product (a generation step) all fit inside, so a step allocates
+// nothing. Not movable: the data may be the object itself.
+template <typename T>
+class ScratchBuffer {
+public:
+    static constexpr std::size_t kInlineBytes = 8192;
+
+    explicit ScratchBuffer(std::size_t count) {
+        if (count * sizeof(T) <= kInlineBytes) {
+            data_ = std::launder(reinterpret_cast<T*>(inline_));
+        } else {
+            heap_.emplace(count);
+            data_ = heap_->data();
+        }
+    }
+    ScratchBuffer(const ScratchBuffer&) = delete;
+    ScratchBuffer& operator=(const ScratchBuffer&) = delete;
+    T* data() const { return data_; }
+
+private:
+    alignas(64) std::byte inline_[kInlineBytes];
+    std::optional<AlignedBuffer<T>> heap_;
     T* data_;
 };
 
@@ -74,7 +103,7 @@ template <typename Policy>
 void blocked_product(Policy& policy, std::size_t m, std::size_t n, std::size_t k, float beta,
                      float* c, std::size_t ldc) {
     const std::size_t mr = policy.mr, nr = policy.nr;
-    AlignedBuffer<float> tile(mr * nr);
+    ScratchBuffer<float> tile(mr * nr);
     for (std::size_t jc = 0; jc < n; jc += NC) {
         const std::size_t nc = std::min(NC, n - jc);
         for (std::size_t pc = 0; pc < k; pc += KC) {

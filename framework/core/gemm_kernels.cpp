@@ -95,7 +95,8 @@ public:
 private:
     MicroKernel kernel_;
     MatrixOperand a_, b_;
-    AlignedBuffer<float> packed_b_, packed_a_;
+    AlignedBuffer<float> packed_b_;
+    gemm_blocking::ScratchBuffer<float> packed_a_;
     std::size_t ic_ = 0, pc_ = 0, kc_ = 0;  // a's current block
 };
 
