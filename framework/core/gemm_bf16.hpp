@@ -60,8 +60,12 @@ public:
     const MicroKernel& fp32_tile() const { return fp32_; }  // the emulation's tile
     // Block (jc, pc) of gemm_blocking (columns jc.., rows pc.. of b): its panels of words
     // (avx512_bf16) or floats (emulated), as the blocked loop reads them.
-    const std::uint32_t* words(std::size_t jc, std::size_t pc) const { return words_.data() + start(jc, pc); }
-    const float* floats(std::size_t jc, std::size_t pc) const { return floats_.data() + start(jc, pc); }
+    const std::uint32_t* words(std::size_t jc, std::size_t pc) const {
+        return words_.data() + start(jc, pc);
+    }
+    const float* floats(std::size_t jc, std::size_t pc) const {
+        return floats_.data() + start(jc, pc);
+    }
 
 private:
     std::size_t start(std::size_t jc, std::size_t pc) const {
