@@ -112,7 +112,11 @@ bool run_turn(Session& s, const std::vector<TokenId>& prompt, const std::string&
     stream.finish();
     const std::string gen_rate = clock.rate(std::size_t(s.tokens_per_turn));
     std::cerr << "lrnn generate: " << label << "prompt " << prompt_rate << "; generated "
-              << gen_rate << " (" << weight_precision_name(s.generator.weights()) << " weights)\n";
+              << gen_rate << " ("
+              << (s.generator.precision() == Precision::Bf16
+                      ? std::string("bf16 products")
+                      : std::string(weight_precision_name(s.generator.weights())) + " weights")
+              << ")\n";
     return ends_with_newline;
 }
 

@@ -1,6 +1,8 @@
 // Generation with bfloat16 weights (`lrnn generate --weights bf16`): the conversion, the
 // matrix-vector kernel against a plain loop (bit for bit), and the Generator against float32
-// generation over the same rounded weights.
+// generation over the same rounded weights. And generation in bf16 precision
+// (`--precision bf16`) over weights packed once (Bf16PackedWeights): the bits of packing them
+// per product, and of a chunk's rows, on each bf16 path.
 
 #include <gtest/gtest.h>
 
@@ -11,6 +13,8 @@
 #include <vector>
 
 #include "core/bf16.hpp"
+#include "core/cpu_features.hpp"
+#include "core/gemm_bf16.hpp"
 #include "core/rng.hpp"
 #include "generate/generator.hpp"
 #include "io/model_loader.hpp"
@@ -160,6 +164,87 @@ TEST(Bf16Generation, SameSeedSameText) {
     };
     EXPECT_EQ(sample(7), sample(7));
     EXPECT_NE(sample(7), sample(8));
+}
+
+// The logits (V per token) of running `text` through the model in bf16 products, in chunks of
+// `chunk` tokens (1: stepping), the state carried; the weights pre-packed (`packed`) or packed
+// in every product (nullptr).
+std::vector<float> bf16_logits(const Parameters<float>& params, std::span<const TokenId> text,
+                               std::size_t chunk, const Bf16PackedWeights* packed) {
+    Workspace<float> ws(params.config(), chunk, Precision::Bf16);
+    ws.bf16_packed = packed;
+    RecurrentState<float> state(params.config());
+    const ModelView<const float*> view = params.view();
+    const std::size_t V = std::size_t(params.config().vocab_size);
+    std::vector<float> out;
+    for (std::size_t at = 0; at < text.size(); at += chunk) {
+        const std::size_t n = std::min(chunk, text.size() - at);
+        model_forward(view, text.subspan(at, n), ws, &state);
+        out.insert(out.end(), ws.logits.begin(), ws.logits.begin() + std::ptrdiff_t(n * V));
+    }
+    return out;
+}
+
+void expect_same_bits(const std::vector<float>& got, const std::vector<float>& expected,
+                      const std::string& what) {
+    ASSERT_EQ(got.size(), expected.size()) << what;
+    for (std::size_t i = 0; i < got.size(); ++i)
+        ASSERT_EQ(std::bit_cast<std::uint32_t>(got[i]), std::bit_cast<std::uint32_t>(expected[i]))
+            << what << ": logit " << i << ", " << got[i] << " against " << expected[i];
+}
+
+// Steps over weights pre-packed on `path` against steps that pack them in every product (on
+// the process's path, LRNN_GEMM_BF16: the bits of every path), against one chunk of the whole
+// text, and pre-packed chunks (with a shorter last one) against them all.
+void expect_prepacked_bits(Bf16GemmPath path) {
+    const LoadedModel model = load_model(kGolden + "/model.bin");
+    const std::vector<TokenId> text = model.tokenizer.encode("KING RICHARD III:\nNow is the winter of our");
+    const Bf16PackedWeights packed(model.params, path);
+    const auto prepacked_steps = bf16_logits(model.params, text, 1, &packed);
+    expect_same_bits(prepacked_steps, bf16_logits(model.params, text, 1, nullptr), "packing per step");
+    expect_same_bits(prepacked_steps, bf16_logits(model.params, text, text.size(), nullptr), "one chunk");
+    expect_same_bits(bf16_logits(model.params, text, 16, &packed), prepacked_steps, "pre-packed chunks");
+    // The Generator of `--precision bf16` packs its weights on the process's path: the same bits.
+    Generator gen(model.params, 1, WeightPrecision::Float32, Precision::Bf16);
+    std::vector<float> generator_steps;
+    for (const TokenId id : text) {
+        gen.feed(std::span(&id, 1));
+        generator_steps.insert(generator_steps.end(), gen.logits().begin(), gen.logits().end());
+    }
+    expect_same_bits(generator_steps, prepacked_steps, "Generator steps");
+}
+
+TEST(Bf16Generation, PrepackedWeightsGiveTheBitsOfPackingPerProductEmulated) {
+    if (!bf16_gemm_path_available(Bf16GemmPath::Emulated))
+        GTEST_SKIP() << "this CPU (" << describe(cpu_features()) << ") has no AVX2/FMA3";
+    expect_prepacked_bits(Bf16GemmPath::Emulated);
+}
+
+TEST(Bf16Generation, PrepackedWeightsGiveTheBitsOfPackingPerProductAvx512Bf16) {
+    if (!bf16_gemm_path_available(Bf16GemmPath::Avx512Bf16))
+        GTEST_SKIP() << "this CPU (" << describe(cpu_features()) << ") has no AVX512_BF16";
+    expect_prepacked_bits(Bf16GemmPath::Avx512Bf16);
+}
+
+TEST(Bf16PackedWeights, FindsEveryMultipliedMatrixAndNothingElse) {
+    const auto params = test::noisy_parameters<float>(test::tiny_config(), 5, 0.5);
+    const Bf16PackedWeights packed(params);
+    for (const TensorSpec& t : params.layout.tensors()) {
+        const Bf16PackedMatrix* m = packed.find(params.values.data() + t.offset);
+        if (t.is_vector() || t.name == "emb") {
+            EXPECT_EQ(m, nullptr) << t.name;
+            continue;
+        }
+        ASSERT_NE(m, nullptr) << t.name;
+        EXPECT_EQ(m->rows(), t.rows) << t.name;
+        EXPECT_EQ(m->cols(), t.cols) << t.name;
+    }
+    // Inside a matrix, and outside the buffer: nothing.
+    const TensorSpec& head = params.layout.tensors().back();
+    ASSERT_EQ(head.name, "head");
+    EXPECT_EQ(packed.find(params.values.data() + head.offset + 1), nullptr);
+    const std::vector<float> elsewhere(4);
+    EXPECT_EQ(packed.find(elsewhere.data()), nullptr);
 }
 
 TEST(Bf16Generation, WeightNamesParse) {

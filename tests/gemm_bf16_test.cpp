@@ -4,7 +4,8 @@
 // paths against a scalar model of that arithmetic, bit for bit, on shapes with tails in every
 // dimension, the three operand layouts and beta 0, 1 and 0.5; and the emulated path against
 // the hardware one on random data, tiny magnitudes included (where flush-to-zero matters).
-// The hardware half is skipped, saying so, on a CPU without AVX512_BF16.
+// And b packed once (Bf16PackedMatrix) against packing it per product. The hardware half is
+// skipped, saying so, on a CPU without AVX512_BF16.
 
 #include <gtest/gtest.h>
 
@@ -12,7 +13,6 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
-#include <thread>
 #include <vector>
 
 #include "core/bf16.hpp"
@@ -21,9 +21,12 @@
 #include "core/gemm_bf16.hpp"
 #include "core/gemm_micro_kernels.hpp"
 #include "core/rng.hpp"
+#include "gemm_test_util.hpp"
 
 namespace lrnn {
 namespace {
+
+using namespace gemm_test;
 
 std::uint32_t bits(float x) { return std::bit_cast<std::uint32_t>(x); }
 
@@ -129,42 +132,6 @@ float flush(float v) { return std::abs(v) < std::numeric_limits<float>::min() ? 
 
 float round16(float v) { return bf16_to_float(float_to_bf16_flushed(v)); }
 
-struct Shape {
-    std::size_t m, n, k;
-};
-
-const std::vector<Shape> kShapes{{1, 1, 1},    {7, 5, 3},    {8, 32, 256}, {9, 33, 257},
-                                 {13, 47, 513}, {145, 65, 300}, {3, 1030, 20}, {64, 4, 64},
-                                 {64, 2, 64},   {40, 48, 2},  {6, 16, 1},   {5, 7, 0},
-                                 {17, 31, 511}};
-
-enum class Layout { Plain, ATransposed, BTransposed };
-
-std::vector<float> random_values(std::size_t count, std::uint64_t seed, double scale = 1.0) {
-    Rng rng(seed);
-    std::vector<float> v(count);
-    for (auto& x : v) x = float(scale * rng.uniform(-1, 1));
-    return v;
-}
-
-struct Problem {
-    Shape s;
-    Layout layout;
-    std::vector<float> a, b;
-    MatrixOperand a_op() const {
-        return layout == Layout::ATransposed ? MatrixOperand{a.data(), 1, s.m}
-                                             : MatrixOperand{a.data(), s.k, 1};
-    }
-    MatrixOperand b_op() const {
-        return layout == Layout::BTransposed ? MatrixOperand{b.data(), 1, s.k}
-                                             : MatrixOperand{b.data(), s.n, 1};
-    }
-};
-
-float element(const MatrixOperand& x, std::size_t i, std::size_t j) {
-    return x.data[i * x.row_stride + j * x.col_stride];
-}
-
 float model_element(const Problem& p, std::size_t i, std::size_t j, float c0, float beta) {
     const MatrixOperand a = p.a_op(), b = p.b_op();
     float c = c0;
@@ -184,46 +151,65 @@ float model_element(const Problem& p, std::size_t i, std::size_t j, float c0, fl
     return c;
 }
 
+// c against the scalar model, bit for bit.
+void expect_the_scalar_model(const Problem& p, float beta, const std::vector<float>& c0,
+                             const std::vector<float>& c, const std::string& what) {
+    const Shape& s = p.s;
+    for (std::size_t i = 0; i < s.m; ++i)
+        for (std::size_t j = 0; j < s.n; ++j)
+            ASSERT_EQ(bits(c[i * s.n + j]), bits(model_element(p, i, j, c0[i * s.n + j], beta)))
+                << what << " " << describe(s, p.layout) << " beta " << beta << " at (" << i << ", "
+                << j << ")";
+}
+
 TEST(GemmBf16, EveryPathIsTheScalarModelBitForBit) {
     if (!bf16_gemm_path_available(Bf16GemmPath::Avx512Bf16))
         std::cout << "[ SKIPPED  ] the vdpbf16ps half: this CPU (" << describe(cpu_features())
                   << ") has no AVX512_BF16\n";
     ASSERT_FALSE(available_bf16_gemm_paths().empty()) << "no bf16 path on " << describe(cpu_features());
     for (const Bf16GemmPath path : available_bf16_gemm_paths())
-        for (const Shape& s : kShapes)
-            for (const Layout layout : {Layout::Plain, Layout::ATransposed, Layout::BTransposed})
-                for (const float beta : {0.0f, 1.0f, 0.5f}) {
-                    const Problem p{s, layout, random_values(s.m * s.k, 3 * s.m + s.k),
-                                    random_values(s.k * s.n, 5 * s.n + s.k)};
-                    std::vector<float> c = beta == 0.0f
-                                               ? std::vector<float>(s.m * s.n, std::nanf(""))
-                                               : random_values(s.m * s.n, 99);
-                    const std::vector<float> c0 = c;
-                    bf16_sgemm(path, s.m, s.n, s.k, p.a_op(), p.b_op(), beta, c.data(), s.n);
-                    for (std::size_t i = 0; i < s.m; ++i)
-                        for (std::size_t j = 0; j < s.n; ++j)
-                            ASSERT_EQ(bits(c[i * s.n + j]),
-                                      bits(model_element(p, i, j, c0[i * s.n + j], beta)))
-                                << bf16_gemm_path_name(path) << " " << s.m << "x" << s.n << "x"
-                                << s.k << " layout " << int(layout) << " beta " << beta
-                                << " at (" << i << ", " << j << ")";
-                }
+        for_every_case([path](const Problem& p, float beta) {
+            std::vector<float> c = initial_c(p.s, beta);
+            const std::vector<float> c0 = c;
+            bf16_sgemm(path, p.s.m, p.s.n, p.s.k, p.a_op(), p.b_op(), beta, c.data(), p.s.n);
+            expect_the_scalar_model(p, beta, c0, c, bf16_gemm_path_name(path));
+        });
 }
 
 // The emulation's other tile (6 x 16 AVX2, what a CPU without AVX-512 runs) gives the same bits.
 TEST(GemmBf16, EmulationOnTheAvx2TileIsTheScalarModelToo) {
     if (!cpu_features().avx2_fma) GTEST_SKIP() << "this CPU has no AVX2/FMA3";
-    for (const Shape& s : kShapes)
-        for (const Layout layout : {Layout::Plain, Layout::ATransposed, Layout::BTransposed}) {
-            const Problem p{s, layout, random_values(s.m * s.k, 3 * s.m + s.k), random_values(s.k * s.n, 5 * s.n + s.k)};
-            std::vector<float> c = random_values(s.m * s.n, 99);
-            const std::vector<float> c0 = c;
-            bf16_sgemm_emulated_on(avx2_micro_kernel(), s.m, s.n, s.k, p.a_op(), p.b_op(), 0.5f, c.data(), s.n);
-            for (std::size_t i = 0; i < s.m; ++i)
-                for (std::size_t j = 0; j < s.n; ++j)
-                    ASSERT_EQ(bits(c[i * s.n + j]), bits(model_element(p, i, j, c0[i * s.n + j], 0.5f)))
-                        << s.m << "x" << s.n << "x" << s.k << " layout " << int(layout) << " at (" << i << ", " << j << ")";
-        }
+    for_every_case([](const Problem& p, float beta) {
+        std::vector<float> c = initial_c(p.s, beta);
+        const std::vector<float> c0 = c;
+        bf16_sgemm_emulated_on(avx2_micro_kernel(), p.s.m, p.s.n, p.s.k, p.a_op(), p.b_op(), beta,
+                               c.data(), p.s.n);
+        expect_the_scalar_model(p, beta, c0, c, "emulated on the AVX2 tile");
+    });
+}
+
+// b packed once (what a bf16 generator does with its weights) gives the bits of packing it in
+// every product, on every path, one-row products (generation steps) included.
+TEST(GemmBf16, PrepackedBGivesTheBitsOfPackingItPerProduct) {
+    if (!bf16_gemm_path_available(Bf16GemmPath::Avx512Bf16))
+        std::cout << "[ SKIPPED  ] the vdpbf16ps half: this CPU (" << describe(cpu_features())
+                  << ") has no AVX512_BF16\n";
+    for (const Bf16GemmPath path : available_bf16_gemm_paths())
+        for_every_case([path](const Problem& p, float beta) {
+            const Shape& s = p.s;
+            const Bf16PackedMatrix packed(path, s.k, s.n, p.b_op());
+            EXPECT_EQ(packed.path(), path);
+            EXPECT_EQ(packed.rows(), s.k);
+            EXPECT_EQ(packed.cols(), s.n);
+            std::vector<float> repacking = initial_c(s, beta);
+            std::vector<float> prepacked = repacking;
+            bf16_sgemm(path, s.m, s.n, s.k, p.a_op(), p.b_op(), beta, repacking.data(), s.n);
+            bf16_sgemm_packed(s.m, p.a_op(), packed, beta, prepacked.data(), s.n);
+            for (std::size_t i = 0; i < repacking.size(); ++i)
+                ASSERT_EQ(bits(prepacked[i]), bits(repacking[i]))
+                    << bf16_gemm_path_name(path) << " " << describe(s, p.layout) << " beta "
+                    << beta << " element " << i;
+        });
 }
 
 // Values near the bottom of float's range (products that underflow, partial sums that become
@@ -233,9 +219,8 @@ TEST(GemmBf16, EmulationEqualsVdpbf16psBitForBit) {
         GTEST_SKIP() << "this CPU (" << describe(cpu_features()) << ") has no AVX512_BF16";
     for (const double scale : {1.0, 0x1p-60, 0x1p-64, 1e30})
         for (const Shape& s : kShapes)
-            for (const Layout layout : {Layout::Plain, Layout::ATransposed, Layout::BTransposed}) {
-                const Problem p{s, layout, random_values(s.m * s.k, s.m + 11 * s.k, scale),
-                                random_values(s.k * s.n, s.n + 13 * s.k, scale)};
+            for (const Layout layout : kLayouts) {
+                const Problem p = make_problem(s, layout, s.m + 11 * s.k + 13 * s.n, scale);
                 std::vector<float> hw(s.m * s.n), emulated(s.m * s.n);
                 bf16_sgemm(Bf16GemmPath::Avx512Bf16, s.m, s.n, s.k, p.a_op(), p.b_op(), 0.0f,
                            hw.data(), s.n);
@@ -243,26 +228,20 @@ TEST(GemmBf16, EmulationEqualsVdpbf16psBitForBit) {
                            emulated.data(), s.n);
                 for (std::size_t i = 0; i < hw.size(); ++i)
                     ASSERT_EQ(bits(hw[i]), bits(emulated[i]))
-                        << "scale " << scale << " " << s.m << "x" << s.n << "x" << s.k
-                        << " layout " << int(layout) << " element " << i;
+                        << "scale " << scale << " " << describe(s, layout) << " element " << i;
             }
 }
 
 TEST(GemmBf16, SameBitsOnAnyThread) {
     const Shape s{128, 160, 300};
-    const Problem p{s, Layout::BTransposed, random_values(s.m * s.k, 1), random_values(s.k * s.n, 2)};
+    const Problem p = make_problem(s, Layout::BTransposed, 1);
     for (const Bf16GemmPath path : available_bf16_gemm_paths()) {
+        const auto product = [&p, &s, path](float* out) {
+            bf16_sgemm(path, s.m, s.n, s.k, p.a_op(), p.b_op(), 0.0f, out, s.n);
+        };
         std::vector<float> here(s.m * s.n);
-        bf16_sgemm(path, s.m, s.n, s.k, p.a_op(), p.b_op(), 0.0f, here.data(), s.n);
-        std::vector<std::vector<float>> there(4, std::vector<float>(s.m * s.n));
-        {
-            std::vector<std::jthread> threads;
-            for (auto& out : there)
-                threads.emplace_back([&p, &s, &out, path] {
-                    bf16_sgemm(path, s.m, s.n, s.k, p.a_op(), p.b_op(), 0.0f, out.data(), s.n);
-                });
-        }
-        for (const auto& out : there) EXPECT_EQ(out, here) << bf16_gemm_path_name(path);
+        product(here.data());
+        expect_the_same_on_other_threads(here, product, bf16_gemm_path_name(path));
     }
 }
 
@@ -270,7 +249,7 @@ TEST(GemmBf16, SameBitsOnAnyThread) {
 TEST(GemmBf16, MatmulInBf16UsesTheBestPathForOneRowToo) {
     for (const std::size_t rows : {std::size_t(1), std::size_t(37)}) {
         const Shape s{rows, 96, 80};
-        const Problem p{s, Layout::Plain, random_values(s.m * s.k, 8), random_values(s.k * s.n, 9)};
+        const Problem p = make_problem(s, Layout::Plain, 8);
         std::vector<float> direct(s.m * s.n), via_matmul(s.m * s.n);
         bf16_sgemm(best_bf16_gemm_path(), s.m, s.n, s.k, p.a_op(), p.b_op(), 0.0f, direct.data(), s.n);
         matmul(p.a.data(), p.b.data(), via_matmul.data(), s.m, s.k, s.n, 0.0f, Precision::Bf16);

@@ -18,6 +18,8 @@
 #include <vector>
 
 #include "cli_util.hpp"
+#include "core/cpu_features.hpp"
+#include "core/gemm_bf16.hpp"
 #include "generate/generator.hpp"
 #include "io/byte_reader.hpp"
 #include "io/model_loader.hpp"
@@ -405,6 +407,24 @@ TEST_F(GenerateCli, Bf16WeightsFromFlagOverrideAndYaml) {
     // The flag wins over the YAML.
     const Result back = generate({dir_.file("bf16.yaml"), "--seed", "3", "--tokens", "100", "--weights", "float32"});
     EXPECT_EQ(back.out, exact.out);
+}
+
+// --precision bf16 (docs/recipes-generate.md): reported on stderr as bf16 products, and the
+// same text on either bf16 path, prompt chunks and steps alike (the weights packed once for
+// the path's kernel give the bits of every path).
+TEST_F(GenerateCli, Bf16PrecisionGivesTheSameTextOnEitherBf16Path) {
+    const std::string args = "generate " + test::shell_quote(kModel) +
+                             " --seed 3 --tokens 100 --precision bf16 --prompt-chunk 4 --prompt " +
+                             test::shell_quote("ROMEO:\nBut soft");
+    const Result emulated = test::run_lrnn(args, "LRNN_GEMM_BF16=emulated");
+    ASSERT_EQ(emulated.exit_code, 0) << emulated.err;
+    EXPECT_NE(emulated.err.find("(bf16 products)"), std::string::npos) << emulated.err;
+    EXPECT_EQ(emulated.out.size(), 100u);
+    if (!bf16_gemm_path_available(Bf16GemmPath::Avx512Bf16))
+        GTEST_SKIP() << "this CPU (" << describe(cpu_features()) << ") has no AVX512_BF16";
+    const Result hardware = test::run_lrnn(args, "LRNN_GEMM_BF16=avx512_bf16");
+    ASSERT_EQ(hardware.exit_code, 0) << hardware.err;
+    EXPECT_EQ(hardware.out, emulated.out);
 }
 
 TEST_F(GenerateCli, TokensZeroOnlyReadsThePrompt) {

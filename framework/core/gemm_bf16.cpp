@@ -14,38 +14,19 @@
 #include "core/error.hpp"
 #include "core/gemm_micro_kernels.hpp"
 #include "core/text.hpp"
+#include "core/transpose_8x8.hpp"
 #include "core/vector_clones.hpp"
 
 namespace lrnn {
 
 namespace {
 
-// The blocking of sgemm (core/gemm_kernels.cpp): kc x nc blocks of b, mc x kc blocks of a. KC
-// is even, so only the last block of k can end in half a pair (padded with a zero product).
-// Both paths use these numbers whatever their tile, so the kc-blocks, and the bits, agree.
-constexpr std::size_t KC = 256;
-constexpr std::size_t MC = 144;  // a multiple of the tiles' mr (8 and 6)
-constexpr std::size_t NC = 1024;
-static_assert(KC % 2 == 0);
-
-std::size_t round_up(std::size_t x, std::size_t step) { return (x + step - 1) / step * step; }
-
-// A buffer of T aligned to the cache line, uninitialised.
-template <typename T>
-class AlignedBuffer {
-public:
-    explicit AlignedBuffer(std::size_t count)
-        : storage_(std::make_unique_for_overwrite<T[]>(count + 64 / sizeof(T))) {
-        void* p = storage_.get();
-        std::size_t space = (count + 64 / sizeof(T)) * sizeof(T);
-        data_ = static_cast<T*>(std::align(64, count * sizeof(T), p, space));
-    }
-    T* data() const { return data_; }
-
-private:
-    std::unique_ptr<T[]> storage_;
-    T* data_;
-};
+using gemm_blocking::AlignedBuffer;
+using gemm_blocking::KC;
+using gemm_blocking::MC;
+using gemm_blocking::NC;
+using gemm_blocking::round_up;
+using gemm_blocking::ScratchBuffer;
 
 // float_to_bf16_flushed (core/bf16.hpp) as selects rather than branches, so that the loops
 // below are vectorized: the same bits (tests/gemm_bf16_test.cpp holds them to the scalar one).
@@ -147,27 +128,6 @@ LRNN_BF16_PACKING void hw_pairs_along(const float* src, std::size_t depth, std::
     }
 }
 
-// dst[q * width + j] = src[q + j * step] for q, j < 8: an 8 x 8 transpose of 32-bit words.
-LRNN_BF16_PACKING void transpose_words_8x8(const std::uint32_t* src, std::size_t step,
-                                           std::uint32_t* dst, std::size_t width) {
-    __m256 r[8], t[8];
-    for (int j = 0; j < 8; ++j) r[j] = _mm256_castsi256_ps(_mm256_loadu_si256((const __m256i*)(src + j * step)));
-    for (int j = 0; j < 8; j += 2) {
-        t[j] = _mm256_unpacklo_ps(r[j], r[j + 1]);
-        t[j + 1] = _mm256_unpackhi_ps(r[j], r[j + 1]);
-    }
-    for (int j = 0; j < 8; j += 4) {
-        r[j] = _mm256_shuffle_ps(t[j], t[j + 2], 0x44);
-        r[j + 1] = _mm256_shuffle_ps(t[j], t[j + 2], 0xEE);
-        r[j + 2] = _mm256_shuffle_ps(t[j + 1], t[j + 3], 0x44);
-        r[j + 3] = _mm256_shuffle_ps(t[j + 1], t[j + 3], 0xEE);
-    }
-    for (int q = 0; q < 4; ++q) {
-        _mm256_storeu_si256((__m256i*)(dst + q * width), _mm256_castps_si256(_mm256_permute2f128_ps(r[q], r[q + 4], 0x20)));
-        _mm256_storeu_si256((__m256i*)(dst + (q + 4) * width), _mm256_castps_si256(_mm256_permute2f128_ps(r[q], r[q + 4], 0x31)));
-    }
-}
-
 // The layout of pack_bf16_pairs on the hardware path, where the source allows it.
 // `scratch` holds 32 x round_up(ceil(depth / 2), 8) words.
 void hw_pack_bf16_pairs(const float* src, std::size_t step_p, std::size_t step_j, std::size_t depth,
@@ -193,7 +153,7 @@ void hw_pack_bf16_pairs(const float* src, std::size_t step_p, std::size_t step_j
     const std::size_t full = pairs / 8 * 8;
     for (std::size_t j = 0; j + 8 <= width; j += 8) {
         for (std::size_t q = 0; q < full; q += 8)
-            transpose_words_8x8(scratch + j * stride + q, stride, words + q * width + j, width);
+            transpose_8x8(scratch + j * stride + q, stride, words + q * width + j, width);
         for (std::size_t q = full; q < pairs; ++q)
             for (std::size_t jj = j; jj < j + 8; ++jj) words[q * width + jj] = scratch[jj * stride + q];
     }
@@ -211,17 +171,6 @@ void unpack_swapped(const std::uint32_t* words, std::size_t pairs, std::size_t w
         }
 }
 
-// c (rows x cols of a tile) = beta * c + tile, as the micro-kernels merge.
-void merge_tile(const float* tile, std::size_t tile_cols, float* c, std::size_t ldc, float beta,
-                std::size_t rows, std::size_t cols) {
-    for (std::size_t i = 0; i < rows; ++i)
-        for (std::size_t j = 0; j < cols; ++j) {
-            float& out = c[i * ldc + j];
-            const float sum = tile[i * tile_cols + j];
-            out = beta == 0.0f ? sum : beta == 1.0f ? out + sum : beta * out + sum;
-        }
-}
-
 // Flush-to-zero and denormals-are-zero for the emulated tile's FMAs, as vdpbf16ps has them;
 // the caller's MXCSR comes back on destruction (the merge into c runs with it, as it does
 // after vdpbf16ps). MXCSR belongs to the thread, so other threads are untouched.
@@ -236,86 +185,124 @@ private:
     unsigned saved_;
 };
 
-// hardware: vdpbf16ps; otherwise the emulation on the fp32 tile `fp32`.
-void blocked_bf16(bool hardware, const MicroKernel& fp32, std::size_t m, std::size_t n,
-                  std::size_t k, MatrixOperand a, MatrixOperand b, float beta, float* c,
-                  std::size_t ldc) {
-    const std::size_t mr = hardware ? kBf16TileRows : fp32.mr;
-    const std::size_t nr = hardware ? kBf16TileCols : fp32.nr;
-    const std::size_t nc_max = round_up(std::min(n, NC), nr);
-    const std::size_t mc_max = round_up(std::min(m, MC), mr);
-    const std::size_t pairs_max = (std::min(k, KC) + 1) / 2;
-    // Panels of 32-bit words, each a pair of bf16 along k (pack_bf16_pairs).
-    AlignedBuffer<std::uint32_t> packed_b(pairs_max * nc_max), packed_a(pairs_max * mc_max);
-    AlignedBuffer<std::uint32_t> scratch(32 * round_up(pairs_max, 8));
-    // The hardware path reads a as packed rows (a_rows) when a's rows are contiguous in k:
-    // converting a row is one run, no transposition.
-    const bool a_rows = hardware && a.col_stride == 1;
-    // Emulation only: the float panels of b's block and a's.
-    AlignedBuffer<float> float_b(hardware ? 0 : pairs_max * 2 * nc_max);
-    AlignedBuffer<float> float_a(hardware ? 0 : pairs_max * 2 * mc_max);
-    AlignedBuffer<float> tile(mr * nr);
-    for (std::size_t jc = 0; jc < n; jc += NC) {
-        const std::size_t nc = std::min(NC, n - jc);
-        for (std::size_t pc = 0; pc < k; pc += KC) {
-            const std::size_t kc = std::min(KC, k - pc), pairs = (kc + 1) / 2;
-            const float block_beta = pc == 0 ? beta : 1.0f;
-            for (std::size_t jr = 0; jr < nc; jr += nr)
-                (hardware ? hw_pack_bf16_pairs : pack_bf16_pairs)(
-                    b.data + pc * b.row_stride + (jc + jr) * b.col_stride, b.row_stride,
-                    b.col_stride, kc, std::min(nr, nc - jr), nr, packed_b.data() + jr * pairs,
-                    scratch.data());
-            if (!hardware)
-                for (std::size_t jr = 0; jr < nc; jr += nr)
-                    unpack_swapped(packed_b.data() + jr * pairs, pairs, nr, float_b.data() + jr * pairs * 2);
-            for (std::size_t ic = 0; ic < m; ic += MC) {
-                const std::size_t mc = std::min(MC, m - ic);
-                if (a_rows) {  // packed_a[i * pairs + q], rows past mc zero
-                    for (std::size_t i = 0; i < round_up(mc, mr); ++i) {
-                        std::uint32_t* row = packed_a.data() + i * pairs;
-                        if (i < mc) hw_pairs_along(a.data + (ic + i) * a.row_stride + pc, kc, row);
-                        else std::fill(row, row + pairs, 0u);
-                    }
-                } else {
-                    for (std::size_t ir = 0; ir < mc; ir += mr) {
-                        std::uint32_t* panel = packed_a.data() + ir * pairs;
-                        (hardware ? hw_pack_bf16_pairs : pack_bf16_pairs)(
-                            a.data + (ic + ir) * a.row_stride + pc * a.col_stride, a.col_stride,
-                            a.row_stride, kc, std::min(mr, mc - ir), mr, panel, scratch.data());
-                        if (!hardware) unpack_swapped(panel, pairs, mr, float_a.data() + ir * pairs * 2);
-                    }
-                }
-                for (std::size_t jr = 0; jr < nc; jr += nr) {
-                    const std::size_t cols = std::min(nr, nc - jr);
-                    const std::uint32_t* pb = packed_b.data() + jr * pairs;
-                    for (std::size_t ir = 0; ir < mc; ir += mr) {
-                        const std::size_t rows = std::min(mr, mc - ir);
-                        float* c_tile = c + (ic + ir) * ldc + jc + jr;
-                        if (hardware) {
-                            const std::uint32_t* pa = packed_a.data() + ir * pairs;
-                            const std::size_t rs = a_rows ? pairs : 1, cs = a_rows ? 1 : mr;
-                            if (rows == mr && cols == nr) {
-                                avx512_bf16_8x32(pairs, pa, rs, cs, pb, c_tile, ldc, block_beta);
-                                continue;
-                            }
-                            avx512_bf16_8x32(pairs, pa, rs, cs, pb, tile.data(), nr, 0.0f);
-                        } else {
-                            const FlushToZeroScope ftz;
-                            fp32.run(2 * pairs, float_a.data() + ir * pairs * 2, 1, mr,
-                                     float_b.data() + jr * pairs * 2, tile.data(), nr, 0.0f);
-                        }
-                        merge_tile(tile.data(), nr, c_tile, ldc, block_beta, rows, cols);
-                    }
-                }
-            }
-        }
-    }
+// The fp32 tile the emulation runs on: the widest this CPU has.
+MicroKernel emulation_tile() {
+    return cpu_features().avx512 ? avx512_micro_kernel() : avx2_micro_kernel();
 }
 
-void scale(std::size_t m, std::size_t n, float beta, float* c, std::size_t ldc) {
-    for (std::size_t i = 0; i < m; ++i)
-        for (std::size_t j = 0; j < n; ++j)
-            c[i * ldc + j] = beta == 0.0f ? 0.0f : beta * c[i * ldc + j];
+// b's block (rows pc..pc + kc, columns jc..jc + nc) as panels of nr columns: pairs of bf16
+// (`words`, ceil(kc / 2) x nr per panel), and for the emulation (hardware false) the same
+// values as swapped floats (`floats`, 2 ceil(kc / 2) x nr per panel). `scratch` as
+// hw_pack_bf16_pairs wants it.
+void pack_b_block(bool hardware, std::size_t nr, MatrixOperand b, std::size_t jc, std::size_t nc,
+                  std::size_t pc, std::size_t kc, std::uint32_t* words, float* floats,
+                  std::uint32_t* scratch) {
+    const std::size_t pairs = (kc + 1) / 2;
+    for (std::size_t jr = 0; jr < nc; jr += nr)
+        (hardware ? hw_pack_bf16_pairs : pack_bf16_pairs)(
+            b.data + pc * b.row_stride + (jc + jr) * b.col_stride, b.row_stride, b.col_stride, kc,
+            std::min(nr, nc - jr), nr, words + jr * pairs, scratch);
+    if (!hardware)
+        for (std::size_t jr = 0; jr < nc; jr += nr)
+            unpack_swapped(words + jr * pairs, pairs, nr, floats + jr * pairs * 2);
+}
+
+// The bf16 product's policy for gemm_blocking::blocked_product. hardware: vdpbf16ps over the
+// word panels; otherwise the emulation, the fp32 tile `fp32` over the swapped float panels
+// under flush-to-zero, every tile merged outside it (through the edge scratch). b's blocks are
+// packed here from the operand, or read from a Bf16PackedMatrix. A tile of one real row (a
+// step of generation) runs the one-row kernel: row 0's bits, an eighth of the work.
+class Bf16Tiles {
+public:
+    Bf16Tiles(bool hardware, const MicroKernel& fp32, std::size_t m, std::size_t n, std::size_t k,
+              MatrixOperand a, MatrixOperand b, const Bf16PackedMatrix* prepacked)
+        : mr(hardware ? kBf16TileRows : fp32.mr), nr(hardware ? kBf16TileCols : fp32.nr),
+          hardware_(hardware), fp32_(fp32), a_(a), b_(b), prepacked_(prepacked),
+          // The hardware path reads a as packed rows when a's rows are contiguous in k:
+          // converting a row is one run, no transposition.
+          a_rows_(hardware && a.col_stride == 1),
+          pairs_max_((std::min(k, KC) + 1) / 2),
+          packed_b_(prepacked ? 0 : pairs_max_ * round_up(std::min(n, NC), nr)),
+          float_b_(prepacked || hardware ? 0 : 2 * pairs_max_ * round_up(std::min(n, NC), nr)),
+          packed_a_(pairs_max_ * round_up(std::min(m, MC), mr)),
+          float_a_(hardware ? 0 : 2 * pairs_max_ * round_up(std::min(m, MC), mr)),
+          // Only the packers of b and of a's columns use it (not a prepacked b with a's rows):
+          // hw_pack_bf16_pairs 32 runs of pairs, pack_bf16_pairs one.
+          scratch_(prepacked && a_rows_ ? 0 : (hardware ? 32 : 1) * round_up(pairs_max_, 8)) {}
+
+    const std::size_t mr, nr;
+    bool runs_into_c() const { return hardware_; }
+
+    void pack_b(std::size_t jc, std::size_t nc, std::size_t pc, std::size_t kc) {
+        pairs_ = (kc + 1) / 2;
+        if (prepacked_ != nullptr) {
+            if (hardware_) b_words_ = prepacked_->words(jc, pc);
+            else b_floats_ = prepacked_->floats(jc, pc);
+            return;
+        }
+        pack_b_block(hardware_, nr, b_, jc, nc, pc, kc, packed_b_.data(), float_b_.data(),
+                     scratch_.data());
+        b_words_ = packed_b_.data(), b_floats_ = float_b_.data();
+    }
+
+    void pack_a(std::size_t ic, std::size_t mc, std::size_t pc, std::size_t kc) {
+        if (a_rows_) {  // packed_a[i * pairs + q], rows past mc zero
+            for (std::size_t i = 0; i < round_up(mc, mr); ++i) {
+                std::uint32_t* row = packed_a_.data() + i * pairs_;
+                if (i < mc) hw_pairs_along(a_.data + (ic + i) * a_.row_stride + pc, kc, row);
+                else std::fill(row, row + pairs_, 0u);
+            }
+            return;
+        }
+        for (std::size_t ir = 0; ir < mc; ir += mr) {
+            std::uint32_t* panel = packed_a_.data() + ir * pairs_;
+            (hardware_ ? hw_pack_bf16_pairs : pack_bf16_pairs)(
+                a_.data + (ic + ir) * a_.row_stride + pc * a_.col_stride, a_.col_stride,
+                a_.row_stride, kc, std::min(mr, mc - ir), mr, panel, scratch_.data());
+            if (!hardware_) unpack_swapped(panel, pairs_, mr, float_a_.data() + ir * pairs_ * 2);
+        }
+    }
+
+    void run(std::size_t ir, std::size_t rows, std::size_t jr, float* c, std::size_t ldc,
+             float beta) const {
+        if (hardware_) {
+            const std::uint32_t* pa = packed_a_.data() + ir * pairs_;
+            const std::uint32_t* pb = b_words_ + jr * pairs_;
+            const std::size_t rs = a_rows_ ? pairs_ : 1, cs = a_rows_ ? 1 : mr;
+            if (rows == 1) avx512_bf16_1x32(pairs_, pa, cs, pb, c, beta);
+            else avx512_bf16_8x32(pairs_, pa, rs, cs, pb, c, ldc, beta);
+            return;
+        }
+        const FlushToZeroScope ftz;
+        const float* fa = float_a_.data() + ir * pairs_ * 2;
+        const float* fb = b_floats_ + jr * pairs_ * 2;
+        if (rows == 1) fp32_.run_row(2 * pairs_, fa, mr, fb, c, beta);
+        else fp32_.run(2 * pairs_, fa, 1, mr, fb, c, ldc, beta);
+    }
+
+private:
+    bool hardware_;
+    MicroKernel fp32_;
+    MatrixOperand a_, b_;
+    const Bf16PackedMatrix* prepacked_;
+    bool a_rows_;
+    std::size_t pairs_max_;
+    // Panels of 32-bit words, each a pair of bf16 along k (pack_bf16_pairs); the emulation's
+    // float panels of them (unpack_swapped).
+    ScratchBuffer<std::uint32_t> packed_b_;
+    ScratchBuffer<float> float_b_;
+    ScratchBuffer<std::uint32_t> packed_a_;
+    ScratchBuffer<float> float_a_;
+    ScratchBuffer<std::uint32_t> scratch_;
+    std::size_t pairs_ = 0;                 // of the current kc-block
+    const std::uint32_t* b_words_ = nullptr;  // the current block of b
+    const float* b_floats_ = nullptr;
+};
+
+void check_available(Bf16GemmPath path, const char* what) {
+    if (!bf16_gemm_path_available(path))
+        throw std::invalid_argument(std::string(what) + ": this CPU cannot run the " +
+                                    bf16_gemm_path_name(path) + " kernel");
 }
 
 // LRNN_GEMM_BF16=emulated|avx512_bf16 forces a path (to compare them, or to check that a run
@@ -365,21 +352,76 @@ Bf16GemmPath best_bf16_gemm_path() {
 void bf16_sgemm(Bf16GemmPath path, std::size_t m, std::size_t n, std::size_t k, MatrixOperand a,
                 MatrixOperand b, float beta, float* c, std::size_t ldc) {
     if (m == 0 || n == 0) return;
-    if (!bf16_gemm_path_available(path))
-        throw std::invalid_argument("bf16_sgemm: this CPU cannot run the " +
-                                    bf16_gemm_path_name(path) + " kernel");
-    if (k == 0) return scale(m, n, beta, c, ldc);
-    // The emulation runs the fp32 tile of the widest ISA here over the swapped float panels.
-    const MicroKernel fp32 = cpu_features().avx512 ? avx512_micro_kernel() : avx2_micro_kernel();
-    blocked_bf16(path == Bf16GemmPath::Avx512Bf16, fp32, m, n, k, a, b, beta, c, ldc);
+    check_available(path, "bf16_sgemm");
+    if (k == 0) return gemm_blocking::scale(m, n, beta, c, ldc);
+    Bf16Tiles tiles(path == Bf16GemmPath::Avx512Bf16, emulation_tile(), m, n, k, a, b, nullptr);
+    gemm_blocking::blocked_product(tiles, m, n, k, beta, c, ldc);
 }
 
 void bf16_sgemm_emulated_on(const MicroKernel& tile, std::size_t m, std::size_t n, std::size_t k,
                             MatrixOperand a, MatrixOperand b, float beta, float* c,
                             std::size_t ldc) {
     if (m == 0 || n == 0) return;
-    if (k == 0) return scale(m, n, beta, c, ldc);
-    blocked_bf16(false, tile, m, n, k, a, b, beta, c, ldc);
+    if (k == 0) return gemm_blocking::scale(m, n, beta, c, ldc);
+    Bf16Tiles tiles(false, tile, m, n, k, a, b, nullptr);
+    gemm_blocking::blocked_product(tiles, m, n, k, beta, c, ldc);
+}
+
+namespace {
+
+// Where each block (jc, pc) of a packed b starts, in words (hardware) or floats (emulation):
+// blocks one after the other in the blocked loop's order, each as pack_b_block lays it out.
+std::vector<std::size_t> block_starts(bool hardware, std::size_t nr, std::size_t k,
+                                      std::size_t n) {
+    std::vector<std::size_t> starts;
+    std::size_t at = 0;
+    for (std::size_t jc = 0; jc < n; jc += NC)
+        for (std::size_t pc = 0; pc < k; pc += KC) {
+            starts.push_back(at);
+            const std::size_t pairs = (std::min(KC, k - pc) + 1) / 2;
+            at += (hardware ? 1 : 2) * pairs * round_up(std::min(NC, n - jc), nr);
+        }
+    starts.push_back(at);  // the total
+    return starts;
+}
+
+Bf16GemmPath checked(Bf16GemmPath path) {
+    check_available(path, "Bf16PackedMatrix");
+    return path;
+}
+
+}  // namespace
+
+Bf16PackedMatrix::Bf16PackedMatrix(Bf16GemmPath path, std::size_t k, std::size_t n,
+                                   MatrixOperand b)
+    : path_(checked(path)), k_(k), n_(n), fp32_(emulation_tile()), k_blocks_((k + KC - 1) / KC),
+      block_start_(block_starts(path == Bf16GemmPath::Avx512Bf16,
+                                path == Bf16GemmPath::Avx512Bf16 ? kBf16TileCols : fp32_.nr, k, n)),
+      words_(path == Bf16GemmPath::Avx512Bf16 ? block_start_.back() : 0),
+      floats_(path == Bf16GemmPath::Avx512Bf16 ? 0 : block_start_.back()) {
+    const bool hardware = path == Bf16GemmPath::Avx512Bf16;
+    const std::size_t nr = hardware ? kBf16TileCols : fp32_.nr;
+    const std::size_t pairs_max = (std::min(k, KC) + 1) / 2;
+    // The emulation packs each block's words here first, then its floats in place.
+    AlignedBuffer<std::uint32_t> block_words(hardware ? 0 : pairs_max * round_up(std::min(n, NC), nr));
+    AlignedBuffer<std::uint32_t> scratch(32 * round_up(pairs_max, 8));
+    for (std::size_t jc = 0; jc < n; jc += NC)
+        for (std::size_t pc = 0; pc < k; pc += KC) {
+            const std::size_t at = start(jc, pc);
+            pack_b_block(hardware, nr, b, jc, std::min(NC, n - jc), pc, std::min(KC, k - pc),
+                         hardware ? words_.data() + at : block_words.data(),
+                         hardware ? nullptr : floats_.data() + at, scratch.data());
+        }
+}
+
+void bf16_sgemm_packed(std::size_t m, MatrixOperand a, const Bf16PackedMatrix& b, float beta,
+                       float* c, std::size_t ldc) {
+    const std::size_t n = b.cols(), k = b.rows();
+    if (m == 0 || n == 0) return;
+    if (k == 0) return gemm_blocking::scale(m, n, beta, c, ldc);
+    Bf16Tiles tiles(b.path() == Bf16GemmPath::Avx512Bf16, b.fp32_tile(), m, n, k, a,
+                    MatrixOperand{nullptr, 0, 0}, &b);
+    gemm_blocking::blocked_product(tiles, m, n, k, beta, c, ldc);
 }
 
 }  // namespace lrnn

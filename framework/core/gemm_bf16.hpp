@@ -12,9 +12,11 @@
 // two together. Like sgemm it runs on the calling thread and its bits depend on the shape only.
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
+#include "core/gemm_blocking.hpp"
 #include "core/gemm_kernels.hpp"
 #include "core/gemm_micro_kernels.hpp"
 
@@ -40,6 +42,49 @@ Bf16GemmPath best_bf16_gemm_path();
 // beta == 0 does not read c. std::invalid_argument for a path this CPU cannot run.
 void bf16_sgemm(Bf16GemmPath path, std::size_t m, std::size_t n, std::size_t k, MatrixOperand a,
                 MatrixOperand b, float beta, float* c, std::size_t ldc);
+
+// b (k, n) of a bf16_sgemm rounded and laid out once, in exactly the panels that `path`'s tile
+// reads (pairs of bf16 as 32-bit words for avx512_bf16; the emulation's swapped float panels,
+// for the fp32 tile bf16_sgemm would use), block by block as bf16_sgemm packs them. A product
+// over it (bf16_sgemm_packed) gives bf16_sgemm's bits without packing b again: for weights
+// multiplied once per generated token (model/bf16_weights.hpp). It copies b's values: a change
+// to b afterwards needs a new Bf16PackedMatrix.
+class Bf16PackedMatrix {
+public:
+    // std::invalid_argument for a path this CPU cannot run.
+    Bf16PackedMatrix(Bf16GemmPath path, std::size_t k, std::size_t n, MatrixOperand b);
+
+    Bf16GemmPath path() const { return path_; }
+    std::size_t rows() const { return k_; }  // k
+    std::size_t cols() const { return n_; }  // n
+    const MicroKernel& fp32_tile() const { return fp32_; }  // the emulation's tile
+    // Block (jc, pc) of gemm_blocking (columns jc.., rows pc.. of b): its panels of words
+    // (avx512_bf16) or floats (emulated), as the blocked loop reads them.
+    const std::uint32_t* words(std::size_t jc, std::size_t pc) const {
+        return words_.data() + start(jc, pc);
+    }
+    const float* floats(std::size_t jc, std::size_t pc) const {
+        return floats_.data() + start(jc, pc);
+    }
+
+private:
+    std::size_t start(std::size_t jc, std::size_t pc) const {
+        return block_start_[jc / gemm_blocking::NC * k_blocks_ + pc / gemm_blocking::KC];
+    }
+
+    Bf16GemmPath path_;
+    std::size_t k_, n_;
+    MicroKernel fp32_;
+    std::size_t k_blocks_;                   // blocks of KC rows
+    std::vector<std::size_t> block_start_;   // per block (jc, pc), in words or floats
+    gemm_blocking::AlignedBuffer<std::uint32_t> words_;  // avx512_bf16 only
+    gemm_blocking::AlignedBuffer<float> floats_;         // emulated only
+};
+
+// c (m, b.cols(); row stride ldc) = beta * c + bf16(a) (m, b.rows()) @ b: bit for bit
+// bf16_sgemm(b.path(), ...) over the matrix b was packed from.
+void bf16_sgemm_packed(std::size_t m, MatrixOperand a, const Bf16PackedMatrix& b, float beta,
+                       float* c, std::size_t ldc);
 
 // The emulated path on a given fp32 tile (the path itself takes the widest this CPU has), for
 // tests: the AVX2 tile's emulation on a CPU that would use AVX-512's. The caller makes sure the

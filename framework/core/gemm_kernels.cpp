@@ -1,71 +1,27 @@
 #include "core/gemm_kernels.hpp"
 
 #include <cblas.h>
-#include <immintrin.h>
 
 #include <algorithm>
 #include <cassert>
 #include <cstdlib>
-#include <memory>
 #include <stdexcept>
 #include <utility>
 
 #include "core/cpu_features.hpp"
 #include "core/error.hpp"
 #include "core/gemm.hpp"
+#include "core/gemm_blocking.hpp"
 #include "core/gemm_micro_kernels.hpp"
 #include "core/text.hpp"
+#include "core/transpose_8x8.hpp"
 
 namespace lrnn {
 
 namespace {
 
-// Blocking (after BLIS): a kc x nc block of b is packed into column panels of nr, which the
-// micro-kernel walks together with mr rows of a, read in place (a is only packed, zero-padded,
-// where fewer than mr rows are left). kc x nr of b (32 KiB) stays in L1 while the mc x kc block
-// of a streams from L2. The blocking depends on the shape only, so the order of every sum does too.
-constexpr std::size_t KC = 256;
-constexpr std::size_t MC = 144;  // a multiple of every kernel's mr (8 and 6)
-constexpr std::size_t NC = 1024;
-
-std::size_t round_up(std::size_t x, std::size_t step) { return (x + step - 1) / step * step; }
-
-// A float buffer aligned to the cache line, so that the kernels' vector loads never split one.
-class PackBuffer {
-public:
-    explicit PackBuffer(std::size_t floats)
-        : storage_(std::make_unique_for_overwrite<float[]>(floats + 16)) {
-        void* p = storage_.get();
-        std::size_t space = (floats + 16) * sizeof(float);
-        data_ = static_cast<float*>(std::align(64, floats * sizeof(float), p, space));
-    }
-    float* data() const { return data_; }
-
-private:
-    std::unique_ptr<float[]> storage_;
-    float* data_;
-};
-
-// dst[p * width + j] = src[p + j * step_j] for p, j < 8: an 8 x 8 transpose in registers.
-__attribute__((target("avx2"))) void transpose_8x8(const float* src, std::size_t step_j,
-                                                    float* dst, std::size_t width) {
-    __m256 r[8], t[8];
-    for (int j = 0; j < 8; ++j) r[j] = _mm256_loadu_ps(src + j * step_j);
-    for (int j = 0; j < 8; j += 2) {
-        t[j] = _mm256_unpacklo_ps(r[j], r[j + 1]);
-        t[j + 1] = _mm256_unpackhi_ps(r[j], r[j + 1]);
-    }
-    for (int j = 0; j < 8; j += 4) {
-        r[j] = _mm256_shuffle_ps(t[j], t[j + 2], 0x44);
-        r[j + 1] = _mm256_shuffle_ps(t[j], t[j + 2], 0xEE);
-        r[j + 2] = _mm256_shuffle_ps(t[j + 1], t[j + 3], 0x44);
-        r[j + 3] = _mm256_shuffle_ps(t[j + 1], t[j + 3], 0xEE);
-    }
-    for (int q = 0; q < 4; ++q) {
-        _mm256_storeu_ps(dst + q * width, _mm256_permute2f128_ps(r[q], r[q + 4], 0x20));
-        _mm256_storeu_ps(dst + (q + 4) * width, _mm256_permute2f128_ps(r[q], r[q + 4], 0x31));
-    }
-}
+using gemm_blocking::AlignedBuffer;
+using gemm_blocking::round_up;
 
 // dst[p * width + j] = src[p * step_p + j * step_j] for p < depth, j < valid; zero for
 // valid <= j < width. The inner loop runs along whichever index is contiguous in memory; a
@@ -99,72 +55,50 @@ void pack_panel(const float* src, std::size_t step_p, std::size_t step_j, std::s
             std::fill(dst + p * width + valid, dst + (p + 1) * width, 0.0f);
 }
 
-// A tile at the edge of c: the kernel fills a whole tile on the side, then the valid part is
-// merged exactly as the kernel merges (beta * c + sum, or the sum alone for beta == 0).
-void edge_tile(const MicroKernel& kernel, std::size_t kc, const float* a, std::size_t rs,
-               std::size_t cs, const float* b, float* c, std::size_t ldc, float beta,
-               std::size_t rows, std::size_t cols, float* tile) {
-    kernel.run(kc, a, rs, cs, b, tile, kernel.nr, 0.0f);
-    for (std::size_t i = 0; i < rows; ++i)
-        for (std::size_t j = 0; j < cols; ++j) {
-            float& out = c[i * ldc + j];
-            const float sum = tile[i * kernel.nr + j];
-            out = beta == 0.0f ? sum : beta == 1.0f ? out + sum : beta * out + sum;
-        }
-}
+// The float product's policy for gemm_blocking::blocked_product: b's block packed into panels
+// of nr; a read in place, mr rows at a time, except the rows past a block's last full panel,
+// which are packed, zero-padded to mr.
+class FloatTiles {
+public:
+    FloatTiles(const MicroKernel& kernel, std::size_t n, std::size_t k, MatrixOperand a,
+               MatrixOperand b)
+        : mr(kernel.mr), nr(kernel.nr), kernel_(kernel), a_(a), b_(b),
+          packed_b_(std::min(k, gemm_blocking::KC) * round_up(std::min(n, gemm_blocking::NC), nr)),
+          packed_a_(mr * std::min(k, gemm_blocking::KC)) {}
 
-void blocked_sgemm(const MicroKernel& kernel, std::size_t m, std::size_t n, std::size_t k,
-                   MatrixOperand a, MatrixOperand b, float beta, float* c, std::size_t ldc) {
-    const std::size_t mr = kernel.mr, nr = kernel.nr;
-    const std::size_t nc_max = round_up(std::min(n, NC), nr);
-    const std::size_t kc_max = std::min(k, KC);
-    PackBuffer packed_b(kc_max * nc_max), packed_a(mr * kc_max), tile(mr * nr);
-    for (std::size_t jc = 0; jc < n; jc += NC) {
-        const std::size_t nc = std::min(NC, n - jc);
-        for (std::size_t pc = 0; pc < k; pc += KC) {
-            const std::size_t kc = std::min(KC, k - pc);
-            // The first block of the sum applies beta; the later ones add to it.
-            const float block_beta = pc == 0 ? beta : 1.0f;
-            for (std::size_t jr = 0; jr < nc; jr += nr)
-                pack_panel(b.data + pc * b.row_stride + (jc + jr) * b.col_stride, b.row_stride,
-                           b.col_stride, kc, std::min(nr, nc - jr), nr, packed_b.data() + jr * kc);
-            for (std::size_t ic = 0; ic < m; ic += MC) {
-                const std::size_t mc = std::min(MC, m - ic);
-                // Rows of a past the last full panel: packed, zero-padded to mr.
-                const std::size_t full = mc / mr * mr;
-                if (full < mc)
-                    pack_panel(a.data + (ic + full) * a.row_stride + pc * a.col_stride,
-                               a.col_stride, a.row_stride, kc, mc - full, mr, packed_a.data());
-                for (std::size_t jr = 0; jr < nc; jr += nr) {
-                    const std::size_t cols = std::min(nr, nc - jr);
-                    const float* pb = packed_b.data() + jr * kc;
-                    for (std::size_t ir = 0; ir < mc; ir += mr) {
-                        const std::size_t rows = std::min(mr, mc - ir);
-                        float* c_tile = c + (ic + ir) * ldc + jc + jr;
-                        const bool in_place = rows == mr;
-                        const float* pa =
-                            in_place ? a.data + (ic + ir) * a.row_stride + pc * a.col_stride
-                                     : packed_a.data();
-                        const std::size_t rs = in_place ? a.row_stride : 1;
-                        const std::size_t cs = in_place ? a.col_stride : mr;
-                        if (rows == mr && cols == nr)
-                            kernel.run(kc, pa, rs, cs, pb, c_tile, ldc, block_beta);
-                        else
-                            edge_tile(kernel, kc, pa, rs, cs, pb, c_tile, ldc, block_beta, rows,
-                                      cols, tile.data());
-                    }
-                }
-            }
-        }
+    const std::size_t mr, nr;
+    bool runs_into_c() const { return true; }
+
+    void pack_b(std::size_t jc, std::size_t nc, std::size_t pc, std::size_t kc) {
+        for (std::size_t jr = 0; jr < nc; jr += nr)
+            pack_panel(b_.data + pc * b_.row_stride + (jc + jr) * b_.col_stride, b_.row_stride,
+                       b_.col_stride, kc, std::min(nr, nc - jr), nr, packed_b_.data() + jr * kc);
     }
-}
 
-// c = beta * c when there is nothing to add (k == 0).
-void scale(std::size_t m, std::size_t n, float beta, float* c, std::size_t ldc) {
-    for (std::size_t i = 0; i < m; ++i)
-        for (std::size_t j = 0; j < n; ++j)
-            c[i * ldc + j] = beta == 0.0f ? 0.0f : beta * c[i * ldc + j];
-}
+    void pack_a(std::size_t ic, std::size_t mc, std::size_t pc, std::size_t kc) {
+        ic_ = ic, pc_ = pc, kc_ = kc;
+        const std::size_t full = mc / mr * mr;
+        if (full < mc)
+            pack_panel(a_.data + (ic + full) * a_.row_stride + pc * a_.col_stride, a_.col_stride,
+                       a_.row_stride, kc, mc - full, mr, packed_a_.data());
+    }
+
+    void run(std::size_t ir, std::size_t rows, std::size_t jr, float* c, std::size_t ldc,
+             float beta) const {
+        const bool in_place = rows == mr;
+        const float* pa = in_place ? a_.data + (ic_ + ir) * a_.row_stride + pc_ * a_.col_stride
+                                   : packed_a_.data();
+        kernel_.run(kc_, pa, in_place ? a_.row_stride : 1, in_place ? a_.col_stride : mr,
+                    packed_b_.data() + jr * kc_, c, ldc, beta);
+    }
+
+private:
+    MicroKernel kernel_;
+    MatrixOperand a_, b_;
+    AlignedBuffer<float> packed_b_;
+    gemm_blocking::ScratchBuffer<float> packed_a_;
+    std::size_t ic_ = 0, pc_ = 0, kc_ = 0;  // a's current block
+};
 
 void openblas_sgemm(std::size_t m, std::size_t n, std::size_t k, MatrixOperand a,
                     MatrixOperand b, float beta, float* c, std::size_t ldc) {
@@ -243,9 +177,10 @@ void sgemm(GemmPath path, std::size_t m, std::size_t n, std::size_t k, MatrixOpe
         throw std::invalid_argument("sgemm: this CPU cannot run the " + gemm_path_name(path) +
                                     " kernel");
     if (path == GemmPath::Openblas) return openblas_sgemm(m, n, k, a, b, beta, c, ldc);
-    if (k == 0) return scale(m, n, beta, c, ldc);
-    blocked_sgemm(path == GemmPath::Avx512 ? avx512_micro_kernel() : avx2_micro_kernel(), m, n, k,
-                  a, b, beta, c, ldc);
+    if (k == 0) return gemm_blocking::scale(m, n, beta, c, ldc);
+    FloatTiles tiles(path == GemmPath::Avx512 ? avx512_micro_kernel() : avx2_micro_kernel(), n, k,
+                     a, b);
+    gemm_blocking::blocked_product(tiles, m, n, k, beta, c, ldc);
 }
 
 }  // namespace lrnn

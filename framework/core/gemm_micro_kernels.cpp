@@ -6,15 +6,35 @@ namespace lrnn {
 
 namespace {
 
-// Both kernels keep an mr x nr tile of sums in registers: per step p, the nr values of b's row
-// are loaded once, each of a's mr values is broadcast, and every accumulator gets one FMA.
+// Every kernel keeps an MR x nr tile of sums in registers: per step p, the nr values of b's row
+// are loaded once, each of a's MR values is broadcast, and every accumulator gets one FMA.
 // The FMA is the instruction, not a contraction the compiler chose: its rounding is fixed.
+// Each row's sums are a chain of their own, so the one-row kernels (MR = 1) give row 0 of the
+// tile's bits.
 
-__attribute__((target("avx512f,fma"))) void avx512_8x32(std::size_t kc, const float* a,
+// row (2 x 16 floats) = beta * row + (acc0, acc1): the merge of the 32-wide tiles, the float
+// one and the bf16 one alike, so that their bits agree whichever summed.
+__attribute__((target("avx512f"), always_inline)) inline void merge_row_32(float* row, __m512 acc0,
+                                                                          __m512 acc1, float beta) {
+    if (beta == 0.0f) {
+        _mm512_storeu_ps(row, acc0), _mm512_storeu_ps(row + 16, acc1);
+    } else if (beta == 1.0f) {
+        _mm512_storeu_ps(row, _mm512_add_ps(_mm512_loadu_ps(row), acc0));
+        _mm512_storeu_ps(row + 16, _mm512_add_ps(_mm512_loadu_ps(row + 16), acc1));
+    } else {
+        const __m512 vbeta = _mm512_set1_ps(beta);
+        const __m512 c0 = _mm512_mul_ps(vbeta, _mm512_loadu_ps(row));
+        const __m512 c1 = _mm512_mul_ps(vbeta, _mm512_loadu_ps(row + 16));
+        _mm512_storeu_ps(row, _mm512_add_ps(c0, acc0));
+        _mm512_storeu_ps(row + 16, _mm512_add_ps(c1, acc1));
+    }
+}
+
+template <int MR>
+__attribute__((target("avx512f,fma"))) void avx512_tile(std::size_t kc, const float* a,
                                                          std::size_t rs, std::size_t cs,
                                                          const float* b, float* c,
                                                          std::size_t ldc, float beta) {
-    constexpr int MR = 8;
     __m512 acc0[MR], acc1[MR];
 #pragma GCC unroll 8
     for (int i = 0; i < MR; ++i) acc0[i] = _mm512_setzero_ps(), acc1[i] = _mm512_setzero_ps();
@@ -27,28 +47,14 @@ __attribute__((target("avx512f,fma"))) void avx512_8x32(std::size_t kc, const fl
             acc1[i] = _mm512_fmadd_ps(ai, b1, acc1[i]);
         }
     }
-    const __m512 vbeta = _mm512_set1_ps(beta);
 #pragma GCC unroll 8
-    for (int i = 0; i < MR; ++i) {
-        float* row = c + i * ldc;
-        if (beta == 0.0f) {
-            _mm512_storeu_ps(row, acc0[i]), _mm512_storeu_ps(row + 16, acc1[i]);
-        } else if (beta == 1.0f) {
-            _mm512_storeu_ps(row, _mm512_add_ps(_mm512_loadu_ps(row), acc0[i]));
-            _mm512_storeu_ps(row + 16, _mm512_add_ps(_mm512_loadu_ps(row + 16), acc1[i]));
-        } else {
-            const __m512 c0 = _mm512_mul_ps(vbeta, _mm512_loadu_ps(row));
-            const __m512 c1 = _mm512_mul_ps(vbeta, _mm512_loadu_ps(row + 16));
-            _mm512_storeu_ps(row, _mm512_add_ps(c0, acc0[i]));
-            _mm512_storeu_ps(row + 16, _mm512_add_ps(c1, acc1[i]));
-        }
-    }
+    for (int i = 0; i < MR; ++i) merge_row_32(c + i * ldc, acc0[i], acc1[i], beta);
 }
 
-__attribute__((target("avx2,fma"))) void avx2_6x16(std::size_t kc, const float* a, std::size_t rs,
+template <int MR>
+__attribute__((target("avx2,fma"))) void avx2_tile(std::size_t kc, const float* a, std::size_t rs,
                                                    std::size_t cs, const float* b, float* c,
                                                    std::size_t ldc, float beta) {
-    constexpr int MR = 6;
     __m256 acc0[MR], acc1[MR];
 #pragma GCC unroll 6
     for (int i = 0; i < MR; ++i) acc0[i] = _mm256_setzero_ps(), acc1[i] = _mm256_setzero_ps();
@@ -79,12 +85,10 @@ __attribute__((target("avx2,fma"))) void avx2_6x16(std::size_t kc, const float* 
     }
 }
 
-}  // namespace
-
-__attribute__((target("avx512f,avx512bf16"))) void avx512_bf16_8x32(
+template <int MR>
+__attribute__((target("avx512f,avx512bf16"))) void avx512_bf16_tile(
     std::size_t pairs, const std::uint32_t* a, std::size_t rs, std::size_t cs,
     const std::uint32_t* b, float* c, std::size_t ldc, float beta) {
-    constexpr int MR = 8;
     __m512 acc0[MR], acc1[MR];
 #pragma GCC unroll 8
     for (int i = 0; i < MR; ++i) acc0[i] = _mm512_setzero_ps(), acc1[i] = _mm512_setzero_ps();
@@ -98,26 +102,29 @@ __attribute__((target("avx512f,avx512bf16"))) void avx512_bf16_8x32(
             acc1[i] = _mm512_dpbf16_ps(acc1[i], ai, b1);
         }
     }
-    // The merge is the fp32 kernel's (and edge_tile's): the same bits whichever path summed.
-    const __m512 vbeta = _mm512_set1_ps(beta);
 #pragma GCC unroll 8
-    for (int i = 0; i < MR; ++i) {
-        float* row = c + i * ldc;
-        if (beta == 0.0f) {
-            _mm512_storeu_ps(row, acc0[i]), _mm512_storeu_ps(row + 16, acc1[i]);
-        } else if (beta == 1.0f) {
-            _mm512_storeu_ps(row, _mm512_add_ps(_mm512_loadu_ps(row), acc0[i]));
-            _mm512_storeu_ps(row + 16, _mm512_add_ps(_mm512_loadu_ps(row + 16), acc1[i]));
-        } else {
-            const __m512 c0 = _mm512_mul_ps(vbeta, _mm512_loadu_ps(row));
-            const __m512 c1 = _mm512_mul_ps(vbeta, _mm512_loadu_ps(row + 16));
-            _mm512_storeu_ps(row, _mm512_add_ps(c0, acc0[i]));
-            _mm512_storeu_ps(row + 16, _mm512_add_ps(c1, acc1[i]));
-        }
-    }
+    for (int i = 0; i < MR; ++i) merge_row_32(c + i * ldc, acc0[i], acc1[i], beta);
 }
 
-MicroKernel avx512_micro_kernel() { return {8, 32, avx512_8x32}; }
-MicroKernel avx2_micro_kernel() { return {6, 16, avx2_6x16}; }
+void avx512_row(std::size_t kc, const float* a, std::size_t cs, const float* b, float* c, float beta) {
+    avx512_tile<1>(kc, a, 0, cs, b, c, 0, beta);
+}
+void avx2_row(std::size_t kc, const float* a, std::size_t cs, const float* b, float* c, float beta) {
+    avx2_tile<1>(kc, a, 0, cs, b, c, 0, beta);
+}
+
+}  // namespace
+
+void avx512_bf16_8x32(std::size_t pairs, const std::uint32_t* a, std::size_t rs, std::size_t cs,
+                      const std::uint32_t* b, float* c, std::size_t ldc, float beta) {
+    avx512_bf16_tile<8>(pairs, a, rs, cs, b, c, ldc, beta);
+}
+void avx512_bf16_1x32(std::size_t pairs, const std::uint32_t* a, std::size_t cs,
+                      const std::uint32_t* b, float* c, float beta) {
+    avx512_bf16_tile<1>(pairs, a, 0, cs, b, c, 0, beta);
+}
+
+MicroKernel avx512_micro_kernel() { return {8, 32, avx512_tile<8>, avx512_row}; }
+MicroKernel avx2_micro_kernel() { return {6, 16, avx2_tile<6>, avx2_row}; }
 
 }  // namespace lrnn

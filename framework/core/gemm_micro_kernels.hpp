@@ -16,10 +16,17 @@ using MicroKernelFn = void (*)(std::size_t kc, const float* a, std::size_t a_row
                                std::size_t a_col_stride, const float* b, float* c,
                                std::size_t ldc, float beta);
 
+// The same sums for one row of a (row 0 of the tile, the same FMAs in the same order, so the
+// same bits): c (1 x nr) = beta * c + sum over p < kc of a[p * a_col_stride] * b[p * nr + j].
+// A one-token step of generation has one row; the tile would compute mr.
+using MicroKernelRowFn = void (*)(std::size_t kc, const float* a, std::size_t a_col_stride,
+                                  const float* b, float* c, float beta);
+
 struct MicroKernel {
     std::size_t mr;  // rows of the tile
     std::size_t nr;  // columns of the tile, a multiple of the vector width
     MicroKernelFn run;
+    MicroKernelRowFn run_row;
 };
 
 MicroKernel avx512_micro_kernel();  // 8 x 32: 16 zmm accumulators
@@ -34,5 +41,8 @@ inline constexpr std::size_t kBf16TileRows = 8, kBf16TileCols = 32;
 void avx512_bf16_8x32(std::size_t pairs, const std::uint32_t* a, std::size_t a_row_stride,
                       std::size_t a_col_stride, const std::uint32_t* b, float* c, std::size_t ldc,
                       float beta);
+// Row 0 of that tile alone (the same bits), c (1 x 32).
+void avx512_bf16_1x32(std::size_t pairs, const std::uint32_t* a, std::size_t a_col_stride,
+                      const std::uint32_t* b, float* c, float beta);
 
 }  // namespace lrnn

@@ -50,7 +50,9 @@ class Generator {
 public:
     // params must outlive the Generator. prompt_chunk >= 1 (see default_prompt_chunk).
     // precision: of every product, prompt chunks and one-token steps alike (a bf16 step is the
-    // same arithmetic as a bf16 chunk's row, core/gemm.hpp); with Bf16, `weights` is unused.
+    // same arithmetic as a bf16 chunk's row, core/gemm.hpp); with Bf16, `weights` is unused,
+    // and the weight matrices are packed for the bf16 kernel here, once (Bf16PackedWeights:
+    // the bits of packing them per product, without the time).
     Generator(const Parameters<float>& params, std::size_t prompt_chunk,
               WeightPrecision weights = WeightPrecision::Float32,
               Precision precision = Precision::Fp32);
@@ -58,6 +60,7 @@ public:
     const ModelConfig& config() const { return config_; }
     std::size_t prompt_chunk() const { return ws_.max_steps; }
     WeightPrecision weights() const { return bf16_weights_ ? WeightPrecision::Bf16 : WeightPrecision::Float32; }
+    Precision precision() const { return ws_.precision; }  // of every product
 
     // Back to the zero state, no text processed.
     void reset();
@@ -90,6 +93,7 @@ private:
     ModelView<const float*> view_;  // built once: building a view allocates
     std::unique_ptr<const Bf16Weights> bf16_weights_;  // only with WeightPrecision::Bf16
     Workspace<float> ws_;           // max_steps = prompt chunk; generation uses T = 1
+    std::unique_ptr<const Bf16PackedWeights> bf16_packed_;  // only with Precision::Bf16
     RecurrentState<float> state_;
     std::vector<float> logits_;     // (V)
     std::uint64_t position_ = 0;

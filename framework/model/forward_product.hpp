@@ -4,7 +4,9 @@
 // core/gemm.hpp; for a one-token step of an fp32 generator that asked for bf16 weights
 // (Workspace::bf16_weights), a matrix-vector product over the bf16 copy of W instead. Chunks
 // (T > 1) always use the float weights: a matrix product reuses each weight T times, so halving
-// its bytes would gain nothing there. The backward products dy @ W^T and x^T @ dy follow the
+// its bytes would gain nothing there. A bf16 generator (Workspace::bf16_packed) multiplies its
+// chunks and steps alike by weights packed once for the bf16 kernel: the bits of packing them
+// per product, without the packing. The backward products dy @ W^T and x^T @ dy follow the
 // same precision.
 
 #include <cstddef>
@@ -12,6 +14,7 @@
 
 #include "core/bf16.hpp"
 #include "core/gemm.hpp"
+#include "core/gemm_bf16.hpp"
 #include "model/bf16_weights.hpp"
 #include "model/workspace.hpp"
 
@@ -25,6 +28,13 @@ void forward_product(const Workspace<Real>& ws, const Real* x, const Real* w, Re
         if (T == 1 && ws.bf16_weights != nullptr && ws.precision == Precision::Fp32) {
             if (const Bf16* w16 = ws.bf16_weights->find(w)) {
                 bf16_matvec(x, w16, out, inner, cols, beta);
+                return;
+            }
+        }
+        if (ws.bf16_packed != nullptr && ws.precision == Precision::Bf16) {
+            const Bf16PackedMatrix* packed = ws.bf16_packed->find(w);
+            if (packed != nullptr && packed->rows() == inner && packed->cols() == cols) {
+                bf16_sgemm_packed(T, MatrixOperand{x, inner, 1}, *packed, beta, out, cols);
                 return;
             }
         }
