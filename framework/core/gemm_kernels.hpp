@@ -1,9 +1,9 @@
 #pragma once
-// Our own single-precision matrix product, blocked and packed around a register-tile
-// micro-kernel per ISA (docs/kernels.md). It runs on the calling thread, allocates its packing
-// buffers per call, and is deterministic: for a given shape and path every output element is
-// the same sequence of FMAs in the same order, whichever thread runs it and however many
-// threads exist. core/gemm.cpp picks the path from the CPU's features; OpenBLAS is the fallback.
+// Our own single-precision matrix product, blocked (core/gemm_blocking.hpp) and packed around a
+// register-tile micro-kernel per ISA (docs/kernels.md). It runs on the calling thread, its
+// packing buffers belong to the call, and it is deterministic: for a given shape and path every
+// output element is the same sequence of FMAs in the same order, whichever thread runs it and
+// however many threads exist. core/gemm.cpp picks the path from the CPU's features; OpenBLAS is the fallback.
 
 #include <cstddef>
 #include <string>
