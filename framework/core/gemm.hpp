@@ -3,7 +3,7 @@
 // a weight W of shape (in, out) is applied as y = x @ W. Everything is row-major.
 // Float products go to our own kernels where the CPU has AVX2 or AVX-512 (core/gemm_kernels.hpp),
 // to OpenBLAS otherwise; double products and single rows (gemv) to CBLAS. Float products with at
-// most 8 outputs a row, and weight gradients with at most 8 rows or columns (the decay LoRA, the
+// most 4 outputs a row, and weight gradients with at most 4 rows or columns (the decay LoRA, the
 // slot gates), run core/gemm_narrow.hpp's loops instead, in both precisions (but an fp32 single
 // row, which stays a gemv).
 //

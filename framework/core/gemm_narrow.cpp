@@ -1,27 +1,49 @@
 #include "core/gemm_narrow.hpp"
 
 #include <cassert>
-#include <vector>
 
 #include "core/bf16.hpp"
+#include "core/gemm_blocking.hpp"
 #include "core/vector_clones.hpp"
 
 namespace lrnn {
 
 namespace {
 
-// A row-major (rows, cols) copy of `src` (element (r, c) at src[r * row_step + c * col_step]),
+using gemm_blocking::ScratchBuffer;
+
+// out (rows, cols) = a row-major copy of `src` (element (r, c) at src[r * row_step + c * col_step]),
 // each value rounded to bf16 if asked: the operands the loops below read, contiguous.
-std::vector<float> copy_of(const float* src, std::size_t rows, std::size_t cols,
-                           std::size_t row_step, std::size_t col_step, bool bf16) {
-    std::vector<float> out(rows * cols);
+void copy_into(const float* src, std::size_t rows, std::size_t cols, std::size_t row_step,
+               std::size_t col_step, bool bf16, float* out) {
     for (std::size_t r = 0; r < rows; ++r)
         for (std::size_t c = 0; c < cols; ++c) {
             const float v = src[r * row_step + c * col_step];
             out[r * cols + c] = bf16 ? bf16_to_float(float_to_bf16_flushed(v)) : v;
         }
-    return out;
 }
+
+// A (rows, cols) operand as the loops read it: the caller's row-major buffer as it is, or a
+// copy in the frame (ScratchBuffer: a generation step's operands fit, so a step allocates
+// nothing up to d = 512) when it must be rounded to bf16 or transposed.
+class Operand {
+public:
+    Operand(const float* x, std::size_t rows, std::size_t cols, bool bf16)
+        : copy_(bf16 ? rows * cols : 0), data_(x) {
+        if (bf16) copy_into(x, rows, cols, cols, 1, true, copy_.data()), data_ = copy_.data();
+    }
+    // The transpose (rows, cols) of w (cols, rows), always copied.
+    static constexpr struct Transposed {} transposed{};
+    Operand(Transposed, const float* w, std::size_t rows, std::size_t cols, bool bf16)
+        : copy_(rows * cols), data_(copy_.data()) {
+        copy_into(w, rows, cols, 1, rows, bf16, copy_.data());
+    }
+    const float* data() const { return data_; }
+
+private:
+    ScratchBuffer<float> copy_;
+    const float* data_;
+};
 
 constexpr std::size_t kLanes = 16;  // one AVX-512 register of floats
 
@@ -60,15 +82,12 @@ void dot_rows(const float* x, const float* w_t, float* out, std::size_t n, std::
 // dot_rows for cols <= kNarrowSide.
 void dot_rows(const float* x, const float* w_t, float* out, std::size_t n, std::size_t depth,
               std::size_t cols, float beta) {
+    static_assert(kNarrowSide == 4, "one case per column count");
     switch (cols) {
         case 1: return dot_rows<1>(x, w_t, out, n, depth, beta);
         case 2: return dot_rows<2>(x, w_t, out, n, depth, beta);
         case 3: return dot_rows<3>(x, w_t, out, n, depth, beta);
-        case 4: return dot_rows<4>(x, w_t, out, n, depth, beta);
-        case 5: return dot_rows<5>(x, w_t, out, n, depth, beta);
-        case 6: return dot_rows<6>(x, w_t, out, n, depth, beta);
-        case 7: return dot_rows<7>(x, w_t, out, n, depth, beta);
-        default: assert(cols == 8); return dot_rows<8>(x, w_t, out, n, depth, beta);
+        default: assert(cols == 4); return dot_rows<4>(x, w_t, out, n, depth, beta);
     }
 }
 
@@ -88,23 +107,14 @@ void sum_outer(const float* scalars, const float* __restrict rows, float* __rest
     }
 }
 
-// x as the loops read it: the caller's buffer, or its bf16-rounded copy.
-struct Operand {
-    std::vector<float> copy;
-    const float* data;
-    Operand(const float* x, std::size_t rows, std::size_t cols, bool bf16)
-        : copy(bf16 ? copy_of(x, rows, cols, cols, 1, true) : std::vector<float>()),
-          data(bf16 ? copy.data() : x) {}
-};
-
 }  // namespace
 
 void narrow_matmul(const float* x, const float* w, float* out, std::size_t n, std::size_t inner,
                    std::size_t cols, float beta, bool bf16_inputs) {
     assert(cols <= kNarrowSide);
     const Operand xs(x, n, inner, bf16_inputs);
-    const std::vector<float> w_t = copy_of(w, cols, inner, 1, cols, bf16_inputs);  // (cols, inner)
-    dot_rows(xs.data, w_t.data(), out, n, inner, cols, beta);
+    const Operand w_t(Operand::transposed, w, cols, inner, bf16_inputs);  // (cols, inner)
+    dot_rows(xs.data(), w_t.data(), out, n, inner, cols, beta);
 }
 
 void narrow_matmul_backward_input(const float* dy, const float* w, float* dx, std::size_t n,
@@ -112,22 +122,21 @@ void narrow_matmul_backward_input(const float* dy, const float* w, float* dx, st
                                   bool bf16_inputs) {
     assert(inner <= kNarrowSide);
     const Operand dys(dy, n, cols, bf16_inputs), ws(w, inner, cols, bf16_inputs);
-    dot_rows(dys.data, ws.data, dx, n, cols, inner, beta);  // dx[i][j] = dot(dy row i, w row j)
+    dot_rows(dys.data(), ws.data(), dx, n, cols, inner, beta);  // dx[i][j] = dot(dy row i, w row j)
 }
 
 void narrow_matmul_backward_weight(const float* x, const float* dy, float* dw, std::size_t n,
                                    std::size_t inner, std::size_t cols, bool bf16_inputs) {
     assert(cols <= kNarrowSide || inner <= kNarrowSide);
     const Operand xs(x, n, inner, bf16_inputs), dys(dy, n, cols, bf16_inputs);
+    ScratchBuffer<float> acc(inner * cols);
     if (inner <= kNarrowSide) {  // dw row i = sum over t of x[t][i] * dy row t
-        std::vector<float> acc(inner * cols);
-        sum_outer(xs.data, dys.data, acc.data(), n, inner, cols);
-        for (std::size_t i = 0; i < inner * cols; ++i) dw[i] += acc[i];
+        sum_outer(xs.data(), dys.data(), acc.data(), n, inner, cols);
+        for (std::size_t i = 0; i < inner * cols; ++i) dw[i] += acc.data()[i];
     } else {  // dw column j = sum over t of dy[t][j] * x row t
-        std::vector<float> acc(cols * inner);
-        sum_outer(dys.data, xs.data, acc.data(), n, cols, inner);
+        sum_outer(dys.data(), xs.data(), acc.data(), n, cols, inner);
         for (std::size_t i = 0; i < inner; ++i)
-            for (std::size_t j = 0; j < cols; ++j) dw[i * cols + j] += acc[j * inner + i];
+            for (std::size_t j = 0; j < cols; ++j) dw[i * cols + j] += acc.data()[j * inner + i];
     }
 }
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <functional>
 
+#include "core/gemm_narrow.hpp"
+
 namespace lrnn {
 
 Bf16Weights::Bf16Weights(const Parameters<float>& params)
@@ -20,7 +22,11 @@ const Bf16* Bf16Weights::find(const float* weights) const {
 }
 
 Bf16PackedWeights::Bf16PackedWeights(const Parameters<float>& params, Bf16GemmPath path) {
-    const auto multiplied = [](const TensorSpec& t) { return !t.is_vector() && t.name != "emb"; };
+    // (narrow matrices, at most kNarrowSide columns, run core/gemm_narrow.hpp's loops, not the
+    // tiles: there is nothing to pack for them)
+    const auto multiplied = [](const TensorSpec& t) {
+        return !t.is_vector() && t.name != "emb" && t.cols > kNarrowSide;
+    };
     const auto& tensors = params.layout.tensors();
     const auto count = std::size_t(std::count_if(tensors.begin(), tensors.end(), multiplied));
     starts_.reserve(count);

@@ -34,7 +34,8 @@ private:
 
 class Bf16PackedWeights {
 public:
-    // Every matrix of params but the embedding table (looked up, never multiplied), each
+    // Every matrix of params but the embedding table (looked up, never multiplied) and the
+    // narrow ones (at most kNarrowSide columns: core/gemm_narrow.hpp multiplies them), each
     // (rows, cols) of the table as b (k, n) of x @ W, in `path`'s panels. find() knows them
     // by their addresses in params' buffer.
     explicit Bf16PackedWeights(const Parameters<float>& params,
