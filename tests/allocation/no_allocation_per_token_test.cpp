@@ -37,13 +37,14 @@ struct Case {
     const char* shape;
     WeightPrecision weights;
     SamplingOptions sampling;
+    Precision precision = Precision::Fp32;
 };
 
 // Allocations while generating `tokens` tokens, after a warm-up (the first products may set up
 // the BLAS's per-thread buffers once).
 long allocations_while_generating(const Case& c, int tokens) {
     const LoadedModel model = benchmark_model(c.shape);
-    Generator generator(model.params, default_prompt_chunk(model.params.config()), c.weights);
+    Generator generator(model.params, default_prompt_chunk(model.params.config()), c.weights, c.precision);
     Sampler sampler(model.params.config().vocab_size, c.sampling);
     Rng rng(1);
     const std::vector<TokenId> prompt{0, 1, 2, 3};
@@ -71,6 +72,15 @@ TEST(NoAllocationPerToken, GreedyTopKAndTopPInBothWeightPrecisions) {
                 << weight_precision_name(weights) << " temperature " << sampling.temperature << " top_k "
                 << sampling.top_k << " top_p " << sampling.top_p;
         }
+    }
+}
+
+// A generator whose products are bf16 (its weights packed once, core/gemm_narrow.hpp's loops
+// on frame scratch) on this CPU's bf16 path.
+TEST(NoAllocationPerToken, Bf16Products) {
+    for (const char* shape : {"small", "medium"}) {
+        const Case c{shape, WeightPrecision::Float32, SamplingOptions{0.8, 0, 0.95}, Precision::Bf16};
+        EXPECT_EQ(allocations_while_generating(c, 300), 0) << shape;
     }
 }
 
