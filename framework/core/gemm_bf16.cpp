@@ -171,6 +171,31 @@ void unpack_swapped(const std::uint32_t* words, std::size_t pairs, std::size_t w
         }
 }
 
+// Panels of `width` columns, as pack_bf16_pairs lays each out (`words + j0 * pairs` for the
+// panel of columns j0..), of a source whose columns are contiguous (b as stored, a transposed):
+// src[2q * step_p + j] and the row after it for j < count. Written a row pair at a time across
+// all the panels, so that the source is read along its rows: a panel at a time would stride
+// down them, one or two cache lines a row, a miss that the prefetchers do not see coming once
+// the rows are a page apart. `row` holds `count` words.
+void pack_pair_rows(bool hardware, const float* src, std::size_t step_p, std::size_t depth,
+                    std::size_t count, std::size_t width, std::uint32_t* words,
+                    std::uint32_t* row) {
+    const std::size_t pairs = (depth + 1) / 2;
+    for (std::size_t q = 0; q < pairs; ++q) {
+        const float* even = src + 2 * q * step_p;
+        const float* odd = 2 * q + 1 < depth ? even + step_p : nullptr;
+        if (hardware) hw_interleave_rows(even, odd, count, row);
+        else if (odd != nullptr) interleave_rows(even, odd, count, row);
+        else interleave_last_row(even, count, row);
+        for (std::size_t j0 = 0; j0 < count; j0 += width) {
+            const std::size_t valid = std::min(width, count - j0);
+            std::uint32_t* out = words + j0 * pairs + q * width;
+            std::copy_n(row + j0, valid, out);
+            std::fill(out + valid, out + width, 0u);
+        }
+    }
+}
+
 // Flush-to-zero and denormals-are-zero for the emulated tile's FMAs, as vdpbf16ps has them;
 // the caller's MXCSR comes back on destruction (the merge into c runs with it, as it does
 // after vdpbf16ps). MXCSR belongs to the thread, so other threads are untouched.
@@ -198,10 +223,16 @@ void pack_b_block(bool hardware, std::size_t nr, MatrixOperand b, std::size_t jc
                   std::size_t pc, std::size_t kc, std::uint32_t* words, float* floats,
                   std::uint32_t* scratch) {
     const std::size_t pairs = (kc + 1) / 2;
-    for (std::size_t jr = 0; jr < nc; jr += nr)
-        (hardware ? hw_pack_bf16_pairs : pack_bf16_pairs)(
-            b.data + pc * b.row_stride + (jc + jr) * b.col_stride, b.row_stride, b.col_stride, kc,
-            std::min(nr, nc - jr), nr, words + jr * pairs, scratch);
+    if (b.col_stride == 1) {
+        const gemm_blocking::ScratchBuffer<std::uint32_t> row(nc);
+        pack_pair_rows(hardware, b.data + pc * b.row_stride + jc, b.row_stride, kc, nc, nr, words,
+                       row.data());
+    } else {
+        for (std::size_t jr = 0; jr < nc; jr += nr)
+            (hardware ? hw_pack_bf16_pairs : pack_bf16_pairs)(
+                b.data + pc * b.row_stride + (jc + jr) * b.col_stride, b.row_stride, b.col_stride,
+                kc, std::min(nr, nc - jr), nr, words + jr * pairs, scratch);
+    }
     if (!hardware)
         for (std::size_t jr = 0; jr < nc; jr += nr)
             unpack_swapped(words + jr * pairs, pairs, nr, floats + jr * pairs * 2);
@@ -254,11 +285,17 @@ public:
             }
             return;
         }
+        if (a_.row_stride == 1) {  // a transposed (x^T): its rows of k are the source's rows
+            const gemm_blocking::ScratchBuffer<std::uint32_t> row(mc);
+            pack_pair_rows(hardware_, a_.data + ic + pc * a_.col_stride, a_.col_stride, kc, mc, mr,
+                           packed_a_.data(), row.data());
+        }
         for (std::size_t ir = 0; ir < mc; ir += mr) {
             std::uint32_t* panel = packed_a_.data() + ir * pairs_;
-            (hardware_ ? hw_pack_bf16_pairs : pack_bf16_pairs)(
-                a_.data + (ic + ir) * a_.row_stride + pc * a_.col_stride, a_.col_stride,
-                a_.row_stride, kc, std::min(mr, mc - ir), mr, panel, scratch_.data());
+            if (a_.row_stride != 1)
+                (hardware_ ? hw_pack_bf16_pairs : pack_bf16_pairs)(
+                    a_.data + (ic + ir) * a_.row_stride + pc * a_.col_stride, a_.col_stride,
+                    a_.row_stride, kc, std::min(mr, mc - ir), mr, panel, scratch_.data());
             if (!hardware_) unpack_swapped(panel, pairs_, mr, float_a_.data() + ir * pairs_ * 2);
         }
     }

@@ -70,6 +70,21 @@ public:
     bool runs_into_c() const { return true; }
 
     void pack_b(std::size_t jc, std::size_t nc, std::size_t pc, std::size_t kc) {
+        if (b_.col_stride == 1) {
+            // b as stored: a row at a time across all the panels, so that b is read along its
+            // rows (a panel at a time would stride down them, a cache miss every row once they
+            // are a page apart).
+            for (std::size_t p = 0; p < kc; ++p) {
+                const float* row = b_.data + (pc + p) * b_.row_stride + jc;
+                for (std::size_t jr = 0; jr < nc; jr += nr) {
+                    const std::size_t valid = std::min(nr, nc - jr);
+                    float* out = packed_b_.data() + jr * kc + p * nr;
+                    std::copy_n(row + jr, valid, out);
+                    std::fill(out + valid, out + nr, 0.0f);
+                }
+            }
+            return;
+        }
         for (std::size_t jr = 0; jr < nc; jr += nr)
             pack_panel(b_.data + pc * b_.row_stride + (jc + jr) * b_.col_stride, b_.row_stride,
                        b_.col_stride, kc, std::min(nr, nc - jr), nr, packed_b_.data() + jr * kc);
