@@ -14,6 +14,7 @@
 #include "io/checkpoint.hpp"
 #include "io/run_directory.hpp"
 #include "tiny_run.hpp"
+#include "test_util.hpp"
 
 namespace lrnn {
 namespace {
@@ -40,10 +41,6 @@ protected:
     std::string corpus_, config_, run_;
 };
 
-bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
-    return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
-}
-
 TEST_F(Bf16Cli, RecordsThePrecisionAndResumesBitExactlyOnAnyThreadCountAndBf16Path) {
     const auto r = test::run_lrnn("train " + test::shell_quote(config_) + " --no-sample");
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
@@ -61,16 +58,16 @@ TEST_F(Bf16Cli, RecordsThePrecisionAndResumesBitExactlyOnAnyThreadCountAndBf16Pa
     ASSERT_EQ(resumed.exit_code, 0) << resumed.out << resumed.err;
     EXPECT_TRUE(contains(resumed.out + resumed.err, "(emulated kernel)")) << resumed.out << resumed.err;
     const Checkpoint again = read_checkpoint(checkpoint_path(run_, 20));
-    EXPECT_TRUE(same_bits(again.params, reference.params));
-    EXPECT_TRUE(same_bits(again.adam.m, reference.adam.m));
-    EXPECT_TRUE(same_bits(again.adam.v, reference.adam.v));
+    EXPECT_TRUE(test::same_bits(again.params, reference.params));
+    EXPECT_TRUE(test::same_bits(again.adam.m, reference.adam.m));
+    EXPECT_TRUE(test::same_bits(again.adam.v, reference.adam.v));
     EXPECT_EQ(again.progress.step, 20);
 
     // The same run in fp32 ends elsewhere: bf16 was in effect.
     const auto fp32 = test::run_lrnn("train " + test::shell_quote(config_) +
                                      " --no-sample run.name=fp32 train.precision=fp32");
     ASSERT_EQ(fp32.exit_code, 0) << fp32.out << fp32.err;
-    EXPECT_FALSE(same_bits(read_checkpoint(checkpoint_path((dir_ / "runs" / "fp32").string(), 20)).params,
+    EXPECT_FALSE(test::same_bits(read_checkpoint(checkpoint_path((dir_ / "runs" / "fp32").string(), 20)).params,
                            reference.params));
 }
 
@@ -93,9 +90,9 @@ TEST_F(Bf16Cli, KilledThenResumedOnTheEmulatedPathIsBitExact) {
                                         "LRNN_GEMM_BF16=emulated");
     ASSERT_EQ(resumed.exit_code, 0) << resumed.out << resumed.err;
     const Checkpoint again = read_checkpoint(checkpoint_path(killed, 20));
-    EXPECT_TRUE(same_bits(again.params, reference.params));
-    EXPECT_TRUE(same_bits(again.adam.m, reference.adam.m));
-    EXPECT_TRUE(same_bits(again.adam.v, reference.adam.v));
+    EXPECT_TRUE(test::same_bits(again.params, reference.params));
+    EXPECT_TRUE(test::same_bits(again.adam.m, reference.adam.m));
+    EXPECT_TRUE(test::same_bits(again.adam.v, reference.adam.v));
 }
 
 TEST_F(Bf16Cli, AResumeMayNotChangeThePrecision) {

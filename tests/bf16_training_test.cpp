@@ -31,55 +31,14 @@ ModelConfig bf16_config() {
     return c;
 }
 
-struct Batch {
-    std::vector<TokenId> tokens;
-    std::vector<std::span<const TokenId>> chunks;
-    Batch(const ModelConfig& c, std::size_t n_chunks, std::uint64_t seed)
-        : tokens(test::random_tokens(n_chunks * (c.ctx_len + 1), c.vocab_size, seed)) {
-        for (std::size_t i = 0; i < n_chunks; ++i)
-            chunks.push_back(std::span<const TokenId>(tokens).subspan(i * (c.ctx_len + 1), c.ctx_len + 1));
-    }
-};
-
-std::vector<float> batch_gradient(const Parameters<float>& p, const Batch& b, int threads, Precision precision) {
-    tbb::global_control limit(tbb::global_control::max_allowed_parallelism, threads);
-    BatchGradient bg(p.config(), p.config().ctx_len, precision);
-    bg.compute(p, b.chunks, 0, b.chunks.size(), 0.1, mean_loss_scale(b.chunks));
-    return std::vector<float>(bg.gradient().begin(), bg.gradient().end());
-}
-
-bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
-    return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
-}
-
 TEST(Bf16Training, BatchGradientIsBitIdenticalForOneTwoAndFourThreads) {
     const ModelConfig c = bf16_config();
     const auto p = test::noisy_parameters<float>(c, 1, 0.2);
-    const Batch b(c, 7, 2);  // an odd size: an uneven tree
-    const auto g1 = batch_gradient(p, b, 1, Precision::Bf16);
-    for (const int threads : {2, 4}) EXPECT_TRUE(same_bits(batch_gradient(p, b, threads, Precision::Bf16), g1)) << threads;
+    const test::RandomBatch b(c, 7, 2);  // an odd size: an uneven tree
+    const auto g1 = test::batch_gradient(p, b, 1, Precision::Bf16);
+    for (const int threads : {2, 4}) EXPECT_TRUE(test::same_bits(test::batch_gradient(p, b, threads, Precision::Bf16), g1)) << threads;
     // And bf16 is in effect: the fp32 gradient differs.
-    EXPECT_FALSE(same_bits(batch_gradient(p, b, 1, Precision::Fp32), g1));
-}
-
-template <typename Real>
-std::vector<Real> chunk_logits(const Parameters<Real>& p, std::span<const TokenId> tokens, Precision precision) {
-    Workspace<Real> ws(p.config(), tokens.size(), precision);
-    model_forward(p.view(), tokens, ws);
-    return std::vector<Real>(ws.logits.begin(), ws.logits.begin() + tokens.size() * p.config().vocab_size);
-}
-
-template <typename Real>
-std::vector<Real> step_logits(const Parameters<Real>& p, std::span<const TokenId> tokens, Precision precision) {
-    const std::size_t V = p.config().vocab_size;
-    Workspace<Real> ws(p.config(), 1, precision);
-    RecurrentState<Real> state(p.config());
-    std::vector<Real> out;
-    for (std::size_t t = 0; t < tokens.size(); ++t) {
-        model_forward(p.view(), tokens.subspan(t, 1), ws, &state);
-        out.insert(out.end(), ws.logits.begin(), ws.logits.begin() + V);
-    }
-    return out;
+    EXPECT_FALSE(test::same_bits(test::batch_gradient(p, b, 1, Precision::Fp32), g1));
 }
 
 // A bf16 step multiplies one row with the same kernel arithmetic as a chunk's row (core/gemm.hpp:
@@ -88,14 +47,14 @@ TEST(Bf16Training, StepModeEqualsChunkModeBitForBit) {
     const ModelConfig c = bf16_config();
     const auto p = test::noisy_parameters<float>(c, 11, 0.3);
     const auto tokens = test::random_tokens(40, c.vocab_size, 5);
-    const auto chunk = chunk_logits(p, tokens, Precision::Bf16);
-    const auto step = step_logits(p, tokens, Precision::Bf16);
+    const auto chunk = test::chunk_logits(p, tokens, Precision::Bf16);
+    const auto step = test::step_logits(p, tokens, Precision::Bf16);
     ASSERT_EQ(chunk.size(), step.size());
     for (std::size_t i = 0; i < chunk.size(); ++i)
         ASSERT_EQ(std::bit_cast<std::uint32_t>(chunk[i]), std::bit_cast<std::uint32_t>(step[i]))
             << "logit " << i << ": chunk " << chunk[i] << ", step " << step[i];
     // And rounding to bf16 changes the logits (by far more than float rounding would).
-    const auto fp32 = chunk_logits(p, tokens, Precision::Fp32);
+    const auto fp32 = test::chunk_logits(p, tokens, Precision::Fp32);
     double largest = 0;
     for (std::size_t i = 0; i < chunk.size(); ++i) largest = std::max(largest, double(std::abs(chunk[i] - fp32[i])));
     EXPECT_GT(largest, 1e-4);

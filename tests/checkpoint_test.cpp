@@ -38,22 +38,9 @@ namespace fs = std::filesystem;
 
 using ScratchDir = test::TempDir;
 
-std::string read_bytes(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-void write_bytes(const std::string& path, const std::string& bytes) {
-    // Remove, then create: truncating a file in place makes ext4 flush it at close
-    // (auto_da_alloc), which costs milliseconds per file.
-    std::error_code ec;
-    std::filesystem::remove(path, ec);
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out << bytes;
-    ASSERT_TRUE(out.good()) << path;
-}
+// Whole files as bytes in a std::string (tests/temp_dir.hpp).
+using test::read_text;
+using test::write_text;
 
 template <typename T>
 T get(const std::string& bytes, std::size_t at) {
@@ -136,10 +123,6 @@ Checkpoint sample_checkpoint(std::uint64_t seed = 5) {
     return c;
 }
 
-bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
-    return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
-}
-
 // The UserError message of reading `path`, or "" if it loaded.
 std::string refusal(const std::string& path) {
     try {
@@ -160,18 +143,11 @@ TEST(CheckpointFormat, RoundTripKeepsEveryField) {
     ASSERT_TRUE(is_checkpoint_file(path));
     const Checkpoint r = read_checkpoint(path);
     EXPECT_EQ(r.config_yaml, c.config_yaml);
-    EXPECT_EQ(r.model.vocab_size, c.model.vocab_size);
-    EXPECT_EQ(r.model.n_layer, c.model.n_layer);
-    EXPECT_EQ(r.model.n_embd, c.model.n_embd);
-    EXPECT_EQ(r.model.n_head, c.model.n_head);
-    EXPECT_EQ(r.model.ctx_len, c.model.ctx_len);
-    EXPECT_EQ(r.model.decay_lora_rank, c.model.decay_lora_rank);
-    EXPECT_EQ(r.model.n_mem_slots, c.model.n_mem_slots);
-    EXPECT_EQ(r.model.ffn_multiplier, c.model.ffn_multiplier);
+    EXPECT_TRUE(r.model == c.model);  // every field of the shape
     EXPECT_TRUE(r.tokenizer == c.tokenizer);
-    EXPECT_TRUE(same_bits(r.params, c.params));
-    EXPECT_TRUE(same_bits(r.adam.m, c.adam.m));
-    EXPECT_TRUE(same_bits(r.adam.v, c.adam.v));
+    EXPECT_TRUE(test::same_bits(r.params, c.params));
+    EXPECT_TRUE(test::same_bits(r.adam.m, c.adam.m));
+    EXPECT_TRUE(test::same_bits(r.adam.v, c.adam.v));
     EXPECT_EQ(r.adam.step, 37);
     const TrainingProgress& p = r.progress;
     EXPECT_EQ(p.step, 41);
@@ -215,7 +191,7 @@ TEST(CheckpointFormat, LayoutIsAsDocumented) {
     const Checkpoint c = sample_checkpoint();
     const std::string path = dir.file("a.ckpt");
     write_checkpoint(path, c);
-    const std::string file = read_bytes(path);
+    const std::string file = read_text(path);
     ASSERT_GT(file.size(), 32u);
     EXPECT_EQ(file.substr(0, 8), "LRNNCKPT");
     EXPECT_EQ(get<std::uint32_t>(file, 8), kCheckpointVersion);
@@ -277,7 +253,7 @@ TEST(CheckpointFormat, LayoutIsAsDocumented) {
     Checkpoint w = c;
     w.tokenizer = Tokenizer::from_words({"<unk>", "<pad>", " ", "\n", "to", "be", "or", "not", "", "x", "yz"});
     write_checkpoint(path, w);
-    const std::string wt = split_records(read_bytes(path))[2].body;
+    const std::string wt = split_records(read_text(path))[2].body;
     EXPECT_EQ(get<std::uint32_t>(wt, 0), 1u);
     EXPECT_EQ(get<std::uint32_t>(wt, 4), 11u);
     EXPECT_EQ(get<std::uint32_t>(wt, 8), 5u);
@@ -288,13 +264,13 @@ TEST(CheckpointFormat, SameContentGivesSameBytes) {
     ScratchDir dir;
     write_checkpoint(dir.file("a.ckpt"), sample_checkpoint());
     write_checkpoint(dir.file("b.ckpt"), sample_checkpoint());
-    EXPECT_EQ(read_bytes(dir.file("a.ckpt")), read_bytes(dir.file("b.ckpt")));
+    EXPECT_EQ(read_text(dir.file("a.ckpt")), read_text(dir.file("b.ckpt")));
 }
 
 TEST(CheckpointDamage, ZeroByteFileIsRefused) {
     ScratchDir dir;
     const std::string path = dir.file("empty.ckpt");
-    write_bytes(path, "");
+    write_text(path, "");
     const std::string msg = refusal(path);
     EXPECT_TRUE(contains(msg, path)) << msg;
     EXPECT_TRUE(contains(msg, "empty (0 bytes)")) << msg;
@@ -305,20 +281,20 @@ TEST(CheckpointDamage, TruncationAtAnyOffsetIsRefused) {
     ScratchDir dir;
     const std::string good = dir.file("good.ckpt");
     write_checkpoint(good, sample_checkpoint());
-    const std::string bytes = read_bytes(good);
+    const std::string bytes = read_text(good);
     std::vector<std::size_t> offsets;
     for (std::size_t n = 1; n <= 80; ++n) offsets.push_back(n);  // inside and just after the header
     for (std::size_t n = 81; n < bytes.size(); n += 89) offsets.push_back(n);
     for (std::size_t n = bytes.size() - 16; n < bytes.size(); ++n) offsets.push_back(n);
     const std::string path = dir.file("cut.ckpt");
     for (std::size_t n : offsets) {
-        write_bytes(path, bytes.substr(0, n));
+        write_text(path, bytes.substr(0, n));
         const std::string msg = refusal(path);
         EXPECT_TRUE(contains(msg, path)) << "cut at " << n << ": " << msg;
         EXPECT_TRUE(contains(msg, "truncated")) << "cut at " << n << ": " << msg;
     }
     // Appended bytes are refused as well: the header's payload size is the truth.
-    write_bytes(path, bytes + "junk");
+    write_text(path, bytes + "junk");
     EXPECT_TRUE(contains(refusal(path), "unexpected bytes after the payload")) << refusal(path);
 }
 
@@ -326,7 +302,7 @@ TEST(CheckpointDamage, FlippedBitsAreRefused) {
     ScratchDir dir;
     const std::string good = dir.file("good.ckpt");
     write_checkpoint(good, sample_checkpoint());
-    const std::string bytes = read_bytes(good);
+    const std::string bytes = read_text(good);
     std::vector<std::size_t> positions;
     for (std::size_t i = 0; i < 32; ++i) positions.push_back(i);  // every header byte
     for (std::size_t i = 32; i < bytes.size(); i += 61) positions.push_back(i);
@@ -336,7 +312,7 @@ TEST(CheckpointDamage, FlippedBitsAreRefused) {
         for (int bit : {0, 5}) {
             std::string damaged = bytes;
             damaged[at] = char(damaged[at] ^ (1 << bit));
-            write_bytes(path, damaged);
+            write_text(path, damaged);
             const std::string msg = refusal(path);
             EXPECT_TRUE(contains(msg, path)) << "byte " << at << " bit " << bit << ": " << msg;
             const bool named = at < 8 ? contains(msg, "wrong magic")
@@ -353,10 +329,10 @@ TEST(CheckpointDamage, OtherVersionsAreRefusedByNumber) {
     write_checkpoint(good, sample_checkpoint());
     const std::string path = dir.file("v.ckpt");
     for (std::uint32_t version : {0u, 2u, 0xFFFFFFFFu}) {
-        std::string bytes = read_bytes(good);
+        std::string bytes = read_text(good);
         set<std::uint32_t>(bytes, 8, version);
         reseal(bytes);  // a genuine file of another version, not a damaged one
-        write_bytes(path, bytes);
+        write_text(path, bytes);
         const std::string msg = refusal(path);
         EXPECT_TRUE(contains(msg, path)) << msg;
         EXPECT_TRUE(contains(msg, "format version " + std::to_string(version) + " is not supported")) << msg;
@@ -367,10 +343,10 @@ TEST(CheckpointDamage, OtherVersionsAreRefusedByNumber) {
 TEST(CheckpointDamage, OtherFilesAreNotCheckpoints) {
     ScratchDir dir;
     const std::string path = dir.file("text.ckpt");
-    write_bytes(path, "ROMEO: what light through yonder window breaks\n");
+    write_text(path, "ROMEO: what light through yonder window breaks\n");
     EXPECT_FALSE(is_checkpoint_file(path));
     EXPECT_TRUE(contains(refusal(path), "not an lrnn checkpoint (wrong magic)")) << refusal(path);
-    write_bytes(path, "LRN");
+    write_text(path, "LRN");
     EXPECT_TRUE(contains(refusal(path), "truncated")) << refusal(path);
     EXPECT_FALSE(is_checkpoint_file(dir.file("missing.ckpt")));
     EXPECT_TRUE(contains(refusal(dir.file("missing.ckpt")), "cannot open")) << refusal(dir.file("missing.ckpt"));
@@ -383,11 +359,11 @@ TEST(CheckpointDamage, InconsistentContentIsRefusedBeforeAllocating) {
     ScratchDir dir;
     const std::string good = dir.file("good.ckpt");
     write_checkpoint(good, sample_checkpoint());
-    const std::string bytes = read_bytes(good);
+    const std::string bytes = read_text(good);
     const std::vector<Record> records = split_records(bytes);
     const std::string path = dir.file("bad.ckpt");
     auto expect_refused = [&](const std::vector<Record>& recs, const std::string& what) {
-        write_bytes(path, join_records(bytes, recs));
+        write_text(path, join_records(bytes, recs));
         const std::string msg = refusal(path);
         EXPECT_TRUE(contains(msg, path)) << what << ": " << msg;
         EXPECT_TRUE(contains(msg, what)) << what << ": " << msg;
@@ -482,7 +458,7 @@ TEST(CheckpointDamage, InconsistentContentIsRefusedBeforeAllocating) {
         std::string file = bytes;
         set<std::uint64_t>(file, 32 + 4, std::uint64_t(1) << 62);
         reseal(file);
-        write_bytes(path, file);
+        write_text(path, file);
         const std::string msg = refusal(path);
         EXPECT_TRUE(contains(msg, "ends early while reading record CONF")) << msg;
     }
@@ -490,7 +466,7 @@ TEST(CheckpointDamage, InconsistentContentIsRefusedBeforeAllocating) {
         // Unknown records are skipped: a later version may add some.
         auto recs = records;
         recs.push_back({"XTRA", "future data"});
-        write_bytes(path, join_records(bytes, recs));
+        write_text(path, join_records(bytes, recs));
         EXPECT_NO_THROW(read_checkpoint(path));
     }
 }
@@ -499,13 +475,13 @@ TEST(CheckpointWrite, FailureMidWriteKeepsThePreviousFile) {
     ScratchDir dir;
     const std::string path = dir.file("step.ckpt");
     write_checkpoint(path, sample_checkpoint(5));
-    const std::string before = read_bytes(path);
+    const std::string before = read_text(path);
     int calls = 0;
     bool temp_seen = false;
     const auto failing = [&] {
         ++calls;
         // Halfway: the target is untouched, the new bytes go to a hidden temporary file.
-        EXPECT_EQ(read_bytes(path), before);
+        EXPECT_EQ(read_text(path), before);
         for (const auto& e : fs::directory_iterator(dir.path())) {
             const std::string name = e.path().filename().string();
             if (name.rfind(".step.ckpt.tmp.", 0) == 0) {
@@ -519,7 +495,7 @@ TEST(CheckpointWrite, FailureMidWriteKeepsThePreviousFile) {
     EXPECT_THROW(write_checkpoint(path, sample_checkpoint(6), failing), UserError);
     EXPECT_EQ(calls, 1);
     EXPECT_TRUE(temp_seen);
-    EXPECT_EQ(read_bytes(path), before);
+    EXPECT_EQ(read_text(path), before);
     std::vector<std::string> names;
     for (const auto& e : fs::directory_iterator(dir.path())) names.push_back(e.path().filename().string());
     EXPECT_EQ(names, std::vector<std::string>{"step.ckpt"}) << "the temporary file is removed";
@@ -528,13 +504,13 @@ TEST(CheckpointWrite, FailureMidWriteKeepsThePreviousFile) {
     int ok_calls = 0;
     write_checkpoint(path, sample_checkpoint(6), [&] { ++ok_calls; });
     EXPECT_EQ(ok_calls, 1);
-    EXPECT_TRUE(same_bits(read_checkpoint(path).params, sample_checkpoint(6).params));
+    EXPECT_TRUE(test::same_bits(read_checkpoint(path).params, sample_checkpoint(6).params));
 }
 
 TEST(CheckpointWrite, UnwritableDestinationIsAClearError) {
     ScratchDir dir;
     // A path through a regular file: fails for root too (permission bits would not).
-    write_bytes(dir.file("blocker"), "x");
+    write_text(dir.file("blocker"), "x");
     const std::string path = dir.file("blocker/step-000000005.ckpt");
     try {
         write_checkpoint(path, sample_checkpoint());
@@ -559,9 +535,9 @@ TEST(CheckpointRunDir, NamingListingAndPruning) {
     const Checkpoint c = sample_checkpoint();
     for (std::int64_t step : {5, 10, 999999999, 1000000000, 15})
         write_checkpoint(checkpoint_path(run, step), c);
-    write_bytes(run + "/checkpoints/notes.txt", "not a checkpoint");
-    write_bytes(run + "/checkpoints/.step-000000020.ckpt.tmp.AbCdEf", "half a write");
-    write_bytes(run + "/checkpoints/best.ckpt.tmp.link", "half a link");
+    write_text(run + "/checkpoints/notes.txt", "not a checkpoint");
+    write_text(run + "/checkpoints/.step-000000020.ckpt.tmp.AbCdEf", "half a write");
+    write_text(run + "/checkpoints/best.ckpt.tmp.link", "half a link");
     // Ordered by step, even past the nine digits of zero padding.
     EXPECT_EQ(list_checkpoints(run),
               (std::vector<std::string>{checkpoint_path(run, 5), checkpoint_path(run, 10), checkpoint_path(run, 15),
@@ -573,7 +549,7 @@ TEST(CheckpointRunDir, NamingListingAndPruning) {
               (std::vector<std::string>{checkpoint_path(run, 999999999), checkpoint_path(run, 1000000000)}));
     // best.ckpt outlives the step file it was made from; leftovers of killed writes are gone.
     EXPECT_TRUE(fs::exists(run + "/checkpoints/best.ckpt"));
-    EXPECT_TRUE(same_bits(read_checkpoint(run + "/checkpoints/best.ckpt").params, c.params));
+    EXPECT_TRUE(test::same_bits(read_checkpoint(run + "/checkpoints/best.ckpt").params, c.params));
     EXPECT_FALSE(fs::exists(run + "/checkpoints/.step-000000020.ckpt.tmp.AbCdEf"));
     EXPECT_FALSE(fs::exists(run + "/checkpoints/best.ckpt.tmp.link"));
     EXPECT_TRUE(fs::exists(run + "/checkpoints/notes.txt")) << "only our own files are touched";
@@ -582,7 +558,7 @@ TEST(CheckpointRunDir, NamingListingAndPruning) {
     Checkpoint newer = sample_checkpoint(9);
     write_checkpoint(checkpoint_path(run, 1000000005), newer);
     mark_best_checkpoint(run, checkpoint_path(run, 1000000005));
-    EXPECT_TRUE(same_bits(read_checkpoint(run + "/checkpoints/best.ckpt").params, newer.params));
+    EXPECT_TRUE(test::same_bits(read_checkpoint(run + "/checkpoints/best.ckpt").params, newer.params));
 
     // Resuming from an older checkpoint abandons the newer ones: good ones are removed, an
     // unreadable one (damaged, or another version's) is renamed aside, not destroyed.
@@ -595,7 +571,7 @@ TEST(CheckpointRunDir, NamingListingAndPruning) {
                                  checkpoint_path(run, 1000000010) + ".unusable (newer than the checkpoint resumed, "
                                  "and unreadable: ", 0), 0u) << notes[2];
     EXPECT_EQ(list_checkpoints(run), std::vector<std::string>{checkpoint_path(run, 999999999)});
-    EXPECT_EQ(read_bytes(checkpoint_path(run, 1000000010) + ".unusable"), "not a checkpoint of ours");
+    EXPECT_EQ(read_text(checkpoint_path(run, 1000000010) + ".unusable"), "not a checkpoint of ours");
     EXPECT_TRUE(remove_checkpoints_after(run, 999999999).empty());
     // A second unreadable file of the same name never replaces the first one set aside; an
     // unreadable older one is set aside too (it would be skipped and pruned-counted forever).
@@ -603,9 +579,9 @@ TEST(CheckpointRunDir, NamingListingAndPruning) {
     write_file_atomically(checkpoint_path(run, 7), "older, damaged");
     const std::vector<std::string> again = remove_checkpoints_after(run, 999999999);
     ASSERT_EQ(again.size(), 2u);
-    EXPECT_EQ(read_bytes(checkpoint_path(run, 1000000010) + ".unusable"), "not a checkpoint of ours");
-    EXPECT_EQ(read_bytes(checkpoint_path(run, 1000000010) + ".unusable.2"), "second");
-    EXPECT_EQ(read_bytes(checkpoint_path(run, 7) + ".unusable"), "older, damaged");
+    EXPECT_EQ(read_text(checkpoint_path(run, 1000000010) + ".unusable"), "not a checkpoint of ours");
+    EXPECT_EQ(read_text(checkpoint_path(run, 1000000010) + ".unusable.2"), "second");
+    EXPECT_EQ(read_text(checkpoint_path(run, 7) + ".unusable"), "older, damaged");
     EXPECT_EQ(list_checkpoints(run), std::vector<std::string>{checkpoint_path(run, 999999999)});
 }
 
@@ -627,15 +603,15 @@ TEST(CheckpointRunDir, NewestValidFallbackSaysWhatItSkipped) {
     c15.progress.step = 15;
     write_checkpoint(checkpoint_path(run, 10), c10);
     write_checkpoint(checkpoint_path(run, 15), c15);
-    write_bytes(checkpoint_path(run, 20), "");                                           // zero bytes
-    write_bytes(checkpoint_path(run, 25), read_bytes(checkpoint_path(run, 15)).substr(0, 1000));  // truncated
+    write_text(checkpoint_path(run, 20), "");                                           // zero bytes
+    write_text(checkpoint_path(run, 25), read_text(checkpoint_path(run, 15)).substr(0, 1000));  // truncated
 
     std::ostringstream notes;
     std::string used;
     const Checkpoint got = load_newest_checkpoint(run, notes, &used);
     EXPECT_EQ(used, checkpoint_path(run, 15));
     EXPECT_EQ(got.progress.step, 15);
-    EXPECT_TRUE(same_bits(got.params, c15.params));
+    EXPECT_TRUE(test::same_bits(got.params, c15.params));
     const std::string n = notes.str();
     EXPECT_TRUE(contains(n, "skipping unusable checkpoint: " + checkpoint_path(run, 25))) << n;
     EXPECT_TRUE(contains(n, "truncated")) << n;
@@ -645,7 +621,7 @@ TEST(CheckpointRunDir, NewestValidFallbackSaysWhatItSkipped) {
     EXPECT_FALSE(contains(n, checkpoint_path(run, 10))) << n;
 
     // Nothing usable: an error naming the run, after a note per file.
-    for (std::int64_t step : {10, 15}) write_bytes(checkpoint_path(run, step), "LRNNCKPT");
+    for (std::int64_t step : {10, 15}) write_text(checkpoint_path(run, step), "LRNNCKPT");
     std::ostringstream all_bad;
     try {
         load_newest_checkpoint(run, all_bad);
@@ -675,19 +651,19 @@ TEST(CheckpointRunDir, NewestValidFallbackSaysWhatItSkipped) {
 TEST(CheckpointRunDir, TruncateMetricsKeepsRowsUpToTheCheckpoint) {
     ScratchDir dir;
     const std::string path = dir.file("metrics.jsonl");
-    write_bytes(path,
+    write_text(path,
                 "{\"step\": 1, \"loss\": 4.1}\n"
                 "{\"step\": 2, \"loss\": 4.0}\n"
                 "{\"step\": 3, \"loss\": 3.9, \"val_loss\": 3.8}\n"
                 "{\"step\": 4, \"loss\": 3.8}\n"
                 "{\"step\": 5, \"lo");  // cut short by a kill
     truncate_metrics(path, 3);
-    EXPECT_EQ(read_bytes(path),
+    EXPECT_EQ(read_text(path),
               "{\"step\": 1, \"loss\": 4.1}\n"
               "{\"step\": 2, \"loss\": 4.0}\n"
               "{\"step\": 3, \"loss\": 3.9, \"val_loss\": 3.8}\n");
     truncate_metrics(path, 0);
-    EXPECT_EQ(read_bytes(path), "");
+    EXPECT_EQ(read_text(path), "");
     // A missing file stays missing (nothing logged yet).
     truncate_metrics(dir.file("none.jsonl"), 5);
     EXPECT_FALSE(fs::exists(dir.file("none.jsonl")));
@@ -706,19 +682,19 @@ TEST(CheckpointLoadModel, CheckpointFileAndRunDirectory) {
     EXPECT_EQ(file.config_yaml, older.config_yaml);
     EXPECT_TRUE(file.tokenizer == older.tokenizer);
     EXPECT_EQ(file.params.config().n_embd, older.model.n_embd);
-    EXPECT_TRUE(same_bits(file.params.values, older.params));
+    EXPECT_TRUE(test::same_bits(file.params.values, older.params));
 
     const LoadedModel from_run = load_model(run);
     EXPECT_EQ(from_run.source, checkpoint_path(run, 10));
-    EXPECT_TRUE(same_bits(from_run.params.values, newer.params));
+    EXPECT_TRUE(test::same_bits(from_run.params.values, newer.params));
 
     // A damaged newest checkpoint: the run directory falls back, saying so on stderr.
-    write_bytes(checkpoint_path(run, 10), read_bytes(checkpoint_path(run, 10)).substr(0, 500));
+    write_text(checkpoint_path(run, 10), read_text(checkpoint_path(run, 10)).substr(0, 500));
     testing::internal::CaptureStderr();
     const LoadedModel fallback = load_model(run);
     const std::string err = testing::internal::GetCapturedStderr();
     EXPECT_EQ(fallback.source, checkpoint_path(run, 5));
-    EXPECT_TRUE(same_bits(fallback.params.values, older.params));
+    EXPECT_TRUE(test::same_bits(fallback.params.values, older.params));
     EXPECT_TRUE(contains(err, "skipping unusable checkpoint: " + checkpoint_path(run, 10))) << err;
 
     // The damaged file named directly is an error naming it.
@@ -729,7 +705,7 @@ TEST(CheckpointLoadModel, CheckpointFileAndRunDirectory) {
         EXPECT_TRUE(contains(e.what(), checkpoint_path(run, 10))) << e.what();
         EXPECT_TRUE(contains(e.what(), "truncated")) << e.what();
     }
-    write_bytes(dir.file("empty.ckpt"), "");
+    write_text(dir.file("empty.ckpt"), "");
     try {
         load_model(dir.file("empty.ckpt"));
         ADD_FAILURE() << "empty file loaded";

@@ -12,6 +12,7 @@
 #include "cli_util.hpp"
 #include "compare/plan.hpp"
 #include "compare/reuse.hpp"
+#include "tiny_run.hpp"
 
 namespace lrnn {
 namespace {
@@ -22,10 +23,7 @@ class CompareCli : public ::testing::Test {
 protected:
     void SetUp() override {
         dir_ = temp_.path();
-        std::ifstream in(std::string(LRNN_SOURCE_DIR) + "/data/tinyshakespeare.txt", std::ios::binary);
-        std::string text(6000, '\0');
-        in.read(text.data(), std::streamsize(text.size()));
-        std::ofstream(dir_ / "corpus.txt", std::ios::binary) << text;
+        test::write_corpus_slice(dir_, 6000);
         config_ = (dir_ / "tiny.yaml").string();
         std::ofstream(config_) << "run: {dir: " << (dir_ / "runs").string() << "}\n"
                                << "data: {path: corpus.txt}\n"

@@ -19,6 +19,7 @@
 #include "compare/progress_line.hpp"
 #include "core/error.hpp"
 #include "io/output_folder.hpp"
+#include "tiny_run.hpp"
 
 namespace lrnn {
 namespace {
@@ -33,10 +34,7 @@ protected:
         dir_ = fs::temp_directory_path() / ("lrnn_compare_json_" + std::to_string(::getpid()));
         fs::remove_all(dir_);
         fs::create_directories(dir_);
-        std::ifstream in(std::string(LRNN_SOURCE_DIR) + "/data/tinyshakespeare.txt", std::ios::binary);
-        std::string text(6000, '\0');
-        in.read(text.data(), std::streamsize(text.size()));
-        std::ofstream(dir_ / "corpus.txt", std::ios::binary) << text;
+        test::write_corpus_slice(dir_, 6000);
         config_ = (dir_ / "tiny.yaml").string();
         std::ofstream(config_) << "run: {dir: " << (dir_ / "runs").string() << "}\n"
                                << "data: {path: corpus.txt}\n"

@@ -27,6 +27,7 @@
 #include "compare/table.hpp"
 #include "core/error.hpp"
 #include "io/run_directory.hpp"
+#include "tiny_run.hpp"
 
 namespace lrnn {
 namespace {
@@ -366,10 +367,7 @@ class CompareRun : public ::testing::Test {
 protected:
     void SetUp() override {
         dir_ = temp_.path();
-        std::ifstream in(std::string(LRNN_SOURCE_DIR) + "/data/tinyshakespeare.txt", std::ios::binary);
-        std::string text(6000, '\0');
-        in.read(text.data(), std::streamsize(text.size()));
-        std::ofstream(dir_ / "corpus.txt", std::ios::binary) << text;
+        test::write_corpus_slice(dir_, 6000);
         config_ = (dir_ / "tiny.yaml").string();
         std::ofstream(config_) << "data: {path: corpus.txt}\n"
                                << "model: {n_layer: 1, n_embd: 16, n_head: 2, ctx_len: 16, n_mem_slots: 2, decay_lora_rank: 2}\n"

@@ -89,27 +89,28 @@ void expect_logits_match_golden(const std::string& npy, const std::string& golde
     testing::Test::RecordProperty("max_abs_diff_" + fs::path(golden_file).stem().string(), std::to_string(worst));
 }
 
-TEST_F(Cli, LogitsInChunkModeMatchTheGolden) {
-    const std::string out = dir_.file("chunk.npy");
-    const Result r = lrnn({"debug", "logits", "--model", kModel, "--tokens", kTokens, "--out", out,
-                           "--mode", "chunk"});
+// `lrnn debug logits` of the golden model and tokens, with `mode_args` added, writes the
+// logits of `golden_file`.
+void expect_debug_logits_match_golden(const TempDir& dir, const std::vector<std::string>& mode_args,
+                                      const std::string& golden_file) {
+    const std::string out = dir.file("logits.npy");
+    std::vector<std::string> args = {"debug", "logits", "--model", kModel, "--tokens", kTokens, "--out", out};
+    args.insert(args.end(), mode_args.begin(), mode_args.end());
+    const Result r = test::run_lrnn_args(args);
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    expect_logits_match_golden(out, kGolden + "/golden.seq_logits.f32");
+    expect_logits_match_golden(out, golden_file);
+}
+
+TEST_F(Cli, LogitsInChunkModeMatchTheGolden) {
+    expect_debug_logits_match_golden(dir_, {"--mode", "chunk"}, kGolden + "/golden.seq_logits.f32");
 }
 
 TEST_F(Cli, LogitsInStepModeMatchTheGolden) {
-    const std::string out = dir_.file("step.npy");
-    const Result r = lrnn({"debug", "logits", "--model", kModel, "--tokens", kTokens, "--out", out,
-                           "--mode", "step"});
-    ASSERT_EQ(r.exit_code, 0) << r.err;
-    expect_logits_match_golden(out, kGolden + "/golden.step_logits.f32");
+    expect_debug_logits_match_golden(dir_, {"--mode", "step"}, kGolden + "/golden.step_logits.f32");
 }
 
 TEST_F(Cli, LogitsModeDefaultsToChunk) {
-    const std::string out = dir_.file("default.npy");
-    const Result r = lrnn({"debug", "logits", "--model", kModel, "--tokens", kTokens, "--out", out});
-    ASSERT_EQ(r.exit_code, 0) << r.err;
-    expect_logits_match_golden(out, kGolden + "/golden.seq_logits.f32");
+    expect_debug_logits_match_golden(dir_, {}, kGolden + "/golden.seq_logits.f32");
 }
 
 TEST_F(Cli, GradsWriteTheGoldenLossAndOneFilePerTensor) {

@@ -26,6 +26,7 @@
 #include "train/batch_gradient.hpp"
 #include "io/checkpoint.hpp"
 #include "io/run_directory.hpp"
+#include "tiny_run.hpp"
 
 namespace lrnn {
 namespace {
@@ -100,19 +101,9 @@ TEST(DistributedTree, MaximalSubtreesPartitionEachShare) {
         }
 }
 
-struct Batch {
-    std::vector<TokenId> tokens;
-    std::vector<std::span<const TokenId>> chunks;
-    Batch(const ModelConfig& c, std::size_t n_chunks, std::uint64_t seed)
-        : tokens(test::random_tokens(n_chunks * (c.ctx_len + 1), c.vocab_size, seed)) {
-        for (std::size_t i = 0; i < n_chunks; ++i)
-            chunks.push_back(std::span<const TokenId>(tokens).subspan(i * (c.ctx_len + 1), c.ctx_len + 1));
-    }
-};
-
 // Each "rank" computes its maximal subtrees with BatchGradient; TreeRebuild adds the rest.
 // Against BatchGradient over the whole batch: bit-identical gradient and losses.
-void expect_rebuild_matches(const Parameters<float>& p, const Batch& b, const std::vector<TreeNode>& shares) {
+void expect_rebuild_matches(const Parameters<float>& p, const test::RandomBatch& b, const std::vector<TreeNode>& shares) {
     const std::size_t n = b.chunks.size(), P = p.values.size();
     const double scale = mean_loss_scale(b.chunks);
     BatchGradient whole(p.config(), p.config().ctx_len);
@@ -147,7 +138,7 @@ TEST(DistributedTree, RebuildIsBitIdenticalToOneProcess) {
     const ModelConfig c = test::tiny_config();
     const auto p = test::noisy_parameters<float>(c, 11, 0.2);
     for (std::size_t n : {1, 2, 3, 5, 6, 7, 8, 11}) {
-        const Batch b(c, n, 100 + n);
+        const test::RandomBatch b(c, n, 100 + n);
         for (int ranks : {1, 2, 3, 4, 5}) {
             std::vector<TreeNode> shares;
             for (int r = 0; r < ranks; ++r) shares.push_back(rank_share(n, ranks, r));
@@ -155,7 +146,7 @@ TEST(DistributedTree, RebuildIsBitIdenticalToOneProcess) {
         }
     }
     // Uneven shares that follow no tree boundary.
-    const Batch b(c, 11, 7);
+    const test::RandomBatch b(c, 11, 7);
     expect_rebuild_matches(p, b, {{0, 1}, {1, 8}, {8, 11}});
     expect_rebuild_matches(p, b, {{0, 4}, {4, 5}, {5, 10}, {10, 11}});
 }
@@ -188,8 +179,16 @@ TEST(DistributedAgreement, FirstConfigDifferenceNamesTheKey) {
 
 // ---- The real binary under mpirun ----
 
+#if defined(__SANITIZE_ADDRESS__)  // GCC
+#define LRNN_TEST_ASAN 1
+#elif defined(__has_feature)  // clang
+#if __has_feature(address_sanitizer)
+#define LRNN_TEST_ASAN 1
+#endif
+#endif
+
 // As root, Open MPI refuses to start without these.
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(LRNN_TEST_ASAN)
 // Open MPI's plugins leave allocations behind at exit and are unloaded by then, so their leak
 // reports cannot be suppressed by name: no leak check in the ranks (the plain runs in these
 // tests still check the same training code for leaks; every other check stays on).
@@ -198,12 +197,6 @@ constexpr const char* kMpiEnv =
 #else
 constexpr const char* kMpiEnv = "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1";
 #endif
-
-// `mpirun` with a wall-clock limit, so that a hang fails the test instead of blocking CI.
-std::string mpirun(int ranks, int limit_s = 60) {
-    return std::string(kMpiEnv) + " timeout " + std::to_string(limit_s) +
-           " mpirun --oversubscribe --bind-to none -np " + std::to_string(ranks);
-}
 
 void require_mpirun() {
     ASSERT_EQ(0, std::system("command -v mpirun >/dev/null 2>&1"))
@@ -215,11 +208,27 @@ struct DistRun {
     fs::path dir;
     explicit DistRun(const std::string& name) : temp(name) {
         dir = temp.path();
-        std::ifstream in(std::string(LRNN_SOURCE_DIR) + "/data/tinyshakespeare.txt", std::ios::binary);
-        std::string text(20000, '\0');
-        in.read(text.data(), std::streamsize(text.size()));
-        std::ofstream(dir / "corpus.txt", std::ios::binary) << text;
+        test::write_corpus_slice(dir, 20000);
         write_config("tiny.yaml", "0.01");
+        fs::create_directories(dir / "ompi");
+    }
+
+    // `mpirun` with a wall-clock limit, so that a hang fails the test instead of blocking CI.
+    // Open MPI keeps its session files under one folder per user and host in $TMPDIR; two
+    // mpiruns starting at once (ctest -j) can trip over each other creating it
+    // ("orte_session_dir failed"), so each test's mpiruns get their own (Open MPI 4: ORTE's
+    // orte_tmpdir_base; 5: PRRTE's prte_tmpdir_base).
+    std::string mpirun(int ranks, int limit_s = 60) const {
+        const std::string session = test::shell_quote((dir / "ompi").string());
+        return std::string(kMpiEnv) + " OMPI_MCA_orte_tmpdir_base=" + session +
+               " PRTE_MCA_prte_tmpdir_base=" + session + " timeout " + std::to_string(limit_s) +
+               " mpirun --oversubscribe --bind-to none -np " + std::to_string(ranks);
+    }
+
+    // `lrnn train` on `ranks` ranks (0: plain, no mpirun).
+    CommandResult train(int ranks, const std::string& args) const {
+        const std::string cmd = "train " + args + " --no-sample";
+        return ranks == 0 ? run_lrnn(cmd) : run_lrnn(cmd, mpirun(ranks));
     }
 
     void write_config(const std::string& name, const std::string& lr) const {
@@ -236,12 +245,6 @@ struct DistRun {
         return read_checkpoint(checkpoint_path(run_dir(name), step));
     }
 };
-
-// `lrnn train` on `ranks` ranks (0: plain, no mpirun).
-CommandResult train(int ranks, const std::string& args) {
-    const std::string cmd = "train " + args + " --no-sample";
-    return ranks == 0 ? run_lrnn(cmd) : run_lrnn(cmd, mpirun(ranks));
-}
 
 void expect_same_floats(const std::vector<float>& a, const std::vector<float>& b, const std::string& what) {
     ASSERT_EQ(a.size(), b.size()) << what;
@@ -265,12 +268,12 @@ int count(const std::string& text, const std::string& what) {
 TEST(Distributed, ExactIsBitIdenticalForAnyRanksAndThreads) {
     require_mpirun();
     DistRun run("exact");
-    const CommandResult plain = train(0, run.config() + " run.name=plain");
+    const CommandResult plain = run.train(0, run.config() + " run.name=plain");
     ASSERT_EQ(plain.exit_code, 0) << plain.err;
     EXPECT_EQ(plain.err.find("distributed"), std::string::npos) << "a plain run knows nothing of MPI";
-    const CommandResult one = train(1, run.config() + " run.name=one train.threads=2");
+    const CommandResult one = run.train(1, run.config() + " run.name=one train.threads=2");
     ASSERT_EQ(one.exit_code, 0) << one.err;
-    const CommandResult two = train(2, run.config() + " run.name=two");
+    const CommandResult two = run.train(2, run.config() + " run.name=two");
     ASSERT_EQ(two.exit_code, 0) << two.err;
     // Rank 0 alone reports: the mode once, one summary, the exchange time.
     EXPECT_EQ(count(two.err, "distributed: 2 MPI ranks, dist.reduce=exact"), 1) << two.err;
@@ -289,9 +292,9 @@ TEST(Distributed, ExactIsBitIdenticalForAnyRanksAndThreads) {
 TEST(Distributed, FastIsCloseToExact) {
     require_mpirun();
     DistRun run("fast");
-    const CommandResult exact = train(0, run.config() + " run.name=exact");
+    const CommandResult exact = run.train(0, run.config() + " run.name=exact");
     ASSERT_EQ(exact.exit_code, 0) << exact.err;
-    const CommandResult fast = train(2, run.config() + " run.name=fast dist.reduce=fast");
+    const CommandResult fast = run.train(2, run.config() + " run.name=fast dist.reduce=fast");
     ASSERT_EQ(fast.exit_code, 0) << fast.err;
     EXPECT_NE(fast.err.find("dist.reduce=fast"), std::string::npos) << fast.err;
     const auto a = run.checkpoint("exact", 6).params, b = run.checkpoint("fast", 6).params;
@@ -308,12 +311,12 @@ TEST(Distributed, FastIsCloseToExact) {
 TEST(Distributed, ResumeAcrossAChangeInRankCount) {
     require_mpirun();
     DistRun run("resume");
-    const CommandResult whole = train(0, run.config() + " run.name=whole");
+    const CommandResult whole = run.train(0, run.config() + " run.name=whole");
     ASSERT_EQ(whole.exit_code, 0) << whole.err;
     const Checkpoint reference = run.checkpoint("whole", 6);
 
     // Checkpointed by 2 ranks at step 3, continued by 1 process.
-    const CommandResult by_two = train(2, run.config() + " run.name=two_then_one");
+    const CommandResult by_two = run.train(2, run.config() + " run.name=two_then_one");
     ASSERT_EQ(by_two.exit_code, 0) << by_two.err;
     const std::string two_at_3 = checkpoint_path(run.run_dir("two_then_one"), 3);
     const CommandResult one = run_lrnn("train --resume " + two_at_3 + " --no-sample");
@@ -322,10 +325,10 @@ TEST(Distributed, ResumeAcrossAChangeInRankCount) {
     expect_same_state(run.checkpoint("two_then_one", 6), reference, "2 ranks to step 3, then 1");
 
     // Checkpointed by 1 process at step 3, continued by 2 ranks.
-    const CommandResult first = train(0, run.config() + " run.name=one_then_two");
+    const CommandResult first = run.train(0, run.config() + " run.name=one_then_two");
     ASSERT_EQ(first.exit_code, 0) << first.err;
     const std::string one_at_3 = checkpoint_path(run.run_dir("one_then_two"), 3);
-    const CommandResult two = run_lrnn("train --resume " + one_at_3 + " --no-sample", mpirun(2));
+    const CommandResult two = run_lrnn("train --resume " + one_at_3 + " --no-sample", run.mpirun(2));
     ASSERT_EQ(two.exit_code, 0) << two.err;
     EXPECT_EQ(count(two.err, "resuming from"), 1) << two.err;
     expect_same_state(run.checkpoint("one_then_two", 6), reference, "1 process to step 3, then 2 ranks");
@@ -343,7 +346,7 @@ TEST(Distributed, KilledRankStopsTheOthers) {
         result = run_lrnn("train " + run.config() +
                               " run.name=killed train.epochs=1000 train.max_steps=0 train.eval_every=0"
                               " train.checkpoint_every=0 --no-sample",
-                          "LRNN_TEST_PID_DIR=" + pids.string() + " " + mpirun(2, 120));
+                          "LRNN_TEST_PID_DIR=" + pids.string() + " " + run.mpirun(2, 120));
         ended = std::chrono::steady_clock::now();
     });
     const std::string metrics = run.run_dir("killed") + "/metrics.jsonl";
@@ -383,7 +386,7 @@ TEST(Distributed, MismatchedConfigStopsEveryRankBeforeTraining) {
     const std::string bin = LRNN_BINARY;
     const CommandResult r = run_lrnn("train " + run.config() + " run.name=m --no-sample : -np 1 " + bin + " train " +
                                          run.config("other.yaml") + " run.name=m --no-sample",
-                                     mpirun(1));
+                                     run.mpirun(1));
     EXPECT_EQ(r.exit_code, 2) << r.err;
     for (const char* rank : {"rank 0 of 2", "rank 1 of 2"}) {
         // (main prints "lrnn train: error: " in separate writes, which mpirun may interleave
@@ -397,7 +400,7 @@ TEST(Distributed, MismatchedConfigStopsEveryRankBeforeTraining) {
     // A rank that cannot start at all: every rank says which and why.
     const CommandResult missing = run_lrnn("train " + run.config() + " run.name=m --no-sample : -np 1 " + bin +
                                                " train " + (run.dir / "nowhere.yaml").string() + " --no-sample",
-                                           mpirun(1));
+                                           run.mpirun(1));
     EXPECT_EQ(missing.exit_code, 2) << missing.err;
     EXPECT_EQ(count(missing.err, "stopping, as a rank could not start: rank 1: "), 2) << missing.err;
     EXPECT_NE(missing.err.find("nowhere.yaml: config file not found"), std::string::npos) << missing.err;

@@ -27,12 +27,9 @@ protected:
         test::write_corpus_slice(dir_);
         // A constant learning rate: a run shortened by max_steps and extended on resume
         // takes the same steps as one run through.
-        config_ = (dir_ / "es.yaml").string();
-        std::ofstream(config_) << "run: {dir: " << (dir_ / "runs").string() << "}\n"
-                               << "data: {path: corpus.txt}\n"
-                               << test::kTinyModelYaml
-                               << "train: {max_steps: 20, batch_chunks: 4, eval_every: 2, eval_tokens: 256,\n"
-                               << "        log_every: 1, schedule: constant, keep_checkpoints: 20}\n";
+        config_ = test::write_tiny_config(dir_, "es.yaml",
+                                          "train: {max_steps: 20, batch_chunks: 4, eval_every: 2, eval_tokens: 256,\n"
+                                          "        log_every: 1, schedule: constant, keep_checkpoints: 20}\n");
     }
     test::CommandResult train(const std::string& name, const std::string& overrides) {
         return test::run_lrnn("train " + config_ + " --no-sample run.name=" + name + " " + overrides);

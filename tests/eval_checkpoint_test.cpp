@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "cli_util.hpp"
+#include "tiny_run.hpp"
 
 namespace lrnn {
 namespace {
@@ -23,10 +24,7 @@ double json_field(const std::string& text, const std::string& key) {
 TEST(EvalCheckpoint, ReproducesTheLoggedValidationLossAndGenerates) {
     const test::TempDir temp;
     const fs::path dir = temp.path();
-    std::ifstream in(std::string(LRNN_SOURCE_DIR) + "/data/tinyshakespeare.txt", std::ios::binary);
-    std::string text(20000, '\0');
-    in.read(text.data(), text.size());
-    std::ofstream(dir / "corpus.txt", std::ios::binary) << text;
+    const std::string text = test::read_text(test::write_corpus_slice(dir, 20000));
     // The validation part: the last 10% of the bytes (data.val_fraction 0.1).
     const std::size_t split = std::size_t(double(text.size()) * 0.9);
     std::ofstream(dir / "val.txt", std::ios::binary) << text.substr(split);

@@ -22,11 +22,8 @@ protected:
     void SetUp() override {
         dir_ = temp_.path();
         test::write_corpus_slice(dir_);
-        config_ = (dir_ / "m.yaml").string();
-        std::ofstream(config_) << "run: {dir: " << (dir_ / "runs").string() << "}\n"
-                               << "data: {path: corpus.txt}\n"
-                               << test::kTinyModelYaml
-                               << "train: {max_steps: 2, batch_chunks: 4, eval_tokens: 64, threads: 2}\n";
+        config_ = test::write_tiny_config(dir_, "m.yaml",
+                                          "train: {max_steps: 2, batch_chunks: 4, eval_tokens: 64, threads: 2}\n");
     }
     test::TempDir temp_;
     fs::path dir_;

@@ -23,32 +23,12 @@ std::vector<float> read_f32(const std::string& path) {
     return out;
 }
 
-template <typename Real>
-std::vector<Real> chunk_logits(const Parameters<Real>& p, std::span<const TokenId> tokens) {
-    Workspace<Real> ws(p.config(), tokens.size());
-    model_forward(p.view(), tokens, ws);
-    return std::vector<Real>(ws.logits.begin(), ws.logits.begin() + tokens.size() * p.config().vocab_size);
-}
-
-template <typename Real>
-std::vector<Real> step_logits(const Parameters<Real>& p, std::span<const TokenId> tokens) {
-    const std::size_t V = p.config().vocab_size;
-    Workspace<Real> ws(p.config(), 1);
-    RecurrentState<Real> state(p.config());
-    std::vector<Real> out;
-    for (std::size_t t = 0; t < tokens.size(); ++t) {
-        model_forward(p.view(), tokens.subspan(t, 1), ws, &state);
-        out.insert(out.end(), ws.logits.begin(), ws.logits.begin() + V);
-    }
-    return out;
-}
-
 TEST(Parity, StepModeEqualsChunkMode) {
     const ModelConfig config = test::tiny_config();
     const auto params = test::noisy_parameters<float>(config, 11, 0.3);
     const auto tokens = test::random_tokens(40, config.vocab_size, 5);
-    const auto chunk = chunk_logits(params, tokens);
-    const auto step = step_logits(params, tokens);
+    const auto chunk = test::chunk_logits(params, tokens);
+    const auto step = test::step_logits(params, tokens);
     ASSERT_EQ(chunk.size(), step.size());
     for (std::size_t i = 0; i < chunk.size(); ++i)
         EXPECT_LE(std::abs(chunk[i] - step[i]), 1e-5f * std::max(1.0f, std::abs(chunk[i]))) << i;
@@ -59,7 +39,7 @@ TEST(Parity, ChunkContinuedFromStateEqualsOneChunk) {
     const ModelConfig config = test::tiny_config();
     const auto params = test::noisy_parameters<double>(config, 13, 0.3);
     const auto tokens = test::random_tokens(23, config.vocab_size, 6);
-    const auto whole = chunk_logits(params, tokens);
+    const auto whole = test::chunk_logits(params, tokens);
     Workspace<double> ws(config, tokens.size());
     RecurrentState<double> state(config);
     const std::size_t V = config.vocab_size;
@@ -92,8 +72,8 @@ TEST(Parity, GoldenSeedModelLogitsAndLoss) {
     const auto golden_seq = read_f32(kGolden + "/golden.seq_logits.f32");
     const auto golden_step = read_f32(kGolden + "/golden.step_logits.f32");
     ASSERT_EQ(golden_seq.size(), 48u * 61u);
-    const auto chunk = chunk_logits(model.params, tokens);
-    const auto step = step_logits(model.params, tokens);
+    const auto chunk = test::chunk_logits(model.params, tokens);
+    const auto step = test::step_logits(model.params, tokens);
     double worst = 0;
     for (std::size_t i = 0; i < chunk.size(); ++i) {
         worst = std::max(worst, double(std::abs(chunk[i] - golden_seq[i])));

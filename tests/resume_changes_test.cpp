@@ -27,12 +27,9 @@ protected:
     void SetUp() override {
         dir_ = temp_.path();
         test::write_corpus_slice(dir_);
-        config_ = (dir_ / "rc.yaml").string();
-        std::ofstream(config_) << "run: {dir: " << (dir_ / "runs").string() << "}\n"
-                               << "data: {path: corpus.txt}\n"
-                               << test::kTinyModelYaml
-                               << "train: {max_steps: 10, batch_chunks: 4, eval_tokens: 256, log_every: 1,\n"
-                               << "        schedule: constant, lr: 0.002, keep_checkpoints: 20}\n";
+        config_ = test::write_tiny_config(dir_, "rc.yaml",
+                                          "train: {max_steps: 10, batch_chunks: 4, eval_tokens: 256, log_every: 1,\n"
+                                          "        schedule: constant, lr: 0.002, keep_checkpoints: 20}\n");
     }
     std::string run_dir(const std::string& name) const { return (dir_ / "runs" / name).string(); }
     test::CommandResult fresh(const std::string& name) {

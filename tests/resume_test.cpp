@@ -37,6 +37,7 @@
 #include "io/checkpoint.hpp"
 #include "io/run_directory.hpp"
 #include "temp_dir.hpp"
+#include "test_util.hpp"
 
 namespace lrnn {
 namespace {
@@ -46,22 +47,8 @@ using Clock = std::chrono::steady_clock;
 
 constexpr int kSteps = 40;
 
-std::string read_text(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-void write_text(const std::string& path, const std::string& text) {
-    // Remove, then create: truncating a file in place makes ext4 flush it at close
-    // (auto_da_alloc), which costs milliseconds per file.
-    std::error_code ec;
-    std::filesystem::remove(path, ec);
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out << text;
-    ASSERT_TRUE(out.good()) << path;
-}
+using test::read_text;
+using test::write_text;
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
@@ -189,16 +176,12 @@ std::vector<long long> metrics_steps(const std::string& path) {
     return steps;
 }
 
-bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
-    return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
-}
-
 // Everything a continued run must reproduce exactly (elapsed time aside).
 void expect_same_training_state(const Checkpoint& want, const Checkpoint& got, const std::string& what) {
     SCOPED_TRACE(what);
-    EXPECT_TRUE(same_bits(want.params, got.params)) << "parameters differ";
-    EXPECT_TRUE(same_bits(want.adam.m, got.adam.m)) << "Adam first moments differ";
-    EXPECT_TRUE(same_bits(want.adam.v, got.adam.v)) << "Adam second moments differ";
+    EXPECT_TRUE(test::same_bits(want.params, got.params)) << "parameters differ";
+    EXPECT_TRUE(test::same_bits(want.adam.m, got.adam.m)) << "Adam first moments differ";
+    EXPECT_TRUE(test::same_bits(want.adam.v, got.adam.v)) << "Adam second moments differ";
     EXPECT_EQ(want.adam.step, got.adam.step);
     EXPECT_EQ(want.progress.step, got.progress.step);
     EXPECT_EQ(want.progress.epoch, got.progress.epoch);

@@ -31,12 +31,9 @@ protected:
     void SetUp() override {
         dir_ = temp_.path();
         test::write_corpus_slice(dir_);
-        config_ = (dir_ / "tiny.yaml").string();
-        std::ofstream(config_) << "run: {name: tiny, dir: " << (dir_ / "runs").string() << "}\n"
-                               << "data: {path: " << (dir_ / "corpus.txt").string() << "}\n"
-                               << test::kTinyModelYaml
-                               << "train: {max_steps: 4, batch_chunks: 4, eval_every: 2, eval_tokens: 256, "
-                                  "log_every: 2, checkpoint_every: 2}\n";
+        config_ = test::write_tiny_config(dir_, "tiny.yaml",
+                                          "train: {max_steps: 4, batch_chunks: 4, eval_every: 2, eval_tokens: 256, "
+                                          "log_every: 2, checkpoint_every: 2}\n", "name: tiny, ");
     }
 
     // `lrnn train CONFIG ARGS` (no sample), under a file-size limit of `limit_bytes` if given.

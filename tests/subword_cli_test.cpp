@@ -12,6 +12,7 @@
 
 #include "cli_util.hpp"
 #include "temp_dir.hpp"
+#include "tiny_run.hpp"
 
 namespace lrnn {
 namespace {
@@ -22,10 +23,7 @@ class SubwordCli : public ::testing::Test {
 protected:
     void SetUp() override {
         dir_ = temp_.path();
-        std::ifstream in(std::string(LRNN_SOURCE_DIR) + "/data/tinyshakespeare.txt", std::ios::binary);
-        std::string text(40000, '\0');
-        in.read(text.data(), text.size());
-        std::ofstream(dir_ / "corpus.txt", std::ios::binary) << text;
+        test::write_corpus_slice(dir_, 40000);
         config_ = (dir_ / "bpe.yaml").string();
         std::ofstream(config_) << "run: {name: bpe, dir: " << (dir_ / "runs").string() << "}\n"
                                << "data: {path: corpus.txt, tokenizer: bpe, vocab_size: 400}\n"

@@ -24,4 +24,16 @@ inline std::filesystem::path write_corpus_slice(const std::filesystem::path& dir
     return path;
 }
 
+// DIR/FILE: a config that trains the tiny model on DIR/corpus.txt (write_corpus_slice) into
+// DIR/runs. `run_keys` open its run: mapping ("name: tiny, "); `rest` is the train: line and
+// whatever follows it. Returns the config's path.
+inline std::string write_tiny_config(const std::filesystem::path& dir, const std::string& file,
+                                     const std::string& rest, const std::string& run_keys = "") {
+    const std::string path = (dir / file).string();
+    std::ofstream(path) << "run: {" << run_keys << "dir: " << (dir / "runs").string() << "}\n"
+                        << "data: {path: corpus.txt}\n"
+                        << kTinyModelYaml << rest;
+    return path;
+}
+
 }  // namespace lrnn::test

@@ -19,12 +19,9 @@ protected:
     void SetUp() override {
         dir_ = temp_.path();
         test::write_corpus_slice(dir_);
-        config_ = (dir_ / "tiny.yaml").string();
-        std::ofstream(config_) << "run: {name: tiny, dir: " << (dir_ / "runs").string() << "}\n"
-                               << "data: {path: corpus.txt}\n"
-                               << test::kTinyModelYaml
-                               << "train: {max_steps: 8, batch_chunks: 4, eval_every: 4, eval_tokens: 256, log_every: 2}\n"
-                               << "generate: {tokens: 40, prompt: \"ROMEO:\", seed: 3}\n";
+        config_ = test::write_tiny_config(dir_, "tiny.yaml",
+                                          "train: {max_steps: 8, batch_chunks: 4, eval_every: 4, eval_tokens: 256, log_every: 2}\n"
+                                          "generate: {tokens: 40, prompt: \"ROMEO:\", seed: 3}\n", "name: tiny, ");
     }
     test::TempDir temp_;
     fs::path dir_;

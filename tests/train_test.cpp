@@ -19,36 +19,20 @@
 #include "train/trainer.hpp"
 #include "temp_dir.hpp"
 #include "test_util.hpp"
+#include "tiny_run.hpp"
 
 namespace lrnn {
 namespace {
 
 namespace fs = std::filesystem;
 
-struct Batch {
-    std::vector<TokenId> tokens;
-    std::vector<std::span<const TokenId>> chunks;
-    Batch(const ModelConfig& c, std::size_t n_chunks, std::uint64_t seed)
-        : tokens(test::random_tokens(n_chunks * (c.ctx_len + 1), c.vocab_size, seed)) {
-        for (std::size_t i = 0; i < n_chunks; ++i)
-            chunks.push_back(std::span<const TokenId>(tokens).subspan(i * (c.ctx_len + 1), c.ctx_len + 1));
-    }
-};
-
-std::vector<float> batch_gradient(const Parameters<float>& p, const Batch& b, int threads) {
-    tbb::global_control limit(tbb::global_control::max_allowed_parallelism, threads);
-    BatchGradient bg(p.config(), p.config().ctx_len);
-    bg.compute(p, b.chunks, 0, b.chunks.size(), 0.1, mean_loss_scale(b.chunks));
-    return std::vector<float>(bg.gradient().begin(), bg.gradient().end());
-}
-
 TEST(BatchGradient, BitIdenticalForAnyThreadCount) {
     const ModelConfig c = test::tiny_config();
     const auto p = test::noisy_parameters<float>(c, 1, 0.2);
-    const Batch b(c, 7, 2);  // an odd size: uneven tree
-    const auto g1 = batch_gradient(p, b, 1);
+    const test::RandomBatch b(c, 7, 2);  // an odd size: uneven tree
+    const auto g1 = test::batch_gradient(p, b, 1);
     for (int threads : {2, 4, 8}) {
-        const auto g = batch_gradient(p, b, threads);
+        const auto g = test::batch_gradient(p, b, threads);
         ASSERT_EQ(g.size(), g1.size());
         EXPECT_EQ(0, std::memcmp(g.data(), g1.data(), g.size() * sizeof(float))) << threads << " threads";
     }
@@ -57,7 +41,7 @@ TEST(BatchGradient, BitIdenticalForAnyThreadCount) {
 TEST(BatchGradient, EqualsSumOfSingleChunkGradients) {
     const ModelConfig c = test::tiny_config();
     const auto p = test::noisy_parameters<float>(c, 3, 0.2);
-    const Batch b(c, 8, 4);
+    const test::RandomBatch b(c, 8, 4);
     const double scale = mean_loss_scale(b.chunks);
     BatchGradient bg(c, c.ctx_len);
     const LossSums total = bg.compute(p, b.chunks, 0, b.chunks.size(), 0.0, scale);
@@ -186,10 +170,7 @@ struct TinyRun {
     fs::path dir;
     TinyRun(const std::string& name) : temp(name) {
         dir = temp.path();
-        std::ifstream in(std::string(LRNN_SOURCE_DIR) + "/data/tinyshakespeare.txt", std::ios::binary);
-        std::string text(30000, '\0');
-        in.read(text.data(), text.size());
-        std::ofstream(dir / "corpus.txt", std::ios::binary) << text;
+        test::write_corpus_slice(dir, 30000);
         std::ofstream(dir / "tiny.yaml") << "run: {dir: " << (dir / "runs").string() << ", seed: 5}\n"
                                          << "data: {path: corpus.txt}\n"
                                          << "model: {n_layer: 1, n_embd: 16, n_head: 2, ctx_len: 16, decay_lora_rank: 2, n_mem_slots: 2}\n"

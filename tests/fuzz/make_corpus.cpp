@@ -1,7 +1,7 @@
 // Writes the valid seed inputs of the binary fuzz targets with the project's own writers
 // (checkpoints, state files, .npy) or, for the seed model format that lrnn only reads,
 // byte by byte after docs/model-spec.md section 10, plus a cut-short copy of each.
-//   build-fuzz/fuzz/lrnn_fuzz_make_corpus tests/fuzz/corpus
+//   build-asan/fuzz/lrnn_fuzz_make_corpus tests/fuzz/corpus
 // Rerun it when a format changes; the text targets' seeds are written by hand.
 
 #include <cstring>
