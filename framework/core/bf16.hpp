@@ -32,6 +32,16 @@ inline Bf16 float_to_bf16_flushed(float value) {
     return float_to_bf16(value);
 }
 
+// float_to_bf16_flushed's bits as selects rather than branches, so that loops over it
+// vectorise (the bf16 products' packing, core/gemm_narrow.cpp's operands): the same bits
+// (tests/gemm_bf16_test.cpp holds them to it).
+[[gnu::always_inline]] inline std::uint32_t bf16_bits_flushed(float x) {
+    const std::uint32_t b = std::bit_cast<std::uint32_t>(x);
+    const std::uint32_t flushed = (b & 0x7f800000u) == 0 ? (b & 0x80000000u) : b;
+    const std::uint32_t nearest = (flushed + 0x7fffu + ((flushed >> 16) & 1u)) >> 16;
+    return (b & 0x7fffffffu) > 0x7f800000u ? ((b >> 16) | 0x40u) & 0xffffu : nearest;
+}
+
 inline float bf16_to_float(Bf16 value) { return std::bit_cast<float>(std::uint32_t(value) << 16); }
 
 // out (cols) = beta * out + x (inner) @ w (inner, cols), w row-major in bfloat16, the sums in

@@ -1,5 +1,6 @@
 #include "core/gemm_narrow.hpp"
 
+#include <bit>
 #include <cassert>
 
 #include "core/bf16.hpp"
@@ -14,12 +15,13 @@ using gemm_blocking::ScratchBuffer;
 
 // out (rows, cols) = a row-major copy of `src` (element (r, c) at src[r * row_step + c * col_step]),
 // each value rounded to bf16 if asked: the operands the loops below read, contiguous.
+LRNN_VECTOR_CLONES
 void copy_into(const float* src, std::size_t rows, std::size_t cols, std::size_t row_step,
-               std::size_t col_step, bool bf16, float* out) {
+               std::size_t col_step, bool bf16, float* __restrict out) {
     for (std::size_t r = 0; r < rows; ++r)
         for (std::size_t c = 0; c < cols; ++c) {
             const float v = src[r * row_step + c * col_step];
-            out[r * cols + c] = bf16 ? bf16_to_float(float_to_bf16_flushed(v)) : v;
+            out[r * cols + c] = bf16 ? std::bit_cast<float>(bf16_bits_flushed(v) << 16) : v;
         }
 }
 
