@@ -5,8 +5,6 @@
 
 #include <cstddef>
 
-#include "core/vector_clones.hpp"
-
 namespace lrnn {
 
 // sum over i < n of term(i), with sixteen partial sums in a fixed pattern (lane i % 16) added
@@ -14,9 +12,12 @@ namespace lrnn {
 // added in sequence, at the latency of one addition per element), and the result depends on
 // n alone, never on threads, timing or the CPU. Sixteen floats fill one AVX-512 register (with
 // eight, GCC vectorises across blocks instead and shuffles, at half the speed; measured).
+//
+// Inlined into its caller (an LRNN_VECTOR_CLONES function, compiled once per vector width):
+// a clone of its own would be a call through the ifunc per row, and on rows of 128 values
+// the call and the lanes' final additions cost as much as the sum.
 template <typename Real, typename Term>
-LRNN_VECTOR_CLONES
-Real sum_in_lanes(std::size_t n, Term term) {
+[[gnu::always_inline]] inline Real sum_in_lanes(std::size_t n, Term term) {
     constexpr std::size_t kLanes = 16;
     Real lane[kLanes] = {};
     std::size_t i = 0;
