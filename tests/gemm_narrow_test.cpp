@@ -67,43 +67,51 @@ const std::vector<Shape> kShapes = {
     {2, 1, 17}, {1, 256, 4}, {1, 2, 256}, {256, 256, 2},
 };
 
+// One product: c (rows, cols), filled with random values, = beta * c + a @ b (depth inner),
+// a and b given as random buffers and the getters that read them as (rows, depth) and
+// (depth, cols) matrices; `run` calls the narrow function on the buffers.
+template <typename AAt, typename BAt, typename Run>
+void expect_like_the_reference(const std::string& what, std::size_t rows, std::size_t depth,
+                               std::size_t cols, std::size_t a_size, std::size_t b_size, float beta,
+                               bool bf16, AAt a_at, BAt b_at, Run run) {
+    const auto a = random_values(a_size, 1), b = random_values(b_size, 2);
+    std::vector<float> c = random_values(rows * cols, 3);
+    const Reference want = reference(
+        rows, depth, cols, [&](auto i, auto p) { return as_input(a[a_at(i, p)], bf16); },
+        [&](auto p, auto j) { return as_input(b[b_at(p, j)], bf16); }, c, beta);
+    run(a.data(), b.data(), c.data());
+    expect_near(c, want, what);
+}
+
 TEST(GemmNarrow, MatchesADoubleReferenceInBothPrecisions) {
     for (const bool bf16 : {false, true})
         for (const Shape& s : kShapes)
             for (const float beta : {0.0f, 1.0f, 0.5f}) {
-                const std::string what = std::string(bf16 ? "bf16" : "fp32") + " n " + std::to_string(s.n) +
-                                         " inner " + std::to_string(s.inner) + " cols " + std::to_string(s.cols) +
+                const std::size_t n = s.n, inner = s.inner, cols = s.cols;
+                const std::string what = std::string(bf16 ? "bf16" : "fp32") + " n " + std::to_string(n) +
+                                         " inner " + std::to_string(inner) + " cols " + std::to_string(cols) +
                                          " beta " + std::to_string(beta);
-                if (s.cols <= kNarrowSide) {
-                    // forward: x (n, inner) @ w (inner, cols)
-                    const auto x = random_values(s.n * s.inner, 1), w = random_values(s.inner * s.cols, 2);
-                    std::vector<float> out = random_values(s.n * s.cols, 3);
-                    const Reference want = reference(
-                        s.n, s.inner, s.cols, [&](auto i, auto p) { return as_input(x[i * s.inner + p], bf16); },
-                        [&](auto p, auto j) { return as_input(w[p * s.cols + j], bf16); }, out, beta);
-                    narrow_matmul(x.data(), w.data(), out.data(), s.n, s.inner, s.cols, beta, bf16);
-                    expect_near(out, want, "forward " + what);
-                }
-                if (s.inner <= kNarrowSide) {
-                    // backward input: dx (n, inner) = beta dx + dy (n, cols) @ w^T, w (inner, cols)
-                    const auto dy = random_values(s.n * s.cols, 4), w = random_values(s.inner * s.cols, 5);
-                    std::vector<float> dx = random_values(s.n * s.inner, 6);
-                    const Reference want = reference(
-                        s.n, s.cols, s.inner, [&](auto i, auto p) { return as_input(dy[i * s.cols + p], bf16); },
-                        [&](auto p, auto j) { return as_input(w[j * s.cols + p], bf16); }, dx, beta);
-                    narrow_matmul_backward_input(dy.data(), w.data(), dx.data(), s.n, s.inner, s.cols, beta, bf16);
-                    expect_near(dx, want, "backward input " + what);
-                }
-                if (beta == 1.0f) {
-                    // backward weight: dw (inner, cols) += x^T (inner, n) @ dy (n, cols)
-                    const auto x = random_values(s.n * s.inner, 7), dy = random_values(s.n * s.cols, 8);
-                    std::vector<float> dw = random_values(s.inner * s.cols, 9);
-                    const Reference want = reference(
-                        s.inner, s.n, s.cols, [&](auto i, auto t) { return as_input(x[t * s.inner + i], bf16); },
-                        [&](auto t, auto j) { return as_input(dy[t * s.cols + j], bf16); }, dw, 1.0f);
-                    narrow_matmul_backward_weight(x.data(), dy.data(), dw.data(), s.n, s.inner, s.cols, bf16);
-                    expect_near(dw, want, "backward weight " + what);
-                }
+                if (cols <= kNarrowSide)  // out (n, cols) = beta out + x (n, inner) @ w (inner, cols)
+                    expect_like_the_reference(
+                        "forward " + what, n, inner, cols, n * inner, inner * cols, beta, bf16,
+                        [&](auto i, auto p) { return i * inner + p; }, [&](auto p, auto j) { return p * cols + j; },
+                        [&](const float* x, const float* w, float* out) {
+                            narrow_matmul(x, w, out, n, inner, cols, beta, bf16);
+                        });
+                if (inner <= kNarrowSide)  // dx (n, inner) = beta dx + dy (n, cols) @ w^T, w (inner, cols)
+                    expect_like_the_reference(
+                        "backward input " + what, n, cols, inner, n * cols, inner * cols, beta, bf16,
+                        [&](auto i, auto p) { return i * cols + p; }, [&](auto p, auto j) { return j * cols + p; },
+                        [&](const float* dy, const float* w, float* dx) {
+                            narrow_matmul_backward_input(dy, w, dx, n, inner, cols, beta, bf16);
+                        });
+                if (beta == 1.0f)  // dw (inner, cols) += x^T (inner, n) @ dy (n, cols)
+                    expect_like_the_reference(
+                        "backward weight " + what, inner, n, cols, n * inner, n * cols, 1.0f, bf16,
+                        [&](auto i, auto t) { return t * inner + i; }, [&](auto t, auto j) { return t * cols + j; },
+                        [&](const float* x, const float* dy, float* dw) {
+                            narrow_matmul_backward_weight(x, dy, dw, n, inner, cols, bf16);
+                        });
             }
 }
 
