@@ -1,12 +1,6 @@
 #include "core/version.hpp"
 
-// Both are set for this file alone by framework/CMakeLists.txt.
-#ifndef LRNN_VERSION
-#error "LRNN_VERSION is defined by framework/CMakeLists.txt"
-#endif
-#ifndef LRNN_GIT_COMMIT
-#define LRNN_GIT_COMMIT ""
-#endif
+#include "core/build_info.hpp"  // generated: LRNN_VERSION, LRNN_GIT_COMMIT
 
 namespace lrnn {
 
