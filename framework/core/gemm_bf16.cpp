@@ -3,6 +3,7 @@
 #include <immintrin.h>
 
 #include <algorithm>
+#include <cassert>
 #include <bit>
 #include <cstdint>
 #include <cstdlib>
@@ -54,16 +55,7 @@ void pack_bf16_pairs(const float* src, std::size_t step_p, std::size_t step_j, s
                      std::size_t valid, std::size_t width, std::uint32_t* words,
                      std::uint32_t* scratch) {
     const std::size_t pairs = (depth + 1) / 2;
-    if (step_j == 1) {  // j contiguous (x^T, and b as stored): two rows make a row of pairs
-        for (std::size_t q = 0; q < pairs; ++q) {
-            const float* even = src + 2 * q * step_p;
-            std::uint32_t* out = words + q * width;
-            if (2 * q + 1 < depth) interleave_rows(even, even + step_p, valid, out);
-            else interleave_last_row(even, valid, out);
-            std::fill(out + valid, out + width, 0u);
-        }
-        return;
-    }
+    assert(step_j != 1);  // j contiguous (b as stored, a transposed): pack_pair_rows
     if (step_p == 1) {  // p contiguous (x as stored, and W^T): a run of p makes a column of pairs
         for (std::size_t j = 0; j < valid; ++j) {
             pairs_along(src + j * step_j, depth, scratch);
@@ -125,15 +117,7 @@ void hw_pack_bf16_pairs(const float* src, std::size_t step_p, std::size_t step_j
                         std::size_t valid, std::size_t width, std::uint32_t* words,
                         std::uint32_t* scratch) {
     const std::size_t pairs = (depth + 1) / 2;
-    if (step_j == 1) {
-        for (std::size_t q = 0; q < pairs; ++q) {
-            const float* even = src + 2 * q * step_p;
-            std::uint32_t* out = words + q * width;
-            hw_interleave_rows(even, 2 * q + 1 < depth ? even + step_p : nullptr, valid, out);
-            std::fill(out + valid, out + width, 0u);
-        }
-        return;
-    }
+    assert(step_j != 1);  // as pack_bf16_pairs
     if (step_p != 1 || width > 32) return pack_bf16_pairs(src, step_p, step_j, depth, valid, width, words, scratch);
     // p contiguous: each column's run of pairs into a row of scratch, then 8 x 8 transposes.
     const std::size_t stride = round_up(pairs, 8);

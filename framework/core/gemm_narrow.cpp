@@ -5,6 +5,7 @@
 
 #include "core/bf16.hpp"
 #include "core/gemm_blocking.hpp"
+#include "core/sum_in_lanes.hpp"
 #include "core/vector_clones.hpp"
 
 namespace lrnn {
@@ -47,14 +48,7 @@ private:
     const float* data_;
 };
 
-constexpr std::size_t kLanes = 16;  // one AVX-512 register of floats
-
-// The 16 partial sums of a dot product added pairwise: 8, 4, 2, 1 (sum_in_lanes' order).
-inline float lanes_total(float* lane) {
-    for (std::size_t width = kLanes / 2; width > 0; width /= 2)
-        for (std::size_t l = 0; l < width; ++l) lane[l] += lane[l + width];
-    return lane[0];
-}
+constexpr std::size_t kLanes = kSumLanes;  // one AVX-512 register of floats
 
 // out[i * cols + j] = beta * out[...] + dot(x row i, w_t row j) for i < n, j < Cols: rows of x
 // (n, depth) against the rows of w_t (Cols, depth). Each dot product sums in sum_in_lanes'

@@ -7,6 +7,17 @@
 
 namespace lrnn {
 
+inline constexpr std::size_t kSumLanes = 16;
+
+// The kSumLanes partial sums lane[] added pairwise, 8, 4, 2, 1: sum_in_lanes' last step, for
+// loops that keep their own lanes (core/gemm_narrow.cpp's dot products).
+template <typename Real>
+[[gnu::always_inline]] inline Real lanes_total(Real* lane) {
+    for (std::size_t width = kSumLanes / 2; width > 0; width /= 2)
+        for (std::size_t j = 0; j < width; ++j) lane[j] += lane[j + width];
+    return lane[0];
+}
+
 // sum over i < n of term(i), with sixteen partial sums in a fixed pattern (lane i % 16) added
 // up in a fixed order at the end: the compiler can vectorise it (a single running sum must be
 // added in sequence, at the latency of one addition per element), and the result depends on
@@ -18,15 +29,13 @@ namespace lrnn {
 // the call and the lanes' final additions cost as much as the sum.
 template <typename Real, typename Term>
 [[gnu::always_inline]] inline Real sum_in_lanes(std::size_t n, Term term) {
-    constexpr std::size_t kLanes = 16;
+    constexpr std::size_t kLanes = kSumLanes;
     Real lane[kLanes] = {};
     std::size_t i = 0;
     for (; i + kLanes <= n; i += kLanes)
         for (std::size_t j = 0; j < kLanes; ++j) lane[j] += term(i + j);
     for (std::size_t j = 0; i < n; ++i, ++j) lane[j] += term(i);
-    for (std::size_t width = kLanes / 2; width > 0; width /= 2)  // pairwise: 8, 4, 2, 1
-        for (std::size_t j = 0; j < width; ++j) lane[j] += lane[j + width];
-    return lane[0];
+    return lanes_total(lane);
 }
 
 }  // namespace lrnn
