@@ -90,7 +90,7 @@ int eval_main(int argc, char** argv) {
             std::cout << line;
         }
         std::cout << " - " << model.source << " on " << text_path
-                  << (precision == Precision::Bf16 ? " (bf16 products)" : "") << "\n";
+                  << (rounds_to_bf16(precision) ? " (" + precision_name(precision) + " products)" : "") << "\n";
     }
     if (!std::cout.flush())
         throw OutputError("cannot write the result to standard output (" + std::string(std::strerror(errno)) + ")");

@@ -113,8 +113,8 @@ bool run_turn(Session& s, const std::vector<TokenId>& prompt, const std::string&
     const std::string gen_rate = clock.rate(std::size_t(s.tokens_per_turn));
     std::cerr << "lrnn generate: " << label << "prompt " << prompt_rate << "; generated "
               << gen_rate << " ("
-              << (s.generator.precision() == Precision::Bf16
-                      ? std::string("bf16 products")
+              << (rounds_to_bf16(s.generator.precision())
+                      ? precision_name(s.generator.precision()) + " products"
                       : std::string(weight_precision_name(s.generator.weights())) + " weights")
               << ")\n";
     return ends_with_newline;
@@ -224,7 +224,7 @@ int generate_main(int argc, char** argv) {
     // --weights bf16 is a faster one-token step for fp32 products; bf16 products already round
     // the weights. Asked for on this command line, the two are refused together; from the
     // model's own config, --weights gives way.
-    if (precision == Precision::Bf16 && settings.weights == WeightPrecision::Bf16) {
+    if (rounds_to_bf16(precision) && settings.weights == WeightPrecision::Bf16) {
         if (has("weights"))
             throw UserError("--weights bf16 is a faster one-token step for fp32 products; with precision bf16 "
                             "every product already rounds the weights to bf16: give --precision fp32 to use "

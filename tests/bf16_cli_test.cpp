@@ -11,6 +11,8 @@
 #include <fstream>
 
 #include "cli_util.hpp"
+#include "core/cpu_features.hpp"
+#include "core/gemm_bf16.hpp"
 #include "io/checkpoint.hpp"
 #include "io/run_directory.hpp"
 #include "tiny_run.hpp"
@@ -22,6 +24,13 @@ namespace {
 namespace fs = std::filesystem;
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+// The weights and the optimizer state of two checkpoints have the same bits.
+void expect_same_state(const Checkpoint& again, const Checkpoint& reference) {
+    EXPECT_TRUE(test::same_bits(again.params, reference.params));
+    EXPECT_TRUE(test::same_bits(again.adam.m, reference.adam.m));
+    EXPECT_TRUE(test::same_bits(again.adam.v, reference.adam.v));
+}
 
 class Bf16Cli : public ::testing::Test {
 protected:
@@ -57,11 +66,8 @@ TEST_F(Bf16Cli, RecordsThePrecisionAndResumesBitExactlyOnAnyThreadCountAndBf16Pa
                                         "LRNN_GEMM_BF16=emulated");
     ASSERT_EQ(resumed.exit_code, 0) << resumed.out << resumed.err;
     EXPECT_TRUE(contains(resumed.out + resumed.err, "(emulated kernel)")) << resumed.out << resumed.err;
-    const Checkpoint again = read_checkpoint(checkpoint_path(run_, 20));
-    EXPECT_TRUE(test::same_bits(again.params, reference.params));
-    EXPECT_TRUE(test::same_bits(again.adam.m, reference.adam.m));
-    EXPECT_TRUE(test::same_bits(again.adam.v, reference.adam.v));
-    EXPECT_EQ(again.progress.step, 20);
+    expect_same_state(read_checkpoint(checkpoint_path(run_, 20)), reference);
+    EXPECT_EQ(read_checkpoint(checkpoint_path(run_, 20)).progress.step, 20);
 
     // The same run in fp32 ends elsewhere: bf16 was in effect.
     const auto fp32 = test::run_lrnn("train " + test::shell_quote(config_) +
@@ -89,10 +95,34 @@ TEST_F(Bf16Cli, KilledThenResumedOnTheEmulatedPathIsBitExact) {
     const auto resumed = test::run_lrnn("train --resume " + test::shell_quote(killed) + " --no-sample",
                                         "LRNN_GEMM_BF16=emulated");
     ASSERT_EQ(resumed.exit_code, 0) << resumed.out << resumed.err;
-    const Checkpoint again = read_checkpoint(checkpoint_path(killed, 20));
-    EXPECT_TRUE(test::same_bits(again.params, reference.params));
-    EXPECT_TRUE(test::same_bits(again.adam.m, reference.adam.m));
-    EXPECT_TRUE(test::same_bits(again.adam.v, reference.adam.v));
+    expect_same_state(read_checkpoint(checkpoint_path(killed, 20)), reference);
+}
+
+// bf16_amx, on a CPU with AMX: wide enough for whole groups of 16 pairs (d = 64, T = 48), the
+// run records it, and resuming from step 10 on one thread gives the uninterrupted run's bits,
+// which are not bf16's.
+TEST_F(Bf16Cli, ABf16AmxRunResumesBitExactlyOnAnotherThreadCount) {
+    if (!bf16_gemm_path_available(Bf16GemmPath::Amx))
+        GTEST_SKIP() << "this CPU (" << describe(cpu_features()) << ") cannot run AMX-BF16 tiles";
+    const std::string wide = " model.n_embd=64 model.ctx_len=48 --no-sample";
+    const auto r = test::run_lrnn("train " + test::shell_quote(config_) + " train.precision=bf16_amx" + wide);
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_TRUE(contains(r.out + r.err, "precision bf16_amx: matrix products on bf16 inputs with float sums (amx kernel)"))
+        << r.out << r.err;
+    EXPECT_TRUE(contains(test::read_text(run_ + "/config.yaml"), "precision: \"bf16_amx\""));
+    const Checkpoint reference = read_checkpoint(checkpoint_path(run_, 20));
+    const auto resumed = test::run_lrnn("train --resume " + test::shell_quote(checkpoint_path(run_, 10)) +
+                                        " train.threads=1 --no-sample");
+    ASSERT_EQ(resumed.exit_code, 0) << resumed.out << resumed.err;
+    expect_same_state(read_checkpoint(checkpoint_path(run_, 20)), reference);
+    const auto bf16 = test::run_lrnn("train " + test::shell_quote(config_) + " run.name=bf16" + wide);
+    ASSERT_EQ(bf16.exit_code, 0) << bf16.out << bf16.err;
+    EXPECT_FALSE(test::same_bits(read_checkpoint(checkpoint_path((dir_ / "runs" / "bf16").string(), 20)).params,
+                                 reference.params));
+    // eval follows the run's precision.
+    const auto own = test::run_lrnn("eval " + test::shell_quote(run_) + " --text " + test::shell_quote(corpus_) + " --json");
+    EXPECT_EQ(own.exit_code, 0) << own.err;
+    EXPECT_TRUE(contains(own.out, "\"precision\":\"bf16_amx\"")) << own.out;
 }
 
 TEST_F(Bf16Cli, AResumeMayNotChangeThePrecision) {
@@ -145,7 +175,7 @@ TEST_F(Bf16Cli, EvalAndGenerateDefaultToTheRunsPrecision) {
         << "the losses should differ: " << fp32.out << own.out;
     const auto bad = test::run_lrnn("eval " + test::shell_quote(run_) + text + " --precision fp16");
     EXPECT_NE(bad.exit_code, 0);
-    EXPECT_TRUE(contains(bad.err, "--precision must be fp32 or bf16 (got 'fp16')")) << bad.err;
+    EXPECT_TRUE(contains(bad.err, "--precision must be fp32, bf16 or bf16_amx (got 'fp16')")) << bad.err;
 
     const std::string gen = "generate " + test::shell_quote(run_) + " --tokens 20 --seed 1 --temperature 0";
     const auto g = test::run_lrnn(gen);

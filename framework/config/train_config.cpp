@@ -524,7 +524,7 @@ void validate(const TrainConfig& c) {
     check(t.min_lr >= 0 && t.min_lr <= t.lr, "train.min_lr", "must be in [0, train.lr], got " + format_number(t.min_lr));
     check(t.warmup_steps >= 0, "train.warmup_steps", "must be >= 0");
     one_of(t.schedule, {"constant", "cosine"}, "train.schedule");
-    one_of(t.precision, {"fp32", "bf16"}, "train.precision");
+    one_of(t.precision, {"fp32", "bf16", "bf16_amx"}, "train.precision");
     check(t.weight_decay >= 0, "train.weight_decay", "must be >= 0");
     check(t.grad_clip >= 0, "train.grad_clip", "must be >= 0 (0 = no clipping)");
     check(t.label_smoothing >= 0 && t.label_smoothing < 1, "train.label_smoothing", "must be in [0, 1)");

@@ -11,12 +11,13 @@ struct CpuFeatures {
     bool avx2_fma = false;     // AVX2 and FMA3: 256-bit vectors
     bool avx512 = false;       // AVX-512 F: 512-bit vectors
     bool avx512_bf16 = false;  // AVX512_BF16: vdpbf16ps
+    bool amx_bf16 = false;     // AMX tiles with TDPBF16PS, allowed by the OS (and AVX512_BF16)
 };
 
 // Detected on the first call (the answer cannot change while the process runs).
 const CpuFeatures& cpu_features();
 
-// "avx512 avx512_bf16 avx2_fma", or "baseline" when none: for messages and the bench.
+// "avx512 avx512_bf16 amx_bf16 avx2_fma", or "baseline" when none: for messages and the bench.
 std::string describe(const CpuFeatures& features);
 
 }  // namespace lrnn

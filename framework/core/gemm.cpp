@@ -41,12 +41,12 @@ void gemv(CBLAS_TRANSPOSE t, int m, int n, double alpha, const double* a, int ld
     cblas_dgemv(CblasRowMajor, t, m, n, alpha, a, lda, x, 1, beta, y, 1);
 }
 
-// The bf16 product of row-major operands (a transposed one read with its strides swapped).
-void gemm_bf16(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, std::size_t m, std::size_t n,
-               std::size_t k, const float* a, std::size_t lda, const float* b, std::size_t ldb,
-               float beta, float* c, std::size_t ldc) {
-    bf16_sgemm(best_bf16_gemm_path(), m, n, k, operand(a, ta, int(lda)), operand(b, tb, int(ldb)),
-               beta, c, ldc);
+// The bf16 product of row-major operands (a transposed one read with its strides swapped), on
+// the path of `precision` (bf16: the best of bf16's sums; bf16_amx: AMX).
+void gemm_bf16(Precision precision, CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, std::size_t m,
+               std::size_t n, std::size_t k, const float* a, std::size_t lda, const float* b,
+               std::size_t ldb, float beta, float* c, std::size_t ldc) {
+    bf16_sgemm(bf16_gemm_path_for(precision), m, n, k, operand(a, ta, int(lda)), operand(b, tb, int(ldb)), beta, c, ldc);
 }
 
 // The double reference's rounding: each value to the nearest bf16, as the float product rounds
@@ -77,13 +77,13 @@ void matmul(const Real* x, const Real* w, Real* out, std::size_t n, std::size_t 
     ensure_single_threaded_blas();
     if constexpr (std::is_same_v<Real, float>) {
         // (an fp32 step keeps the BLAS's gemv below: no buffer per token)
-        if (cols <= kNarrowSide && (n > 1 || precision == Precision::Bf16))
-            return narrow_matmul(x, w, out, n, inner, cols, beta, precision == Precision::Bf16);
+        if (cols <= kNarrowSide && (n > 1 || rounds_to_bf16(precision)))
+            return narrow_matmul(x, w, out, n, inner, cols, beta, rounds_to_bf16(precision));
     }
-    if (precision == Precision::Bf16) {
+    if (rounds_to_bf16(precision)) {
         if constexpr (std::is_same_v<Real, float>) {
             // One row too: a step of generation rounds and sums exactly as a chunk's row does.
-            return gemm_bf16(CblasNoTrans, CblasNoTrans, n, cols, inner, x, inner, w, cols, beta,
+            return gemm_bf16(precision, CblasNoTrans, CblasNoTrans, n, cols, inner, x, inner, w, cols, beta,
                              out, cols);
         } else {
             const auto x16 = rounded_to_bf16(x, n * inner), w16 = rounded_to_bf16(w, inner * cols);
@@ -106,11 +106,11 @@ void matmul_backward_input(const Real* dy, const Real* w, Real* dx, std::size_t 
     if constexpr (std::is_same_v<Real, float>) {
         if (inner <= kNarrowSide)
             return narrow_matmul_backward_input(dy, w, dx, n, inner, cols, beta,
-                                                precision == Precision::Bf16);
+                                                rounds_to_bf16(precision));
     }
-    if (precision == Precision::Bf16) {
+    if (rounds_to_bf16(precision)) {
         if constexpr (std::is_same_v<Real, float>) {
-            return gemm_bf16(CblasNoTrans, CblasTrans, n, inner, cols, dy, cols, w, cols, beta, dx,
+            return gemm_bf16(precision, CblasNoTrans, CblasTrans, n, inner, cols, dy, cols, w, cols, beta, dx,
                              inner);
         } else {
             const auto w16 = rounded_to_bf16(w, inner * cols);
@@ -128,11 +128,11 @@ void matmul_backward_weight(const Real* x, const Real* dy, Real* dw, std::size_t
     if constexpr (std::is_same_v<Real, float>) {
         if (cols <= kNarrowSide || inner <= kNarrowSide)
             return narrow_matmul_backward_weight(x, dy, dw, n, inner, cols,
-                                                 precision == Precision::Bf16);
+                                                 rounds_to_bf16(precision));
     }
-    if (precision == Precision::Bf16) {
+    if (rounds_to_bf16(precision)) {
         if constexpr (std::is_same_v<Real, float>) {
-            return gemm_bf16(CblasTrans, CblasNoTrans, inner, cols, n, x, inner, dy, cols, 1.0f,
+            return gemm_bf16(precision, CblasTrans, CblasNoTrans, inner, cols, n, x, inner, dy, cols, 1.0f,
                              dw, cols);
         } else {
             const auto x16 = rounded_to_bf16(x, n * inner);

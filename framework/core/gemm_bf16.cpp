@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 
 #include "core/bf16.hpp"
@@ -222,28 +223,40 @@ void pack_b_block(bool hardware, std::size_t nr, MatrixOperand b, std::size_t jc
             unpack_swapped(words + jr * pairs, pairs, nr, floats + jr * pairs * 2);
 }
 
-// The bf16 product's policy for gemm_blocking::blocked_product. hardware: vdpbf16ps over the
-// word panels; otherwise the emulation, the fp32 tile `fp32` over the swapped float panels
-// under flush-to-zero, every tile merged outside it (through the edge scratch). b's blocks are
-// packed here from the operand, or read from a Bf16PackedMatrix. A tile of one real row (a
-// step of generation) runs the one-row kernel: row 0's bits, an eighth of the work.
+// The bf16 product's policy for gemm_blocking::blocked_product, per path:
+// - avx512_bf16: vdpbf16ps over the word panels;
+// - amx: TDPBF16PS over the same panels of b and a packed as rows of words (the tiles' layout),
+//   in an AmxTileScope for the product's lifetime;
+// - emulated: the fp32 tile `fp32` over the swapped float panels under flush-to-zero, every
+//   tile merged outside it (through the edge scratch).
+// b's blocks are packed here from the operand, or read from a Bf16PackedMatrix. A tile of one
+// real row (a step of generation) runs the one-row kernel: row 0's bits, an eighth of the work
+// (amx: tiles of one row).
 class Bf16Tiles {
 public:
-    Bf16Tiles(bool hardware, const MicroKernel& fp32, std::size_t m, std::size_t n, std::size_t k,
-              MatrixOperand a, MatrixOperand b, const Bf16PackedMatrix* prepacked)
-        : mr(hardware ? kBf16TileRows : fp32.mr), nr(hardware ? kBf16TileCols : fp32.nr),
-          hardware_(hardware), fp32_(fp32), a_(a), b_(b), prepacked_(prepacked),
-          // The hardware path reads a as packed rows when a's rows are contiguous in k:
+    Bf16Tiles(Bf16GemmPath path, const MicroKernel& fp32, std::size_t m, std::size_t n,
+              std::size_t k, MatrixOperand a, MatrixOperand b, const Bf16PackedMatrix* prepacked)
+        : mr(path == Bf16GemmPath::Amx ? kAmxTileRows
+             : path == Bf16GemmPath::Avx512Bf16 ? kBf16TileRows : fp32.mr),
+          nr(path == Bf16GemmPath::Emulated ? fp32.nr : kBf16TileCols),
+          hardware_(path != Bf16GemmPath::Emulated), amx_(path == Bf16GemmPath::Amx), fp32_(fp32),
+          a_(a), b_(b), prepacked_(prepacked),
+          // The hardware paths read a as packed rows when a's rows are contiguous in k:
           // converting a row is one run, no transposition.
-          a_rows_(hardware && a.col_stride == 1),
+          a_rows_(hardware_ && a.col_stride == 1),
           pairs_max_((std::min(k, KC) + 1) / 2),
           packed_b_(prepacked ? 0 : pairs_max_ * round_up(std::min(n, NC), nr)),
-          float_b_(prepacked || hardware ? 0 : 2 * pairs_max_ * round_up(std::min(n, NC), nr)),
+          float_b_(prepacked || hardware_ ? 0 : 2 * pairs_max_ * round_up(std::min(n, NC), nr)),
           packed_a_(pairs_max_ * round_up(std::min(m, MC), mr)),
-          float_a_(hardware ? 0 : 2 * pairs_max_ * round_up(std::min(m, MC), mr)),
+          float_a_(hardware_ ? 0 : 2 * pairs_max_ * round_up(std::min(m, MC), mr)),
+          // amx with a's columns contiguous: a is packed as the 8-row panels of avx512_bf16
+          // first, then transposed into rows.
+          panel_a_(amx_ && !a_rows_ ? pairs_max_ * round_up(std::min(m, MC), kBf16TileRows) : 0),
           // Only the packers of b and of a's columns use it (not a prepacked b with a's rows):
           // hw_pack_bf16_pairs 32 runs of pairs, pack_bf16_pairs one.
-          scratch_(prepacked && a_rows_ ? 0 : (hardware ? 32 : 1) * round_up(pairs_max_, 8)) {}
+          scratch_(prepacked && a_rows_ ? 0 : (hardware_ ? 32 : 1) * round_up(pairs_max_, 8)) {
+        if (amx_) amx_scope_.emplace(std::min<std::size_t>(m, 16));
+    }
 
     const std::size_t mr, nr;
     bool runs_into_c() const { return hardware_; }
@@ -269,23 +282,33 @@ public:
             }
             return;
         }
+        // Panels of panel_rows rows (panels[ir * pairs + q * panel_rows + i]).
+        const std::size_t panel_rows = amx_ ? kBf16TileRows : mr;
+        std::uint32_t* panels = amx_ ? panel_a_.data() : packed_a_.data();
         if (a_.row_stride == 1) {  // a transposed (x^T): its rows of k are the source's rows
             const gemm_blocking::ScratchBuffer<std::uint32_t> row(mc);
-            pack_pair_rows(hardware_, a_.data + ic + pc * a_.col_stride, a_.col_stride, kc, mc, mr,
-                           packed_a_.data(), row.data());
+            pack_pair_rows(hardware_, a_.data + ic + pc * a_.col_stride, a_.col_stride, kc, mc,
+                           panel_rows, panels, row.data());
         }
-        for (std::size_t ir = 0; ir < mc; ir += mr) {
-            std::uint32_t* panel = packed_a_.data() + ir * pairs_;
+        for (std::size_t ir = 0; ir < mc; ir += panel_rows) {
+            std::uint32_t* panel = panels + ir * pairs_;
             if (a_.row_stride != 1)
                 (hardware_ ? hw_pack_bf16_pairs : pack_bf16_pairs)(
                     a_.data + (ic + ir) * a_.row_stride + pc * a_.col_stride, a_.col_stride,
-                    a_.row_stride, kc, std::min(mr, mc - ir), mr, panel, scratch_.data());
+                    a_.row_stride, kc, std::min(panel_rows, mc - ir), panel_rows, panel,
+                    scratch_.data());
             if (!hardware_) unpack_swapped(panel, pairs_, mr, float_a_.data() + ir * pairs_ * 2);
         }
+        if (amx_) panels_to_rows(mc);
     }
 
     void run(std::size_t ir, std::size_t rows, std::size_t jr, float* c, std::size_t ldc,
              float beta) const {
+        if (amx_) {
+            amx_bf16_32x32(pairs_, packed_a_.data() + ir * pairs_, pairs_, b_words_ + jr * pairs_,
+                           c, ldc, beta, rows);
+            return;
+        }
         if (hardware_) {
             const std::uint32_t* pa = packed_a_.data() + ir * pairs_;
             const std::uint32_t* pb = b_words_ + jr * pairs_;
@@ -302,7 +325,24 @@ public:
     }
 
 private:
-    bool hardware_;
+    // packed_a[i * pairs + q] = panel_a's word (q, i), for the rows of a's block (mc), and zero
+    // rows after them up to a whole tile.
+    void panels_to_rows(std::size_t mc) {
+        const std::uint32_t* panels = panel_a_.data();
+        std::uint32_t* rows = packed_a_.data();
+        const std::size_t pairs = pairs_, eights = pairs / 8 * 8, panel_rows = kBf16TileRows;
+        for (std::size_t ir = 0; ir < round_up(mc, panel_rows); ir += panel_rows) {
+            const std::uint32_t* panel = panels + ir * pairs;
+            for (std::size_t q = 0; q < eights; q += 8)
+                transpose_8x8(panel + q * panel_rows, panel_rows, rows + ir * pairs + q, pairs);
+            for (std::size_t q = eights; q < pairs; ++q)
+                for (std::size_t i = 0; i < panel_rows; ++i)
+                    rows[(ir + i) * pairs + q] = panel[q * panel_rows + i];
+        }
+        std::fill(rows + round_up(mc, panel_rows) * pairs, rows + round_up(mc, mr) * pairs, 0u);
+    }
+
+    bool hardware_, amx_;
     MicroKernel fp32_;
     MatrixOperand a_, b_;
     const Bf16PackedMatrix* prepacked_;
@@ -314,7 +354,9 @@ private:
     ScratchBuffer<float> float_b_;
     ScratchBuffer<std::uint32_t> packed_a_;
     ScratchBuffer<float> float_a_;
+    ScratchBuffer<std::uint32_t> panel_a_;  // amx, a's columns contiguous
     ScratchBuffer<std::uint32_t> scratch_;
+    std::optional<AmxTileScope> amx_scope_;
     std::size_t pairs_ = 0;                 // of the current kc-block
     const std::uint32_t* b_words_ = nullptr;  // the current block of b
     const float* b_floats_ = nullptr;
@@ -351,11 +393,21 @@ Bf16GemmPath choose_bf16_gemm_path() {
 }  // namespace
 
 std::string bf16_gemm_path_name(Bf16GemmPath path) {
-    return path == Bf16GemmPath::Avx512Bf16 ? "avx512_bf16" : "emulated";
+    switch (path) {
+    case Bf16GemmPath::Emulated: return "emulated";
+    case Bf16GemmPath::Avx512Bf16: return "avx512_bf16";
+    case Bf16GemmPath::Amx: return "amx";
+    }
+    return "?";
 }
 
 bool bf16_gemm_path_available(Bf16GemmPath path) {
-    return path == Bf16GemmPath::Avx512Bf16 ? cpu_features().avx512_bf16 : cpu_features().avx2_fma;
+    switch (path) {
+    case Bf16GemmPath::Emulated: return cpu_features().avx2_fma;
+    case Bf16GemmPath::Avx512Bf16: return cpu_features().avx512_bf16;
+    case Bf16GemmPath::Amx: return cpu_features().amx_bf16;
+    }
+    return false;
 }
 
 std::vector<Bf16GemmPath> available_bf16_gemm_paths() {
@@ -370,12 +422,29 @@ Bf16GemmPath best_bf16_gemm_path() {
     return path;
 }
 
+Bf16GemmPath amx_bf16_gemm_path() {
+    if (!bf16_gemm_path_available(Bf16GemmPath::Amx))
+        throw UserError("precision bf16_amx needs a CPU with AMX-BF16 (Intel Xeon 4th generation "
+                        "or later) whose OS allows the tiles; this CPU has " +
+                        describe(cpu_features()) +
+                        ". Its sums are AMX's own, which no other CPU computes, so a bf16_amx run "
+                        "trains, resumes and evaluates bit for bit only there; use bf16 (the same "
+                        "bits on every CPU with AVX512_BF16 or AVX2) or fp32 elsewhere");
+    return Bf16GemmPath::Amx;
+}
+
+Bf16GemmPath bf16_gemm_path_for(Precision precision) {
+    if (precision == Precision::Bf16Amx) return amx_bf16_gemm_path();
+    if (precision == Precision::Bf16) return best_bf16_gemm_path();
+    throw std::invalid_argument("bf16_gemm_path_for: fp32 products have no bf16 path");
+}
+
 void bf16_sgemm(Bf16GemmPath path, std::size_t m, std::size_t n, std::size_t k, MatrixOperand a,
                 MatrixOperand b, float beta, float* c, std::size_t ldc) {
     if (m == 0 || n == 0) return;
     check_available(path, "bf16_sgemm");
     if (k == 0) return gemm_blocking::scale(m, n, beta, c, ldc);
-    Bf16Tiles tiles(path == Bf16GemmPath::Avx512Bf16, emulation_tile(), m, n, k, a, b, nullptr);
+    Bf16Tiles tiles(path, emulation_tile(), m, n, k, a, b, nullptr);
     gemm_blocking::blocked_product(tiles, m, n, k, beta, c, ldc);
 }
 
@@ -384,7 +453,7 @@ void bf16_sgemm_emulated_on(const MicroKernel& tile, std::size_t m, std::size_t 
                             std::size_t ldc) {
     if (m == 0 || n == 0) return;
     if (k == 0) return gemm_blocking::scale(m, n, beta, c, ldc);
-    Bf16Tiles tiles(false, tile, m, n, k, a, b, nullptr);
+    Bf16Tiles tiles(Bf16GemmPath::Emulated, tile, m, n, k, a, b, nullptr);
     gemm_blocking::blocked_product(tiles, m, n, k, beta, c, ldc);
 }
 
@@ -416,11 +485,11 @@ Bf16GemmPath checked(Bf16GemmPath path) {
 Bf16PackedMatrix::Bf16PackedMatrix(Bf16GemmPath path, std::size_t k, std::size_t n,
                                    MatrixOperand b)
     : path_(checked(path)), k_(k), n_(n), fp32_(emulation_tile()), k_blocks_((k + KC - 1) / KC),
-      block_start_(block_starts(path == Bf16GemmPath::Avx512Bf16,
-                                path == Bf16GemmPath::Avx512Bf16 ? kBf16TileCols : fp32_.nr, k, n)),
-      words_(path == Bf16GemmPath::Avx512Bf16 ? block_start_.back() : 0),
-      floats_(path == Bf16GemmPath::Avx512Bf16 ? 0 : block_start_.back()) {
-    const bool hardware = path == Bf16GemmPath::Avx512Bf16;
+      block_start_(block_starts(path != Bf16GemmPath::Emulated,
+                                path != Bf16GemmPath::Emulated ? kBf16TileCols : fp32_.nr, k, n)),
+      words_(path != Bf16GemmPath::Emulated ? block_start_.back() : 0),
+      floats_(path != Bf16GemmPath::Emulated ? 0 : block_start_.back()) {
+    const bool hardware = path != Bf16GemmPath::Emulated;  // amx reads avx512_bf16's panels
     const std::size_t nr = hardware ? kBf16TileCols : fp32_.nr;
     const std::size_t pairs_max = (std::min(k, KC) + 1) / 2;
     // The emulation packs each block's words here first, then its floats in place.
@@ -440,7 +509,7 @@ void bf16_sgemm_packed(std::size_t m, MatrixOperand a, const Bf16PackedMatrix& b
     const std::size_t n = b.cols(), k = b.rows();
     if (m == 0 || n == 0) return;
     if (k == 0) return gemm_blocking::scale(m, n, beta, c, ldc);
-    Bf16Tiles tiles(b.path() == Bf16GemmPath::Avx512Bf16, b.fp32_tile(), m, n, k, a,
+    Bf16Tiles tiles(b.path(), b.fp32_tile(), m, n, k, a,
                     MatrixOperand{nullptr, 0, 0}, &b);
     gemm_blocking::blocked_product(tiles, m, n, k, beta, c, ldc);
 }

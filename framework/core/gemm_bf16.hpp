@@ -1,15 +1,24 @@
 #pragma once
-// The matrix product of train.precision: bf16 (docs/kernels.md, "bf16 products"): every
-// element of a and b is rounded to bfloat16 (float_to_bf16_flushed: subnormals to zero, then
-// nearest-even) while it is packed, and the products are summed in float32 the way AMD's and
-// Intel's vdpbf16ps sums them: k is taken in pairs, and per pair
+// The matrix products of train.precision: bf16 and bf16_amx (docs/kernels.md, "bf16 products").
+// Every element of a and b is rounded to bfloat16 (float_to_bf16_flushed: subnormals to zero,
+// then nearest-even) while it is packed, and the products are summed in float32.
+//
+// bf16: the sums of AMD's and Intel's vdpbf16ps: k is taken in pairs, and per pair
 //     acc = acc + a[2i+1] * b[2i+1], then acc = acc + a[2i] * b[2i]
 // each product exact, each addition rounded to nearest-even, a subnormal result flushed to
 // zero; the sum of each kc-block of k starts from zero and is added to c as in sgemm
 // (core/gemm_kernels.hpp). Two paths compute exactly that, so a bf16 run gives the same bits on
 // any CPU that can run it: vdpbf16ps itself (AVX512_BF16), or the same additions emulated with
 // float FMAs (AVX2 + FMA3 or AVX-512 F) under flush-to-zero. tests/gemm_bf16_test.cpp holds the
-// two together. Like sgemm it runs on the calling thread and its bits depend on the shape only.
+// two together.
+//
+// bf16_amx: Intel's AMX tiles (path Amx). TDPBF16PS sums each group of 16 pairs its own way,
+// more precisely than two roundings per pair and not documented bit for bit, so these sums
+// differ from bf16's and no other CPU reproduces them: the same blocking, per kc-block one
+// TDPBF16PS per whole group of 16 pairs, the pairs after the last group by vdpbf16ps's rule.
+// A bf16_amx run gives the same bits for any thread count and across a resume, on AMX CPUs.
+//
+// Like sgemm every path runs on the calling thread and its bits depend on the shape only.
 
 #include <cstddef>
 #include <cstdint>
@@ -19,17 +28,21 @@
 #include "core/gemm_blocking.hpp"
 #include "core/gemm_kernels.hpp"
 #include "core/gemm_micro_kernels.hpp"
+#include "core/precision.hpp"
 
 namespace lrnn {
 
-enum class Bf16GemmPath { Emulated, Avx512Bf16 };
+// Emulated and Avx512Bf16 compute bf16's sums, Amx bf16_amx's.
+enum class Bf16GemmPath { Emulated, Avx512Bf16, Amx };
 
-std::string bf16_gemm_path_name(Bf16GemmPath path);  // "emulated", "avx512_bf16"
+std::string bf16_gemm_path_name(Bf16GemmPath path);  // "emulated", "avx512_bf16", "amx"
 
-// Emulated: the CPU has AVX2 and FMA3. Avx512Bf16: it has AVX512_BF16.
+// Emulated: the CPU has AVX2 and FMA3. Avx512Bf16: it has AVX512_BF16. Amx: it has AMX-BF16
+// and the OS lets this process use the tiles (cpu_features().amx_bf16).
 bool bf16_gemm_path_available(Bf16GemmPath path);
 
-// Every path this CPU can run, Emulated first (empty on a CPU without AVX2/FMA3).
+// Every path of bf16's sums this CPU can run, Emulated first (empty on a CPU without
+// AVX2/FMA3). Amx is not one of them.
 std::vector<Bf16GemmPath> available_bf16_gemm_paths();
 
 // Avx512Bf16 where the CPU has it, Emulated otherwise, or the path the environment variable
@@ -38,13 +51,21 @@ std::vector<Bf16GemmPath> available_bf16_gemm_paths();
 // Decided once per process.
 Bf16GemmPath best_bf16_gemm_path();
 
+// Amx; UserError when this CPU cannot run it (no AMX-BF16, or the OS refused the tiles): a
+// bf16_amx run, evaluation or generation refuses to start rather than compute other sums.
+Bf16GemmPath amx_bf16_gemm_path();
+
+// The path of a precision's products: bf16 best_bf16_gemm_path(), bf16_amx amx_bf16_gemm_path()
+// (UserErrors as theirs). std::invalid_argument for fp32, which has none.
+Bf16GemmPath bf16_gemm_path_for(Precision precision);
+
 // c (m, n; row stride ldc) = beta * c + bf16(a) (m, k) @ bf16(b) (k, n), float sums as above.
 // beta == 0 does not read c. std::invalid_argument for a path this CPU cannot run.
 void bf16_sgemm(Bf16GemmPath path, std::size_t m, std::size_t n, std::size_t k, MatrixOperand a,
                 MatrixOperand b, float beta, float* c, std::size_t ldc);
 
 // b (k, n) of a bf16_sgemm rounded and laid out once, in exactly the panels that `path`'s tile
-// reads (pairs of bf16 as 32-bit words for avx512_bf16; the emulation's swapped float panels,
+// reads (pairs of bf16 as 32-bit words for avx512_bf16 and amx; the emulation's swapped float panels,
 // for the fp32 tile bf16_sgemm would use), block by block as bf16_sgemm packs them. A product
 // over it (bf16_sgemm_packed) gives bf16_sgemm's bits without packing b again: for weights
 // multiplied once per generated token (model/bf16_weights.hpp). It copies b's values: a change
@@ -59,7 +80,7 @@ public:
     std::size_t cols() const { return n_; }  // n
     const MicroKernel& fp32_tile() const { return fp32_; }  // the emulation's tile
     // Block (jc, pc) of gemm_blocking (columns jc.., rows pc.. of b): its panels of words
-    // (avx512_bf16) or floats (emulated), as the blocked loop reads them.
+    // (avx512_bf16, amx) or floats (emulated), as the blocked loop reads them.
     const std::uint32_t* words(std::size_t jc, std::size_t pc) const {
         return words_.data() + start(jc, pc);
     }
@@ -77,7 +98,7 @@ private:
     MicroKernel fp32_;
     std::size_t k_blocks_;                   // blocks of KC rows
     std::vector<std::size_t> block_start_;   // per block (jc, pc), in words or floats
-    gemm_blocking::AlignedBuffer<std::uint32_t> words_;  // avx512_bf16 only
+    gemm_blocking::AlignedBuffer<std::uint32_t> words_;  // avx512_bf16 and amx only
     gemm_blocking::AlignedBuffer<float> floats_;         // emulated only
 };
 

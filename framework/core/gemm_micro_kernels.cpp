@@ -113,7 +113,91 @@ void avx2_row(std::size_t kc, const float* a, std::size_t cs, const float* b, fl
     avx2_tile<1>(kc, a, 0, cs, b, c, 0, beta);
 }
 
+// The tile registers of amx_bf16_32x32: c in 0..3 (rows 0-15 and 16-31, columns 0-15 and
+// 16-31), a's two row halves in 4 and 5, b's two column halves in 6 and 7.
+struct alignas(64) AmxTileConfig {
+    std::uint8_t palette = 1;
+    std::uint8_t start_row = 0;
+    std::uint8_t reserved[14] = {};
+    std::uint16_t bytes_per_row[16] = {};
+    std::uint8_t rows[16] = {};
+};
+
+// Tile loads, stores and the configuration as asm that tells the compiler what memory they
+// touch: GCC 12's intrinsics do not (_tile_loadconfig declares 8 of its 64 bytes, so the
+// compiler dropped the stores that filled the rest; _tile_loadd and _tile_stored declare
+// none), which lets it move or drop the packing before a load and the reads after a store.
+#define LRNN_TILE_LOADD(tile, base, stride)                                                    \
+    __asm__ volatile("tileloadd (%0,%1,1), %%tmm" #tile ::"r"(base), "r"(long(stride)) : "memory")
+#define LRNN_TILE_STORED(tile, base, stride)                                                   \
+    __asm__ volatile("tilestored %%tmm" #tile ", (%0,%1,1)" ::"r"(base), "r"(long(stride)) : "memory")
+
+// (A target attribute on a member function would make it a function version in C++.)
+__attribute__((target("amx-tile"))) void load_amx_config(std::size_t tile_rows) {
+    AmxTileConfig config;
+    for (int t = 0; t < 8; ++t) {
+        config.bytes_per_row[t] = 64;
+        config.rows[t] = std::uint8_t(t >= 6 ? kAmxGroupPairs : tile_rows);
+    }
+    __asm__ volatile("ldtilecfg %0" ::"m"(config) : "memory");
+}
+
+__attribute__((target("amx-tile"))) void release_amx_tiles() { _tile_release(); }
+
+template <bool kLowerHalf>
+__attribute__((target("amx-tile,amx-bf16,avx512f,avx512bf16"))) void amx_tile(
+    std::size_t pairs, const std::uint32_t* a, std::size_t rs, const std::uint32_t* b, float* c,
+    std::size_t ldc, float beta, std::size_t rows) {
+    const std::size_t groups_end = pairs / kAmxGroupPairs * kAmxGroupPairs;
+    const std::size_t a_bytes = rs * sizeof(std::uint32_t);
+    _tile_zero(0);
+    _tile_zero(1);
+    if constexpr (kLowerHalf) {
+        _tile_zero(2);
+        _tile_zero(3);
+    }
+    for (std::size_t q = 0; q < groups_end; q += kAmxGroupPairs) {
+        LRNN_TILE_LOADD(6, b + q * 32, 128);
+        LRNN_TILE_LOADD(7, b + q * 32 + 16, 128);
+        LRNN_TILE_LOADD(4, a + q, a_bytes);
+        _tile_dpbf16ps(0, 4, 6);
+        _tile_dpbf16ps(1, 4, 7);
+        if constexpr (kLowerHalf) {
+            LRNN_TILE_LOADD(5, a + 16 * rs + q, a_bytes);
+            _tile_dpbf16ps(2, 5, 6);
+            _tile_dpbf16ps(3, 5, 7);
+        }
+    }
+    alignas(64) float sums[32 * 32];
+    LRNN_TILE_STORED(0, sums, 128);
+    LRNN_TILE_STORED(1, sums + 16, 128);
+    if constexpr (kLowerHalf) {
+        LRNN_TILE_STORED(2, sums + 16 * 32, 128);
+        LRNN_TILE_STORED(3, sums + 16 * 32 + 16, 128);
+    }
+    for (std::size_t i = 0; i < rows; ++i) {
+        __m512 acc0 = _mm512_load_ps(sums + i * 32), acc1 = _mm512_load_ps(sums + i * 32 + 16);
+        for (std::size_t q = groups_end; q < pairs; ++q) {
+            const __m512bh ai = (__m512bh)_mm512_set1_epi32(int(a[i * rs + q]));
+            acc0 = _mm512_dpbf16_ps(acc0, ai, (__m512bh)_mm512_loadu_si512(b + q * 32));
+            acc1 = _mm512_dpbf16_ps(acc1, ai, (__m512bh)_mm512_loadu_si512(b + q * 32 + 16));
+        }
+        merge_row_32(c + i * ldc, acc0, acc1, beta);
+    }
+}
+
 }  // namespace
+
+void amx_bf16_32x32(std::size_t pairs, const std::uint32_t* a, std::size_t a_row_stride,
+                    const std::uint32_t* b, float* c, std::size_t ldc, float beta,
+                    std::size_t rows) {
+    if (rows > 16) amx_tile<true>(pairs, a, a_row_stride, b, c, ldc, beta, rows);
+    else amx_tile<false>(pairs, a, a_row_stride, b, c, ldc, beta, rows);
+}
+
+AmxTileScope::AmxTileScope(std::size_t tile_rows) { load_amx_config(tile_rows); }
+
+AmxTileScope::~AmxTileScope() { release_amx_tiles(); }
 
 void avx512_bf16_8x32(std::size_t pairs, const std::uint32_t* a, std::size_t rs, std::size_t cs,
                       const std::uint32_t* b, float* c, std::size_t ldc, float beta) {

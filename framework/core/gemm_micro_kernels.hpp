@@ -45,4 +45,29 @@ void avx512_bf16_8x32(std::size_t pairs, const std::uint32_t* a, std::size_t a_r
 void avx512_bf16_1x32(std::size_t pairs, const std::uint32_t* a, std::size_t a_col_stride,
                       const std::uint32_t* b, float* c, float beta);
 
+// The AMX tile of precision bf16_amx (core/gemm_bf16.cpp, docs/kernels.md "AMX"), AMX-BF16
+// only: 32 x 32 of c as four 16 x 16 accumulator tiles. c = beta * c + the sums of a's rows
+// (a[i * a_row_stride + q], a pair of bf16 per word) with b's panel (b[q * 32 + j], as
+// avx512_bf16_8x32 reads it): per group of 16 pairs one TDPBF16PS, whose sums are the
+// hardware's own (not vdpbf16ps's: each group is summed with more precision than two roundings
+// per pair); the pairs after the last whole group by vdpbf16ps. Only the first `rows` rows are
+// computed and written (the rows of a past them are read when rows > 16 and must be zero).
+// Call it inside an AmxTileScope of the same tile_rows.
+inline constexpr std::size_t kAmxTileRows = 32, kAmxTileCols = 32, kAmxGroupPairs = 16;
+void amx_bf16_32x32(std::size_t pairs, const std::uint32_t* a, std::size_t a_row_stride,
+                    const std::uint32_t* b, float* c, std::size_t ldc, float beta,
+                    std::size_t rows);
+
+// The tile configuration of amx_bf16_32x32 loaded on this thread (tiles belong to the
+// thread), released on destruction. tile_rows (1..16) is the rows of a and c tiles: 16 for a
+// product of 16 rows or more, its row count for a smaller one (a generation step: 1), which
+// makes TDPBF16PS do only that many rows; a row's sums do not depend on it.
+class AmxTileScope {
+public:
+    explicit AmxTileScope(std::size_t tile_rows);
+    ~AmxTileScope();
+    AmxTileScope(const AmxTileScope&) = delete;
+    AmxTileScope& operator=(const AmxTileScope&) = delete;
+};
+
 }  // namespace lrnn

@@ -31,7 +31,7 @@ void forward_product(const Workspace<Real>& ws, const Real* x, const Real* w, Re
                 return;
             }
         }
-        if (ws.bf16_packed != nullptr && ws.precision == Precision::Bf16) {
+        if (ws.bf16_packed != nullptr && rounds_to_bf16(ws.precision)) {
             const Bf16PackedMatrix* packed = ws.bf16_packed->find(w);
             if (packed != nullptr && packed->rows() == inner && packed->cols() == cols) {
                 bf16_sgemm_packed(T, MatrixOperand{x, inner, 1}, *packed, beta, out, cols);

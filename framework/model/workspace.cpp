@@ -43,7 +43,7 @@ template <typename Real>
 Workspace<Real>::Workspace(const ModelConfig& c, std::size_t max_T, Precision p)
     : config(c), max_steps(max_T), precision(p), layers(c.n_layer),
       storage_(workspace_values(c, max_T)) {
-    if (std::is_same_v<Real, float> && p == Precision::Bf16) (void)best_bf16_gemm_path();
+    if (std::is_same_v<Real, float> && rounds_to_bf16(p)) (void)bf16_gemm_path_for(p);
     const auto [T, d, r, F, S, V] = BufferSizes(c, max_T);
     (void)T, (void)d, (void)r, (void)F, (void)S, (void)V;
     // Carved in the order workspace_values() counts them: forward, the layers, backward.

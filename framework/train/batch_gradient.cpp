@@ -12,7 +12,7 @@ namespace lrnn {
 BatchGradient::BatchGradient(const ModelConfig& config, std::size_t max_chunk_tokens, Precision precision)
     : layout_(config), max_chunk_tokens_(max_chunk_tokens), precision_(precision) {
     // A CPU that can run no bf16 kernel refuses here, before the first step.
-    if (precision == Precision::Bf16) Workspace<float>(config, 1, precision);
+    if (rounds_to_bf16(precision)) Workspace<float>(config, 1, precision);
 }
 
 std::unique_ptr<BatchGradient::Buffer> BatchGradient::acquire() {

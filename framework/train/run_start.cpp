@@ -85,9 +85,11 @@ AdamW new_optimizer(const ParameterLayout& layout, const TrainConfig& config) {
 }
 
 // A bf16 run on a CPU that can run no bf16 kernel, or with LRNN_GEMM_BF16 naming one it
-// cannot: refused before anything is read or replaced (core/gemm_bf16.hpp).
+// cannot, and a bf16_amx run (a new one or one resumed) on a CPU without AMX: refused before
+// anything is read or replaced (core/gemm_bf16.hpp).
 void check_precision_runs_here(const TrainConfig& config) {
-    if (config.train.precision == "bf16") (void)best_bf16_gemm_path();
+    const Precision precision = parse_precision(config.train.precision, "train.precision");
+    if (rounds_to_bf16(precision)) (void)bf16_gemm_path_for(precision);
 }
 
 // Removes a folder of stores this start wrote, and .token-stores and run.dir if that leaves

@@ -179,9 +179,10 @@ void TrainingLoop::announce() {
          << "training " << total_steps_ << " steps of " << tc_.batch_chunks << " chunks x " << ctx_len_
          << " tokens on " << threads_.threads() << " threads" << (comm_.distributed() ? " per rank" : "") << "\n";
     if (comm_.distributed()) out_ << exchange_.describe() << "\n";
-    if (tc_.precision == "bf16")
-        out_ << "precision bf16: matrix products on bf16 inputs with float sums (" << bf16_gemm_path_name(best_bf16_gemm_path())
-             << " kernel)\n";
+    const Precision precision = parse_precision(tc_.precision, "train.precision");
+    if (rounds_to_bf16(precision))
+        out_ << "precision " << tc_.precision << ": matrix products on bf16 inputs with float sums ("
+             << bf16_gemm_path_name(bf16_gemm_path_for(precision)) << " kernel)\n";
 }
 
 TrainResult TrainingLoop::run() {
