@@ -29,6 +29,7 @@
 #include <time.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <deque>
@@ -293,46 +294,63 @@ public:
         for (const PeakLoop& loop : peak_loops()) probes_.emplace_back(loop);
         speeds_.resize(probes_.size());
     }
-    // One round; returns the round's fp32 peak (the best fp32 loop), wall and CPU.
-    // The round's bf16 dot-product peak is kept for last_bf16().
+    // One round; returns the round's fp32 peak (the best fp32 loop), wall and CPU. The round's
+    // peak of each kind is kept for last().
     Speed measure_round() {
-        Speed fp32{0, 0};
-        last_bf16_ = {0, 0};
+        last_ = {};
         for (std::size_t i = 0; i < probes_.size(); ++i) {
             const Speed s = probes_[i].probe.measure();
             speeds_[i].push_back(s);
-            if (probes_[i].loop.fp32) fp32 = best_of({fp32, s});
-            else last_bf16_ = best_of({last_bf16_, s});
+            Speed& kind = last_[std::size_t(probes_[i].loop.kind)];
+            kind = best_of({kind, s});
         }
-        return fp32;
+        return last(PeakKind::Fp32);
     }
-    Speed last_bf16() const { return last_bf16_; }
-    bool has_bf16() const {
-        for (std::size_t i = 0; i < size(); ++i)
-            if (!loop(i).fp32) return true;
-        return false;
-    }
-    Speed best_bf16() const {
+    // The last round's best loop of a kind ({0, 0} where this CPU has none).
+    Speed last(PeakKind kind) const { return last_[std::size_t(kind)]; }
+    // The best of all rounds of the loops of a kind ({0, 0} where this CPU has none).
+    Speed best_of_kind(PeakKind kind) const {
         Speed b{0, 0};
         for (std::size_t i = 0; i < size(); ++i)
-            if (!loop(i).fp32) b = best_of({b, best(i)});
+            if (loop(i).kind == kind) b = best_of({b, best(i)});
         return b;
     }
     std::size_t size() const { return probes_.size(); }
     const PeakLoop& loop(std::size_t i) const { return probes_[i].loop; }
     Speed best(std::size_t i) const { return best_of(speeds_[i]); }
-    Speed best_fp32() const {
-        Speed b{0, 0};
-        for (std::size_t i = 0; i < size(); ++i)
-            if (loop(i).fp32) b = best_of({b, best(i)});
-        return b;
-    }
 
 private:
     std::deque<PeakProbe> probes_;
     std::vector<std::vector<Speed>> speeds_;
-    Speed last_bf16_{0, 0};
+    std::array<Speed, 3> last_{};  // per PeakKind
 };
+
+// A chunk in bf16 or bf16_amx, with its rounds' times (s) and ratios to the round's vdpbf16ps
+// peak and AMX tile peak (each only where the CPU has it).
+struct Bf16Chunk {
+    Precision precision;
+    ChunkProbe probe;
+    std::vector<double> total, cpu, to_dot_peak, cpu_to_dot_peak, to_amx_peak;
+
+    Bf16Chunk(const ModelConfig& c, Precision p) : precision(p), probe(c, p) {}
+    void measure(double chunk_flops, const Peaks& peaks) {
+        const ChunkTimes t = probe.measure();
+        total.push_back(t.total_s), cpu.push_back(t.cpu_s);
+        const Speed dot = peaks.last(PeakKind::Bf16Dot), amx = peaks.last(PeakKind::Amx);
+        if (dot.wall_gflops > 0) {
+            to_dot_peak.push_back(chunk_flops / t.total_s / 1e9 / dot.wall_gflops);
+            cpu_to_dot_peak.push_back(chunk_flops / t.cpu_s / 1e9 / dot.cpu_gflops);
+        }
+        if (amx.wall_gflops > 0) to_amx_peak.push_back(chunk_flops / t.total_s / 1e9 / amx.wall_gflops);
+    }
+};
+
+// The peak a product is held against: fp32's, vdpbf16ps's for bf16, the tiles' for amx (0
+// where the CPU has none).
+double product_peak(const ProductKernel& kernel, Speed fp32, Speed bf16, Speed amx) {
+    if (!kernel.bf16) return fp32.wall_gflops;
+    return kernel.bf16_path == Bf16GemmPath::Amx ? amx.wall_gflops : bf16.wall_gflops;
+}
 
 // Floats as the JSON lines give them: 3 decimals.
 double r3(double x) { return rounded(x, 3); }
@@ -376,7 +394,9 @@ int bench_main(int argc, char** argv) {
         std::cout << "lrnn bench: 1 thread; CPU " << describe(cpu_features())
                   << "; products by " << gemm_path_name(in_use) << "; OpenBLAS "
                   << openblas_get_corename() << " (" << openblas_get_config() << ")"
-                  << (run_bf16 ? "; bf16 products by " + bf16_gemm_path_name(bf16_in_use) : std::string()) << "\n";
+                  << (run_bf16 ? "; bf16 products by " + bf16_gemm_path_name(bf16_in_use) : std::string())
+                  << (run_bf16 && bf16_gemm_path_available(Bf16GemmPath::Amx) ? "; bf16_amx products by amx" : "")
+                  << "\n";
 
     Peaks peaks;
     for (const BenchShape& s : bench_shapes()) {
@@ -393,6 +413,7 @@ int bench_main(int argc, char** argv) {
             for (const GemmPath path : available_gemm_paths()) kernels.push_back({false, path, {}});
         if (run_bf16)
             for (const Bf16GemmPath path : available_bf16_gemm_paths()) kernels.push_back({true, {}, path});
+        if (run_bf16 && bf16_gemm_path_available(Bf16GemmPath::Amx)) kernels.push_back({true, {}, Bf16GemmPath::Amx});
         std::deque<ProductProbe> products;
         for (const ProductKernel& kernel : kernels) {
             products.emplace_back(kernel, ProductLayout::Forward, T, d, d);
@@ -400,14 +421,15 @@ int bench_main(int argc, char** argv) {
             products.emplace_back(kernel, ProductLayout::BackwardInput, T, F, d);
             products.emplace_back(kernel, ProductLayout::BackwardWeight, d, T, F);
         }
-        std::optional<ChunkProbe> chunk, bf16_chunk;
+        std::optional<ChunkProbe> chunk;
         if (run_fp32) chunk.emplace(c, Precision::Fp32);
-        if (run_bf16) bf16_chunk.emplace(c, Precision::Bf16);
+        // The bf16 chunks: bf16, and bf16_amx where the CPU has AMX.
+        std::deque<Bf16Chunk> bf16_chunks;
+        if (run_bf16) bf16_chunks.emplace_back(c, Precision::Bf16);
+        if (run_bf16 && bf16_gemm_path_available(Bf16GemmPath::Amx)) bf16_chunks.emplace_back(c, Precision::Bf16Amx);
         std::vector<std::vector<Speed>> product_speeds(products.size());
         std::vector<double> forward, backward, total, cpu;
         std::vector<double> to_peak, cpu_to_peak, to_products, cpu_to_products;
-        // The bf16 chunk: times, and ratios to the round's vdpbf16ps peak (when the CPU has it).
-        std::vector<double> bf16_total, bf16_cpu, bf16_to_peak, bf16_cpu_to_peak;
         for (int r = 0; r < repeats; ++r) {
             const Speed peak = peaks.measure_round();
             Speed in_use_best{0, 0};  // the best forward product of the path matmul uses
@@ -427,18 +449,11 @@ int bench_main(int argc, char** argv) {
                 to_products.push_back(wall / in_use_best.wall_gflops);
                 cpu_to_products.push_back(by_cpu / in_use_best.cpu_gflops);
             }
-            if (bf16_chunk) {
-                const ChunkTimes t = bf16_chunk->measure();
-                bf16_total.push_back(t.total_s), bf16_cpu.push_back(t.cpu_s);
-                const Speed bf16_peak = peaks.last_bf16();
-                if (bf16_peak.wall_gflops > 0) {
-                    bf16_to_peak.push_back(chunk_flops / t.total_s / 1e9 / bf16_peak.wall_gflops);
-                    bf16_cpu_to_peak.push_back(chunk_flops / t.cpu_s / 1e9 / bf16_peak.cpu_gflops);
-                }
-            }
+            for (Bf16Chunk& b : bf16_chunks) b.measure(chunk_flops, peaks);
         }
-        const Speed fp32_peak = peaks.best_fp32();
-        const Speed bf16_peak = peaks.best_bf16();
+        const Speed fp32_peak = peaks.best_of_kind(PeakKind::Fp32);
+        const Speed bf16_peak = peaks.best_of_kind(PeakKind::Bf16Dot);
+        const Speed amx_peak = peaks.best_of_kind(PeakKind::Amx);
         double in_use_product = 0;
         for (std::size_t g = 0; g < products.size(); ++g)
             if (products[g].is_fp32(in_use) && products[g].layout() == ProductLayout::Forward)
@@ -449,11 +464,7 @@ int bench_main(int argc, char** argv) {
         const double gflops = chunk_flops / total_s / 1e9, cpu_gflops = chunk_flops / cpu_s / 1e9;
         // Wall clock well above CPU time: other processes had the core part of the time.
         const bool busy = total_s > 1.1 * cpu_s;
-        const double bf16_total_s = bf16_chunk ? median(bf16_total) : 0;
-        const double bf16_cpu_s = bf16_chunk ? median(bf16_cpu) : 0;
-        const bool bf16_busy = bf16_total_s > 1.1 * bf16_cpu_s;
-        // The bf16 chunk line, text and JSON alike.
-        const auto bf16_ratio = [&](const std::vector<double>& ratios) {
+        const auto ratio_json = [](const std::vector<double>& ratios) {
             return ratios.empty() ? Json() : Json(rounded(median(ratios), 4));
         };
 
@@ -468,11 +479,10 @@ int bench_main(int argc, char** argv) {
             for (std::size_t g = 0; g < products.size(); ++g) {
                 const Speed b = best_of(product_speeds[g]);
                 const bool bf16 = products[g].kernel().bf16;
-                // A bf16 product is held against the bf16 peak (null without one).
-                const Json of_peak = !bf16 ? Json(rounded(b.wall_gflops / fp32_peak.wall_gflops, 4))
-                                     : bf16_peak.wall_gflops > 0
-                                         ? Json(rounded(b.wall_gflops / bf16_peak.wall_gflops, 4))
-                                         : Json();
+                // A bf16 product is held against the bf16 peak, an AMX one against AMX's (null
+                // without one).
+                const double peak = product_peak(products[g].kernel(), fp32_peak, bf16_peak, amx_peak);
+                const Json of_peak = peak > 0 ? Json(rounded(b.wall_gflops / peak, 4)) : Json();
                 std::cout << json_compact({{"bench", bf16 ? "bf16_sgemm" : "sgemm"},
                                         {"shape", s.name},
                                         {"path", bf16 ? bf16_gemm_path_name(products[g].kernel().bf16_path)
@@ -485,27 +495,35 @@ int bench_main(int argc, char** argv) {
                                         {"repeats", repeats},
                                         {"gflops", r3(b.wall_gflops)},
                                         {"cpu_gflops", r3(b.cpu_gflops)},
-                                        {bf16 ? "ratio_to_bf16_peak" : "ratio_to_fp32_peak", of_peak}})
+                                        {!bf16 ? "ratio_to_fp32_peak"
+                                         : products[g].kernel().bf16_path == Bf16GemmPath::Amx ? "ratio_to_amx_peak"
+                                                                                              : "ratio_to_bf16_peak",
+                                         of_peak}})
                           << "\n";
             }
-            if (bf16_chunk)
-                std::cout << json_compact({{"bench", "chunk_forward_backward"},
-                                        {"shape", s.name},
-                                        {"precision", "bf16"},
-                                        {"threads", 1},
-                                        {"repeats", repeats},
-                                        {"bf16_gemm_path", bf16_gemm_path_name(bf16_in_use)},
-                                        {"total_ms", r3(1e3 * bf16_total_s)},
-                                        {"cpu_total_ms", r3(1e3 * bf16_cpu_s)},
-                                        {"tokens_per_s", rounded(double(T) / bf16_total_s, 1)},
-                                        {"matmul_gflop", rounded(chunk_flops / 1e9, 4)},
-                                        {"gflops", r3(chunk_flops / bf16_total_s / 1e9)},
-                                        {"cpu_gflops", r3(chunk_flops / bf16_cpu_s / 1e9)},
-                                        {"bf16_peak_gflops", bf16_peak.wall_gflops > 0 ? Json(r3(bf16_peak.wall_gflops)) : Json()},
-                                        {"ratio_to_bf16_peak", bf16_ratio(bf16_to_peak)},
-                                        {"cpu_ratio_to_bf16_peak", bf16_ratio(bf16_cpu_to_peak)},
-                                        {"busy", bf16_busy}})
+            for (const Bf16Chunk& b : bf16_chunks) {
+                const double chunk_s = median(b.total), chunk_cpu_s = median(b.cpu);
+                std::cout << json_compact(
+                    {{"bench", "chunk_forward_backward"},
+                     {"shape", s.name},
+                     {"precision", precision_name(b.precision)},
+                     {"threads", 1},
+                     {"repeats", repeats},
+                     {"bf16_gemm_path", bf16_gemm_path_name(bf16_gemm_path_for(b.precision))},
+                     {"total_ms", r3(1e3 * chunk_s)},
+                     {"cpu_total_ms", r3(1e3 * chunk_cpu_s)},
+                     {"tokens_per_s", rounded(double(T) / chunk_s, 1)},
+                     {"matmul_gflop", rounded(chunk_flops / 1e9, 4)},
+                     {"gflops", r3(chunk_flops / chunk_s / 1e9)},
+                     {"cpu_gflops", r3(chunk_flops / chunk_cpu_s / 1e9)},
+                     {"bf16_peak_gflops", bf16_peak.wall_gflops > 0 ? Json(r3(bf16_peak.wall_gflops)) : Json()},
+                     {"ratio_to_bf16_peak", ratio_json(b.to_dot_peak)},
+                     {"cpu_ratio_to_bf16_peak", ratio_json(b.cpu_to_dot_peak)},
+                     {"amx_peak_gflops", amx_peak.wall_gflops > 0 ? Json(r3(amx_peak.wall_gflops)) : Json()},
+                     {"ratio_to_amx_peak", ratio_json(b.to_amx_peak)},
+                     {"busy", chunk_s > 1.1 * chunk_cpu_s}})
                           << "\n";
+            }
             if (!chunk) {
                 std::cout.flush();
                 continue;
@@ -555,26 +573,31 @@ int bench_main(int argc, char** argv) {
                   << fixed(fp32_peak.wall_gflops, 1)
                   << (bf16_peak.wall_gflops > 0 ? " (bf16 products: of the bf16 peak " + fixed(bf16_peak.wall_gflops, 1) + ")"
                                                 : std::string())
+                  << (amx_peak.wall_gflops > 0 ? " (amx: of the AMX peak " + fixed(amx_peak.wall_gflops, 1) + ")"
+                                               : std::string())
                   << ":\n";
         for (std::size_t g = 0; g < products.size(); ++g) {
             const Speed b = best_of(product_speeds[g]);
-            const double peak = products[g].kernel().bf16 ? bf16_peak.wall_gflops : fp32_peak.wall_gflops;
+            const double peak = product_peak(products[g].kernel(), fp32_peak, bf16_peak, amx_peak);
             std::cout << "    " << std::left << std::setw(17) << products[g].kernel().name()
                       << std::setw(24) << products[g].name() << std::right << std::setw(7)
                       << fixed(b.wall_gflops, 1) << " GFLOP/s " << std::setw(5)
                       << (peak > 0 ? fixed(100 * b.wall_gflops / peak, 1) + "%" : std::string("  -"))
                       << " (by CPU time " << fixed(b.cpu_gflops, 1) << ")\n";
         }
-        if (bf16_chunk) {
-            std::cout << "  one chunk in bf16 (products by " << bf16_gemm_path_name(bf16_in_use) << "), median of "
-                      << repeats << ":\n"
-                      << "    " << fixed(1e3 * bf16_total_s, 1) << " ms (CPU time " << fixed(1e3 * bf16_cpu_s, 1)
-                      << "); " << fixed(double(T) / bf16_total_s, 0) << " tokens/s; "
-                      << fixed(chunk_flops / bf16_total_s / 1e9, 1) << " GFLOP/s of products\n";
-            if (!bf16_to_peak.empty())
-                std::cout << "    achieved / bf16 (vdpbf16ps) peak: " << fixed(100 * median(bf16_to_peak), 1)
-                          << "% (by CPU time " << fixed(100 * median(bf16_cpu_to_peak), 1) << "%)\n";
-            if (bf16_busy) std::cout << "    note: the machine was busy (wall clock above CPU time)\n";
+        for (const Bf16Chunk& b : bf16_chunks) {
+            const double chunk_s = median(b.total), chunk_cpu_s = median(b.cpu);
+            std::cout << "  one chunk in " << precision_name(b.precision) << " (products by "
+                      << bf16_gemm_path_name(bf16_gemm_path_for(b.precision)) << "), median of " << repeats << ":\n"
+                      << "    " << fixed(1e3 * chunk_s, 1) << " ms (CPU time " << fixed(1e3 * chunk_cpu_s, 1)
+                      << "); " << fixed(double(T) / chunk_s, 0) << " tokens/s; "
+                      << fixed(chunk_flops / chunk_s / 1e9, 1) << " GFLOP/s of products\n";
+            if (!b.to_dot_peak.empty())
+                std::cout << "    achieved / bf16 (vdpbf16ps) peak: " << fixed(100 * median(b.to_dot_peak), 1)
+                          << "% (by CPU time " << fixed(100 * median(b.cpu_to_dot_peak), 1) << "%)\n";
+            if (!b.to_amx_peak.empty())
+                std::cout << "    achieved / AMX tile peak: " << fixed(100 * median(b.to_amx_peak), 1) << "%\n";
+            if (chunk_s > 1.1 * chunk_cpu_s) std::cout << "    note: the machine was busy (wall clock above CPU time)\n";
         }
         if (!chunk) {
             std::cout.flush();

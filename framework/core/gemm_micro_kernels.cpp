@@ -2,6 +2,8 @@
 
 #include <immintrin.h>
 
+#include "core/amx_asm.hpp"
+
 namespace lrnn {
 
 namespace {
@@ -123,15 +125,6 @@ struct alignas(64) AmxTileConfig {
     std::uint8_t rows[16] = {};
 };
 
-// Tile loads, stores and the configuration as asm that tells the compiler what memory they
-// touch: GCC 12's intrinsics do not (_tile_loadconfig declares 8 of its 64 bytes, so the
-// compiler dropped the stores that filled the rest; _tile_loadd and _tile_stored declare
-// none), which lets it move or drop the packing before a load and the reads after a store.
-#define LRNN_TILE_LOADD(tile, base, stride)                                                    \
-    __asm__ volatile("tileloadd (%0,%1,1), %%tmm" #tile ::"r"(base), "r"(long(stride)) : "memory")
-#define LRNN_TILE_STORED(tile, base, stride)                                                   \
-    __asm__ volatile("tilestored %%tmm" #tile ", (%0,%1,1)" ::"r"(base), "r"(long(stride)) : "memory")
-
 // (A target attribute on a member function would make it a function version in C++.)
 __attribute__((target("amx-tile"))) void load_amx_config(std::size_t tile_rows) {
     AmxTileConfig config;
@@ -139,7 +132,7 @@ __attribute__((target("amx-tile"))) void load_amx_config(std::size_t tile_rows) 
         config.bytes_per_row[t] = 64;
         config.rows[t] = std::uint8_t(t >= 6 ? kAmxGroupPairs : tile_rows);
     }
-    __asm__ volatile("ldtilecfg %0" ::"m"(config) : "memory");
+    LRNN_TILE_LOADCONFIG(config);
 }
 
 __attribute__((target("amx-tile"))) void release_amx_tiles() { _tile_release(); }
