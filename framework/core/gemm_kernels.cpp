@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cassert>
 #include <cstdlib>
+#include <cstring>
 #include <stdexcept>
 #include <utility>
 
@@ -23,6 +24,17 @@ namespace {
 using gemm_blocking::AlignedBuffer;
 using gemm_blocking::round_up;
 
+// dst[0, count) = src[0, count): the rows of a panel, 6 to 32 floats, too short for a call to
+// memmove to pay; a width the tiles use is copied by moves of a size known here.
+inline void copy_floats(const float* src, std::size_t count, float* dst) {
+    switch (count) {
+        case 8: std::memcpy(dst, src, 8 * sizeof(float)); return;
+        case 16: std::memcpy(dst, src, 16 * sizeof(float)); return;
+        case 32: std::memcpy(dst, src, 32 * sizeof(float)); return;
+        default: std::copy_n(src, count, dst);
+    }
+}
+
 // dst[p * width + j] = src[p * step_p + j * step_j] for p < depth, j < valid; zero for
 // valid <= j < width. The inner loop runs along whichever index is contiguous in memory; a
 // transposed source goes through 8 x 8 transposes (all our kernels' CPUs have AVX2).
@@ -32,7 +44,7 @@ void pack_panel(const float* src, std::size_t step_p, std::size_t step_j, std::s
         for (std::size_t p = 0; p < depth; ++p) {
             const float* row = src + p * step_p;
             float* out = dst + p * width;
-            std::copy(row, row + valid, out);
+            copy_floats(row, valid, out);
             std::fill(out + valid, out + width, 0.0f);
         }
         return;
@@ -56,15 +68,20 @@ void pack_panel(const float* src, std::size_t step_p, std::size_t step_j, std::s
 }
 
 // The float product's policy for gemm_blocking::blocked_product: b's block packed into panels
-// of nr; a read in place, mr rows at a time, except the rows past a block's last full panel,
-// which are packed, zero-padded to mr.
+// of nr. a as stored (column stride 1) is read in place, mr rows at a time, except the rows past
+// a block's last full panel, which are packed, zero-padded to mr. A transposed a (x^T of a
+// weight gradient) is packed whole, block by block, into panels of mr rows: in place, each step
+// of the tile would read a few floats from a new row of x, rows whose stride (a power of two in
+// the model's shapes) puts them all in a few sets of L1, where they evict each other and b.
 class FloatTiles {
 public:
-    FloatTiles(const MicroKernel& kernel, std::size_t n, std::size_t k, MatrixOperand a,
-               MatrixOperand b)
+    FloatTiles(const MicroKernel& kernel, std::size_t m, std::size_t n, std::size_t k,
+               MatrixOperand a, MatrixOperand b)
         : mr(kernel.mr), nr(kernel.nr), kernel_(kernel), a_(a), b_(b),
           packed_b_(std::min(k, gemm_blocking::KC) * round_up(std::min(n, gemm_blocking::NC), nr)),
-          packed_a_(mr * std::min(k, gemm_blocking::KC)) {}
+          pack_whole_a_(a.col_stride != 1),
+          packed_a_(round_up(pack_whole_a_ ? std::min(m, gemm_blocking::MC) : 1, mr) *
+                    std::min(k, gemm_blocking::KC)) {}
 
     const std::size_t mr, nr;
     bool runs_into_c() const { return true; }
@@ -79,7 +96,7 @@ public:
                 for (std::size_t jr = 0; jr < nc; jr += nr) {
                     const std::size_t valid = std::min(nr, nc - jr);
                     float* out = packed_b_.data() + jr * kc + p * nr;
-                    std::copy_n(row + jr, valid, out);
+                    copy_floats(row + jr, valid, out);
                     std::fill(out + valid, out + nr, 0.0f);
                 }
             }
@@ -92,6 +109,14 @@ public:
 
     void pack_a(std::size_t ic, std::size_t mc, std::size_t pc, std::size_t kc) {
         ic_ = ic, pc_ = pc, kc_ = kc;
+        if (pack_whole_a_) {
+            // Panel r holds rows r * mr.. of the block: packed[r * mr * kc + p * mr + i].
+            for (std::size_t ir = 0; ir < mc; ir += mr)
+                pack_panel(a_.data + (ic + ir) * a_.row_stride + pc * a_.col_stride,
+                           a_.col_stride, a_.row_stride, kc, std::min(mr, mc - ir), mr,
+                           packed_a_.data() + ir * kc);
+            return;
+        }
         const std::size_t full = mc / mr * mr;
         if (full < mc)
             pack_panel(a_.data + (ic + full) * a_.row_stride + pc * a_.col_stride, a_.col_stride,
@@ -100,6 +125,9 @@ public:
 
     void run(std::size_t ir, std::size_t rows, std::size_t jr, float* c, std::size_t ldc,
              float beta) const {
+        if (pack_whole_a_)
+            return kernel_.run(kc_, packed_a_.data() + ir * kc_, 1, mr,
+                               packed_b_.data() + jr * kc_, c, ldc, beta);
         const bool in_place = rows == mr;
         const float* pa = in_place ? a_.data + (ic_ + ir) * a_.row_stride + pc_ * a_.col_stride
                                    : packed_a_.data();
@@ -111,7 +139,8 @@ private:
     MicroKernel kernel_;
     MatrixOperand a_, b_;
     AlignedBuffer<float> packed_b_;
-    gemm_blocking::ScratchBuffer<float> packed_a_;
+    bool pack_whole_a_;
+    gemm_blocking::ScratchBuffer<float> packed_a_;  // all of a's block, or its last rows
     std::size_t ic_ = 0, pc_ = 0, kc_ = 0;  // a's current block
 };
 
@@ -193,8 +222,8 @@ void sgemm(GemmPath path, std::size_t m, std::size_t n, std::size_t k, MatrixOpe
                                     " kernel");
     if (path == GemmPath::Openblas) return openblas_sgemm(m, n, k, a, b, beta, c, ldc);
     if (k == 0) return gemm_blocking::scale(m, n, beta, c, ldc);
-    FloatTiles tiles(path == GemmPath::Avx512 ? avx512_micro_kernel() : avx2_micro_kernel(), n, k,
-                     a, b);
+    FloatTiles tiles(path == GemmPath::Avx512 ? avx512_micro_kernel() : avx2_micro_kernel(), m, n,
+                     k, a, b);
     gemm_blocking::blocked_product(tiles, m, n, k, beta, c, ldc);
 }
 

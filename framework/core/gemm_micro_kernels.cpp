@@ -39,7 +39,13 @@ __attribute__((target("avx512f,fma"))) void avx512_tile(std::size_t kc, const fl
                                                          std::size_t ldc, float beta) {
     __m512 acc0[MR], acc1[MR];
 #pragma GCC unroll 8
-    for (int i = 0; i < MR; ++i) acc0[i] = _mm512_setzero_ps(), acc1[i] = _mm512_setzero_ps();
+    for (int i = 0; i < MR; ++i) {
+        acc0[i] = _mm512_setzero_ps(), acc1[i] = _mm512_setzero_ps();
+        // c's rows are needed only after the sums, but they are often far (a weight gradient
+        // in memory): fetched now, they arrive while the sums run.
+        _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
+        _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + 31), _MM_HINT_T0);
+    }
     for (std::size_t p = 0; p < kc; ++p, a += cs, b += 32) {
         const __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
 #pragma GCC unroll 8
