@@ -51,6 +51,7 @@
 #include "core/json.hpp"
 #include "core/rng.hpp"
 #include "model/model.hpp"
+#include "model/packed_weights.hpp"
 #include "command_line.hpp"
 #include "peak_throughput.hpp"
 #include "recipes.hpp"
@@ -237,15 +238,22 @@ private:
 struct ChunkTimes {
     double forward_s, backward_s, total_s;  // wall clock; total includes the loss
     double cpu_s;                           // this thread's CPU time of the whole
+    double pack_s;  // bf16: packing the weights, once a step in training: not in total_s
 };
 
 // One chunk of ctx_len tokens through model_forward, model_loss and model_backward, in float,
-// from a spec-initialised model: what one worker thread does per chunk when training.
+// from a spec-initialised model: what one worker thread does per chunk when training, in bf16
+// over the weights packed for the step (model/packed_weights.hpp). Their packing, which a step
+// does once for all its chunks (train/batch_gradient.hpp), is timed on its own.
 class ChunkProbe {
 public:
     ChunkProbe(const ModelConfig& config, Precision precision)
         : T_(config.ctx_len), params_(config), grads_(config), ws_(config, T_, precision), tokens_(T_ + 1) {
         initialize_parameters<float>(params_.layout, 1, params_.values);
+        if (rounds_to_bf16(precision)) {
+            packed_.emplace(params_, precision, PackedOrientations::ForwardAndBackward);
+            ws_.packed_weights = &*packed_;
+        }
         Rng rng(2);
         for (auto& id : tokens_) id = TokenId(rng.below(config.vocab_size));
         // Two untimed chunks: page in the workspace and the weights.
@@ -257,19 +265,23 @@ public:
         const std::span<const TokenId> all(tokens_);
         const auto view = params_.view();
         std::fill(grads_.values.begin(), grads_.values.end(), 0.0f);
+        const Lap pack;
+        if (packed_) packed_->repack(params_);
+        const double pack_s = pack.wall_s();
         const Lap lap;
         model_forward(view, all.first(T_), ws_);
         const double forward = lap.wall_s();
         model_loss(ws_, all.subspan(1), 0.0, 1.0 / double(T_));
         const Lap backward;
         model_backward(view, all.first(T_), ws_, grads_.mutable_view());
-        return {forward, backward.wall_s(), lap.wall_s(), lap.cpu_s()};
+        return {forward, backward.wall_s(), lap.wall_s(), lap.cpu_s(), pack_s};
     }
 
 private:
     std::size_t T_;
     Parameters<float> params_, grads_;
     Workspace<float> ws_;
+    std::optional<PackedWeights> packed_;
     std::vector<TokenId> tokens_;
 };
 
@@ -330,12 +342,12 @@ private:
 struct Bf16Chunk {
     Precision precision;
     ChunkProbe probe;
-    std::vector<double> total, cpu, to_dot_peak, cpu_to_dot_peak, to_amx_peak;
+    std::vector<double> total, cpu, pack, to_dot_peak, cpu_to_dot_peak, to_amx_peak;
 
     Bf16Chunk(const ModelConfig& c, Precision p) : precision(p), probe(c, p) {}
     void measure(double chunk_flops, const Peaks& peaks) {
         const ChunkTimes t = probe.measure();
-        total.push_back(t.total_s), cpu.push_back(t.cpu_s);
+        total.push_back(t.total_s), cpu.push_back(t.cpu_s), pack.push_back(t.pack_s);
         const Speed dot = peaks.last(PeakKind::Bf16Dot), amx = peaks.last(PeakKind::Amx);
         if (dot.wall_gflops > 0) {
             to_dot_peak.push_back(chunk_flops / t.total_s / 1e9 / dot.wall_gflops);
@@ -512,6 +524,7 @@ int bench_main(int argc, char** argv) {
                      {"bf16_gemm_path", bf16_gemm_path_name(bf16_gemm_path_for(b.precision))},
                      {"total_ms", r3(1e3 * chunk_s)},
                      {"cpu_total_ms", r3(1e3 * chunk_cpu_s)},
+                     {"pack_weights_ms", r3(1e3 * median(b.pack))},
                      {"tokens_per_s", rounded(double(T) / chunk_s, 1)},
                      {"matmul_gflop", rounded(chunk_flops / 1e9, 4)},
                      {"gflops", r3(chunk_flops / chunk_s / 1e9)},
@@ -591,7 +604,9 @@ int bench_main(int argc, char** argv) {
                       << bf16_gemm_path_name(bf16_gemm_path_for(b.precision)) << "), median of " << repeats << ":\n"
                       << "    " << fixed(1e3 * chunk_s, 1) << " ms (CPU time " << fixed(1e3 * chunk_cpu_s, 1)
                       << "); " << fixed(double(T) / chunk_s, 0) << " tokens/s; "
-                      << fixed(chunk_flops / chunk_s / 1e9, 1) << " GFLOP/s of products\n";
+                      << fixed(chunk_flops / chunk_s / 1e9, 1) << " GFLOP/s of products\n"
+                      << "    weights packed once a step (not in the chunk's time): "
+                      << fixed(1e3 * median(b.pack), 2) << " ms\n";
             if (!b.to_dot_peak.empty())
                 std::cout << "    achieved / bf16 (vdpbf16ps) peak: " << fixed(100 * median(b.to_dot_peak), 1)
                           << "% (by CPU time " << fixed(100 * median(b.cpu_to_dot_peak), 1) << "%)\n";

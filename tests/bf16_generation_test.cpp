@@ -1,7 +1,7 @@
 // Generation with bfloat16 weights (`lrnn generate --weights bf16`): the conversion, the
 // matrix-vector kernel against a plain loop (bit for bit), and the Generator against float32
 // generation over the same rounded weights. And generation in bf16 precision
-// (`--precision bf16`) over weights packed once (Bf16PackedWeights): the bits of packing them
+// (`--precision bf16`) over weights packed once (PackedWeights): the bits of packing them
 // per product, and of a chunk's rows, on each bf16 path.
 
 #include <gtest/gtest.h>
@@ -20,6 +20,7 @@
 #include "generate/generator.hpp"
 #include "io/model_loader.hpp"
 #include "model/bf16_weights.hpp"
+#include "model/packed_weights.hpp"
 #include "test_util.hpp"
 
 namespace lrnn {
@@ -171,9 +172,9 @@ TEST(Bf16Generation, SameSeedSameText) {
 // `chunk` tokens (1: stepping), the state carried; the weights pre-packed (`packed`) or packed
 // in every product (nullptr).
 std::vector<float> bf16_logits(const Parameters<float>& params, std::span<const TokenId> text,
-                               std::size_t chunk, const Bf16PackedWeights* packed) {
+                               std::size_t chunk, const PackedWeights* packed) {
     Workspace<float> ws(params.config(), chunk, Precision::Bf16);
-    ws.bf16_packed = packed;
+    ws.packed_weights = packed;
     RecurrentState<float> state(params.config());
     const ModelView<const float*> view = params.view();
     const std::size_t V = std::size_t(params.config().vocab_size);
@@ -200,7 +201,7 @@ void expect_same_bits(const std::vector<float>& got, const std::vector<float>& e
 void expect_prepacked_bits(Bf16GemmPath path) {
     const LoadedModel model = load_model(kGolden + "/model.bin");
     const std::vector<TokenId> text = model.tokenizer.encode("KING RICHARD III:\nNow is the winter of our");
-    const Bf16PackedWeights packed(model.params, path);
+    const PackedWeights packed(model.params, Precision::Bf16, PackedOrientations::Forward, path);
     const auto prepacked_steps = bf16_logits(model.params, text, 1, &packed);
     expect_same_bits(prepacked_steps, bf16_logits(model.params, text, 1, nullptr), "packing per step");
     expect_same_bits(prepacked_steps, bf16_logits(model.params, text, text.size(), nullptr), "one chunk");
@@ -227,26 +228,6 @@ TEST(Bf16Generation, PrepackedWeightsGiveTheBitsOfPackingPerProductAvx512Bf16) {
     expect_prepacked_bits(Bf16GemmPath::Avx512Bf16);
 }
 
-TEST(Bf16PackedWeights, FindsEveryMultipliedMatrixAndNothingElse) {
-    const auto params = test::noisy_parameters<float>(test::tiny_config(), 5, 0.5);
-    const Bf16PackedWeights packed(params);
-    for (const TensorSpec& t : params.layout.tensors()) {
-        const Bf16PackedMatrix* m = packed.find(params.values.data() + t.offset);
-        if (t.is_vector() || t.name == "emb" || t.cols <= kNarrowSide) {  // (narrow: gemm_narrow.hpp)
-            EXPECT_EQ(m, nullptr) << t.name;
-            continue;
-        }
-        ASSERT_NE(m, nullptr) << t.name;
-        EXPECT_EQ(m->rows(), t.rows) << t.name;
-        EXPECT_EQ(m->cols(), t.cols) << t.name;
-    }
-    // Inside a matrix, and outside the buffer: nothing.
-    const TensorSpec& head = params.layout.tensors().back();
-    ASSERT_EQ(head.name, "head");
-    EXPECT_EQ(packed.find(params.values.data() + head.offset + 1), nullptr);
-    const std::vector<float> elsewhere(4);
-    EXPECT_EQ(packed.find(elsewhere.data()), nullptr);
-}
 
 TEST(Bf16Generation, WeightNamesParse) {
     EXPECT_EQ(parse_weight_precision("float32"), WeightPrecision::Float32);

@@ -23,14 +23,7 @@ namespace {
 
 // Wider than tiny_config, so that the products have more than one tile and odd pair tails
 // (d = 24: 12 pairs; F = 36; r = 3; S = 3).
-ModelConfig bf16_config() {
-    ModelConfig c = test::tiny_config();
-    c.n_embd = 24;
-    c.n_head = 2;
-    c.ctx_len = 12;
-    c.decay_lora_rank = 3;
-    return c;
-}
+ModelConfig bf16_config() { return test::wide_tiny_config(24); }
 
 TEST(Bf16Training, BatchGradientIsBitIdenticalForOneTwoAndFourThreads) {
     const ModelConfig c = bf16_config();

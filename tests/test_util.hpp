@@ -29,6 +29,17 @@ inline ModelConfig tiny_config() {
     return c;
 }
 
+// tiny_config widened to n_embd `width` (2 heads, decay rank 3, ctx_len 12), so that the
+// products have more than one tile and edges, and the narrow matrices stay narrow.
+inline ModelConfig wide_tiny_config(int width) {
+    ModelConfig c = tiny_config();
+    c.n_embd = width;
+    c.n_head = 2;
+    c.ctx_len = 12;
+    c.decay_lora_rank = 3;
+    return c;
+}
+
 // Spec initialisation plus noise, so that no gradient is zero by symmetry (LN biases of 0,
 // mixes of exactly 0.5, ...).
 template <typename Real>

@@ -489,7 +489,12 @@ Bf16PackedMatrix::Bf16PackedMatrix(Bf16GemmPath path, std::size_t k, std::size_t
                                 path != Bf16GemmPath::Emulated ? kBf16TileCols : fp32_.nr, k, n)),
       words_(path != Bf16GemmPath::Emulated ? block_start_.back() : 0),
       floats_(path != Bf16GemmPath::Emulated ? 0 : block_start_.back()) {
-    const bool hardware = path != Bf16GemmPath::Emulated;  // amx reads avx512_bf16's panels
+    repack(b);
+}
+
+void Bf16PackedMatrix::repack(MatrixOperand b) {
+    const std::size_t k = k_, n = n_;
+    const bool hardware = path_ != Bf16GemmPath::Emulated;  // amx reads avx512_bf16's panels
     const std::size_t nr = hardware ? kBf16TileCols : fp32_.nr;
     const std::size_t pairs_max = (std::min(k, KC) + 1) / 2;
     // The emulation packs each block's words here first, then its floats in place.

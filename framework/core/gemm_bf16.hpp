@@ -68,12 +68,16 @@ void bf16_sgemm(Bf16GemmPath path, std::size_t m, std::size_t n, std::size_t k, 
 // reads (pairs of bf16 as 32-bit words for avx512_bf16 and amx; the emulation's swapped float panels,
 // for the fp32 tile bf16_sgemm would use), block by block as bf16_sgemm packs them. A product
 // over it (bf16_sgemm_packed) gives bf16_sgemm's bits without packing b again: for weights
-// multiplied once per generated token (model/bf16_weights.hpp). It copies b's values: a change
-// to b afterwards needs a new Bf16PackedMatrix.
+// multiplied once per generated token, and for a training step's weights, which every chunk
+// of the step multiplies (model/packed_weights.hpp). It copies b's values: after a change to
+// b, repack().
 class Bf16PackedMatrix {
 public:
     // std::invalid_argument for a path this CPU cannot run.
     Bf16PackedMatrix(Bf16GemmPath path, std::size_t k, std::size_t n, MatrixOperand b);
+
+    // b's new values, same shape.
+    void repack(MatrixOperand b);
 
     Bf16GemmPath path() const { return path_; }
     std::size_t rows() const { return k_; }  // k

@@ -29,13 +29,14 @@ Generator::Generator(const Parameters<float>& params, std::size_t prompt_chunk,
       bf16_weights_(weights == WeightPrecision::Bf16 ? std::make_unique<const Bf16Weights>(params)
                                                      : nullptr),
       ws_(params.config(), std::max<std::size_t>(prompt_chunk, 1), precision),
-      bf16_packed_(rounds_to_bf16(precision)
-                       ? std::make_unique<const Bf16PackedWeights>(params, bf16_gemm_path_for(precision))
-                       : nullptr),
+      packed_weights_(rounds_to_bf16(precision)
+                          ? std::make_unique<const PackedWeights>(params, precision,
+                                                                  PackedOrientations::Forward)
+                          : nullptr),
       state_(params.config()),
       logits_(std::size_t(params.config().vocab_size), 0.0f) {
     ws_.bf16_weights = bf16_weights_.get();
-    ws_.bf16_packed = bf16_packed_.get();
+    ws_.packed_weights = packed_weights_.get();
 }
 
 void Generator::reset() {

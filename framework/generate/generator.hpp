@@ -24,6 +24,7 @@
 #include "generate/sampler.hpp"
 #include "model/bf16_weights.hpp"
 #include "model/model.hpp"
+#include "model/packed_weights.hpp"
 
 namespace lrnn {
 
@@ -51,8 +52,8 @@ public:
     // params must outlive the Generator. prompt_chunk >= 1 (see default_prompt_chunk).
     // precision: of every product, prompt chunks and one-token steps alike (a bf16 step is the
     // same arithmetic as a bf16 chunk's row, core/gemm.hpp); with Bf16, `weights` is unused,
-    // and the weight matrices are packed for the bf16 kernel here, once (Bf16PackedWeights:
-    // the bits of packing them per product, without the time).
+    // and the weight matrices are packed for the bf16 kernel here, once (PackedWeights,
+    // forward: the bits of packing them per product, without the time).
     Generator(const Parameters<float>& params, std::size_t prompt_chunk,
               WeightPrecision weights = WeightPrecision::Float32,
               Precision precision = Precision::Fp32);
@@ -93,7 +94,7 @@ private:
     ModelView<const float*> view_;  // built once: building a view allocates
     std::unique_ptr<const Bf16Weights> bf16_weights_;  // only with WeightPrecision::Bf16
     Workspace<float> ws_;           // max_steps = prompt chunk; generation uses T = 1
-    std::unique_ptr<const Bf16PackedWeights> bf16_packed_;  // only with Precision::Bf16
+    std::unique_ptr<const PackedWeights> packed_weights_;  // only with a bf16 precision
     RecurrentState<float> state_;
     std::vector<float> logits_;     // (V)
     std::uint64_t position_ = 0;

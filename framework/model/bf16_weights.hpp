@@ -1,18 +1,14 @@
 #pragma once
-// Copies of a float parameter set for generation, each found from the float pointer the model
-// code already holds (model/forward_product.hpp):
-// - Bf16Weights, a bfloat16 copy for `--weights bf16` (core/bf16.hpp says why). It mirrors the
-//   flat parameter buffer element for element: same offset, other buffer.
-// - Bf16PackedWeights, every weight matrix packed once for the bf16 products of
-//   `--precision bf16` (core/gemm_bf16.hpp), so that a step does not round and lay out every
-//   matrix again.
-// Both copy the values when they are made; the weights do not change while a Generator uses
-// them (its params are read-only), and a model with other weights needs new copies.
+// A bfloat16 copy of a float parameter set for generation with `--weights bf16` (core/bf16.hpp
+// says why), found from the float pointer the model code already holds
+// (model/forward_product.hpp). It mirrors the flat parameter buffer element for element: same
+// offset, other buffer. It copies the values when made; the weights do not change while a
+// Generator uses them (its params are read-only), and a model with other weights needs a new
+// copy. (The packed copies of the weight matrices are model/packed_weights.hpp.)
 
 #include <vector>
 
 #include "core/bf16.hpp"
-#include "core/gemm_bf16.hpp"
 #include "model/model.hpp"
 
 namespace lrnn {
@@ -32,22 +28,5 @@ private:
     std::vector<Bf16> values_;  // (total_size) same layout as Parameters::values
 };
 
-class Bf16PackedWeights {
-public:
-    // Every matrix of params but the embedding table (looked up, never multiplied) and the
-    // narrow ones (at most kNarrowSide columns: core/gemm_narrow.hpp multiplies them), each
-    // (rows, cols) of the table as b (k, n) of x @ W, in `path`'s panels. find() knows them
-    // by their addresses in params' buffer.
-    explicit Bf16PackedWeights(const Parameters<float>& params,
-                               Bf16GemmPath path = best_bf16_gemm_path());
-
-    // The packed copy of the matrix that starts at `weights`, or nullptr when no matrix of the
-    // parameter buffer starts there.
-    const Bf16PackedMatrix* find(const float* weights) const;
-
-private:
-    std::vector<const float*> starts_;         // ascending: the tensors' order in the buffer
-    std::vector<Bf16PackedMatrix> matrices_;   // matrices_[i] starts at starts_[i]
-};
 
 }  // namespace lrnn

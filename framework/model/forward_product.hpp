@@ -4,10 +4,11 @@
 // core/gemm.hpp; for a one-token step of an fp32 generator that asked for bf16 weights
 // (Workspace::bf16_weights), a matrix-vector product over the bf16 copy of W instead. Chunks
 // (T > 1) always use the float weights: a matrix product reuses each weight T times, so halving
-// its bytes would gain nothing there. A bf16 generator (Workspace::bf16_packed) multiplies its
-// chunks and steps alike by weights packed once for the bf16 kernel: the bits of packing them
-// per product, without the packing. The backward products dy @ W^T and x^T @ dy follow the
-// same precision.
+// its bytes would gain nothing there. Where the Workspace holds the weights packed already for
+// a bf16 precision (Workspace::packed_weights: a bf16 training step, a bf16 generator), the
+// forward product and the input gradient dy @ W^T multiply by those: the bits of packing W or
+// W^T in the product, without the packing. The weight gradient x^T @ dy follows the same
+// precision.
 
 #include <cstddef>
 #include <type_traits>
@@ -16,9 +17,20 @@
 #include "core/gemm.hpp"
 #include "core/gemm_bf16.hpp"
 #include "model/bf16_weights.hpp"
+#include "model/packed_weights.hpp"
 #include "model/workspace.hpp"
 
 namespace lrnn {
+
+// W (inner, cols) packed in ws's precision, or nullptr (none, another precision, or another
+// shape at that address).
+inline const PackedWeights::Matrix* packed_matrix(const Workspace<float>& ws, const float* w,
+                                                  std::size_t inner, std::size_t cols) {
+    if (ws.packed_weights == nullptr || ws.packed_weights->precision() != ws.precision)
+        return nullptr;
+    const PackedWeights::Matrix* packed = ws.packed_weights->find(w);
+    return packed != nullptr && packed->rows == inner && packed->cols == cols ? packed : nullptr;
+}
 
 // out (T, cols) = beta * out + x (T, inner) @ w (inner, cols)
 template <typename Real>
@@ -31,12 +43,10 @@ void forward_product(const Workspace<Real>& ws, const Real* x, const Real* w, Re
                 return;
             }
         }
-        if (ws.bf16_packed != nullptr && rounds_to_bf16(ws.precision)) {
-            const Bf16PackedMatrix* packed = ws.bf16_packed->find(w);
-            if (packed != nullptr && packed->rows() == inner && packed->cols() == cols) {
-                bf16_sgemm_packed(T, MatrixOperand{x, inner, 1}, *packed, beta, out, cols);
-                return;
-            }
+        if (const PackedWeights::Matrix* packed = packed_matrix(ws, w, inner, cols)) {
+            if (packed->forward)
+                return bf16_sgemm_packed(T, MatrixOperand{x, inner, 1}, *packed->forward, beta,
+                                         out, cols);
         }
     }
     matmul(x, w, out, T, inner, cols, beta, ws.precision);
@@ -47,6 +57,13 @@ template <typename Real>
 void backward_input_product(const Workspace<Real>& ws, const Real* dy, const Real* w, Real* dx,
                             std::size_t T, std::size_t inner, std::size_t cols,
                             Real beta = Real(0)) {
+    if constexpr (std::is_same_v<Real, float>) {
+        if (const PackedWeights::Matrix* packed = packed_matrix(ws, w, inner, cols)) {
+            if (packed->backward)
+                return bf16_sgemm_packed(T, MatrixOperand{dy, cols, 1}, *packed->backward, beta,
+                                         dx, inner);
+        }
+    }
     matmul_backward_input(dy, w, dx, T, inner, cols, beta, ws.precision);
 }
 

@@ -19,7 +19,7 @@
 namespace lrnn {
 
 class Bf16Weights;
-class Bf16PackedWeights;
+class PackedWeights;
 
 // The slot-memory scan over T steps stores its state N_t, D_t only every kScanSegment steps:
 // slot c of num_state/den_state holds the state before step c * kScanSegment, and slot
@@ -145,10 +145,11 @@ struct Workspace {
     // copies of the weights instead of the float ones (model/forward_product.hpp). Null for
     // training, evaluation and float generation; never used in double precision.
     const Bf16Weights* bf16_weights = nullptr;
-    // Generation in bf16 precision: forward products by these pre-packed weight matrices
-    // (model/forward_product.hpp), the same bits without packing them per product. Null
-    // otherwise.
-    const Bf16PackedWeights* bf16_packed = nullptr;
+    // The weight matrices rounded and packed already for a bf16 precision
+    // (model/packed_weights.hpp): the products of a chunk multiply by them, the same bits
+    // without packing them per product. Set by a bf16 training step (forward and backward) and
+    // by bf16 generation (forward); null otherwise.
+    const PackedWeights* packed_weights = nullptr;
 
     LRNN_FORWARD_BUFFERS(LRNN_DECLARE_BUFFER)
     std::vector<LayerCache<Real>> layers;

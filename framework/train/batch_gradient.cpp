@@ -40,6 +40,7 @@ LossSums BatchGradient::node(std::size_t lo, std::size_t hi, std::span<float> ou
         auto& slot = workspaces_.local();
         if (!slot) slot = std::make_unique<Workspace<float>>(layout_.config(), max_chunk_tokens_, precision_);
         Workspace<float>& ws = *slot;
+        ws.packed_weights = packed_.get();
         const std::span<const TokenId> chunk = chunks_[lo];
         const std::size_t T = chunk.size() - 1;
         std::fill(out.begin(), out.end(), 0.0f);
@@ -78,6 +79,7 @@ LossSums BatchGradient::compute(const Parameters<float>& params,
                                 std::span<float> out) {
     assert(lo < hi && hi <= chunks.size() && out.size() == layout_.total_size());
     for (std::size_t i = lo; i < hi; ++i) assert(chunks[i].size() >= 2 && chunks[i].size() - 1 <= max_chunk_tokens_);
+    pack_weights(params);
     const ModelView<const float*> view = params.view();
     params_ = &view;
     chunks_ = chunks;
@@ -86,6 +88,18 @@ LossSums BatchGradient::compute(const Parameters<float>& params,
     const LossSums loss = node(lo, hi, out, make_view(layout_, out.data()));
     params_ = nullptr;
     return loss;
+}
+
+void BatchGradient::pack_weights(const Parameters<float>& params) {
+    if (!rounds_to_bf16(precision_)) return;  // fp32 products pack as they go (packed_weights.hpp)
+    if (!packed_ || !packed_->packed_from(params)) {
+        packed_ = std::make_unique<PackedWeights>(params, precision_,
+                                                  PackedOrientations::ForwardAndBackward);
+        return;
+    }
+    // Each matrix is a copy of its own: packing them on any threads gives the same panels.
+    tbb::parallel_for(std::size_t(0), packed_->size(),
+                      [&](std::size_t i) { packed_->repack(params, i); });
 }
 
 double mean_loss_scale(std::span<const std::span<const TokenId>> chunks) {

@@ -8,7 +8,10 @@
 // float addition happens in the same order, so the result is bit-identical for any thread
 // count (design invariant 3). Each worker thread owns one Workspace, allocated once;
 // gradient buffers for right subtrees come from a pool that only grows to the peak number
-// of live subtrees.
+// of live subtrees. In bf16 and bf16_amx each compute() first rounds and packs the weight
+// matrices for the step's products (model/packed_weights.hpp, forward W and backward W^T, in
+// parallel), once for all the chunks; the chunks' products read them, the bits of packing them
+// per product.
 
 #include <memory>
 #include <mutex>
@@ -18,6 +21,7 @@
 #include <tbb/enumerable_thread_specific.h>
 
 #include "model/model.hpp"
+#include "model/packed_weights.hpp"
 
 namespace lrnn {
 
@@ -52,6 +56,7 @@ private:
     std::unique_ptr<Buffer> acquire();
     void release(std::unique_ptr<Buffer> buffer);
     LossSums node(std::size_t lo, std::size_t hi, std::span<float> out, const ModelView<float*>& out_view);
+    void pack_weights(const Parameters<float>& params);
 
     ParameterLayout layout_;
     std::size_t max_chunk_tokens_;
@@ -60,6 +65,7 @@ private:
     std::mutex pool_mutex_;
     std::vector<std::unique_ptr<Buffer>> pool_;
     std::unique_ptr<Buffer> root_;  // gradient(): allocated by the first compute() that uses it
+    std::unique_ptr<PackedWeights> packed_;  // the weights of the current compute(), packed
 
     // Set for the duration of compute():
     const ModelView<const float*>* params_ = nullptr;
