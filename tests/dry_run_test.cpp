@@ -58,6 +58,23 @@ TEST_F(DryRun, CreatesNothingAndCountsTheParametersTheRunHas) {
     EXPECT_EQ(std::to_string(summary["parameters"].get<long long>()), parameters);
 }
 
+// In bf16 the memory estimate counts the weights packed for each step (model/packed_weights.hpp),
+// and the total grows by them; fp32 packs none.
+TEST_F(DryRun, CountsTheBf16PackedWeightsInTheMemoryEstimate) {
+    // (wide enough for the packed copies to show in MiB)
+    const CommandResult fp32 = test::run_lrnn_args({"train", config_, "--dry-run", "model.n_embd=256"});
+    const CommandResult bf16 =
+        test::run_lrnn_args({"train", config_, "--dry-run", "model.n_embd=256", "train.precision=bf16"});
+    ASSERT_EQ(fp32.exit_code, 0) << fp32.err;
+    if (bf16.exit_code != 0) GTEST_SKIP() << "this CPU runs no bf16 product: " << bf16.err;
+    EXPECT_EQ(fp32.out.find("bf16 packed weights"), std::string::npos) << fp32.out;
+    EXPECT_NE(bf16.out.find(", bf16 packed weights "), std::string::npos) << bf16.out;
+    const auto needed = [](const std::string& out) {
+        return std::stod(line_after(out, "memory needed: "));
+    };
+    EXPECT_GT(needed(bf16.out), needed(fp32.out));
+}
+
 TEST_F(DryRun, NamesTheExplicitKeysThatWinOverModelAuto) {
     const CommandResult dry = test::run_lrnn_args({"train", config_, "--dry-run", "model.auto=true"});
     ASSERT_EQ(dry.exit_code, 0) << dry.err;

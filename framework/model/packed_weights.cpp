@@ -17,6 +17,14 @@ MatrixOperand backward_operand(const float* w, std::size_t cols) { return {w, 1,
 
 }  // namespace
 
+double packed_weight_values(const ParameterLayout& layout, Precision precision) {
+    if (!rounds_to_bf16(precision)) return 0;
+    double values = 0;
+    for (const TensorSpec& t : layout.tensors())
+        if (!t.is_vector() && t.name != "emb") values += 2.0 * double(t.size());
+    return values;
+}
+
 PackedWeights::PackedWeights(const Parameters<float>& params, Precision precision,
                              PackedOrientations orientations,
                              std::optional<Bf16GemmPath> bf16_path)

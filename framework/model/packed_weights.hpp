@@ -25,6 +25,12 @@
 
 namespace lrnn {
 
+// An upper bound of the floats' worth of memory a training step's PackedWeights takes in
+// `precision` (0 in fp32): both orientations of every matrix, a float per element each (the
+// emulated path's float panels; the words of avx512_bf16 and amx take half), padding to whole
+// panels aside. For the up-front memory check of a run (train/run_start.cpp).
+double packed_weight_values(const ParameterLayout& layout, Precision precision);
+
 enum class PackedOrientations { Forward, ForwardAndBackward };
 
 class PackedWeights {

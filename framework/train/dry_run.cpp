@@ -18,6 +18,7 @@
 #include "data/chunk_sampler.hpp"
 #include "io/corpus_file.hpp"
 #include "model/model.hpp"
+#include "model/packed_weights.hpp"
 #include "train/available_memory.hpp"
 #include "train/batch_gradient.hpp"
 #include "train/init_from.hpp"
@@ -115,11 +116,14 @@ DryRunReport dry_run(const TrainOptions& options, bool measure, std::ostream& ou
     const double workspace = double(workspace_values(shape, std::size_t(shape.ctx_len)));
     const double data = double(corpus.train_tokens.size() + corpus.val_tokens.size()) * sizeof(TokenId) +
                         double(corpus.val_token_bytes.size()) * sizeof(std::uint32_t);
-    const double estimate = f * (P * (4 + threads) + workspace * threads);
+    const double packed = packed_weight_values(layout, parse_precision(config.train.precision, "train.precision"));
+    const double estimate = f * (P * (4 + threads) + workspace * threads + packed);
     const double need = estimate * 1.1 + 64.0 * 1024 * 1024;
     out << "memory: parameters " << mib(f * P) << ", gradient " << mib(f * P) << ", optimizer (AdamW m, v) "
         << mib(2 * f * P) << ", per thread " << mib(f * (P + workspace)) << " (gradient " << mib(f * P)
-        << " + workspace " << mib(f * workspace) << ") x " << threads << " threads, data " << mib(data) << "\n";
+        << " + workspace " << mib(f * workspace) << ") x " << threads << " threads"
+        << (packed > 0 ? ", bf16 packed weights " + mib(f * packed) : std::string()) << ", data " << mib(data)
+        << "\n";
     const std::optional<AvailableMemory> available = available_memory();
     out << "memory needed: " << mib(need) << " (with the 10% + 64 MiB margin); available: "
         << (available ? mib(available->bytes) + " (" + available->source + ")" : std::string("unknown"))

@@ -12,6 +12,7 @@
 #include "config/auto_overrides.hpp"
 #include "core/error.hpp"
 #include "core/gemm_bf16.hpp"
+#include "core/precision.hpp"
 #include "core/thread_limit.hpp"
 #include "dist/rank_agreement.hpp"
 #include "io/atomic_file.hpp"
@@ -20,6 +21,7 @@
 #include "io/output_folder.hpp"
 #include "io/run_directory.hpp"
 #include "io/tokenizer_file.hpp"
+#include "model/packed_weights.hpp"
 #include "train/available_memory.hpp"
 #include "train/init_from.hpp"
 
@@ -59,7 +61,7 @@ std::string memory_text(double bytes) {
 // Refuses, before allocating anything (and before the run directory exists), a model that
 // cannot fit in the memory still available (train/available_memory.hpp): the parameters with
 // their gradient and AdamW's two moments, a gradient buffer and a training workspace per
-// worker thread, plus a margin of 10% and 64 MiB for what the estimate leaves out (the
+// worker thread, in bf16 the weights packed for the step (model/packed_weights.hpp), plus a margin of 10% and 64 MiB for what the estimate leaves out (the
 // allocator, thread stacks, evaluation, the sample). Without the check the kernel kills the
 // process part-way (exit 137, no message), or the allocation fails naming no setting.
 void check_model_fits_in_memory(const ModelConfig& shape, const TrainConfig& config) {
@@ -68,7 +70,10 @@ void check_model_fits_in_memory(const ModelConfig& shape, const TrainConfig& con
     const double threads = worker_threads(config.train.threads);
     const double parameters = double(ParameterLayout(shape).total_size());
     const double workspace = double(workspace_values(shape, std::size_t(shape.ctx_len)));
-    const double estimate = sizeof(float) * (parameters * (4 + threads) + workspace * threads);
+    const double packed = packed_weight_values(ParameterLayout(shape),
+                                               parse_precision(config.train.precision, "train.precision"));
+    const double estimate =
+        sizeof(float) * (parameters * (4 + threads) + workspace * threads + packed);
     const double need = estimate * 1.1 + 64.0 * 1024 * 1024;
     if (need <= available->bytes) return;
     throw UserError("the model does not fit in memory: model.n_layer " + std::to_string(shape.n_layer) +
