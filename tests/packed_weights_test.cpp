@@ -54,6 +54,18 @@ ChunkResult run_chunk(const Parameters<float>& p, std::span<const TokenId> chunk
     if (runnable_precisions().empty())                                                         \
     GTEST_SKIP() << "this CPU (" << describe(cpu_features()) << ") can run no bf16 product"
 
+// One chunk's gradient (label smoothing 0.1, loss scale `scale`) packing in every product.
+std::vector<float> unpacked_gradient(const Parameters<float>& p, std::span<const TokenId> chunk,
+                                     Precision precision, double scale) {
+    const std::size_t T = chunk.size() - 1;
+    Workspace<float> ws(p.config(), T, precision);
+    Parameters<float> grad(p.config());
+    model_forward(p.view(), chunk.first(T), ws);
+    model_loss(ws, chunk.subspan(1), 0.1, scale);
+    model_backward(p.view(), chunk.first(T), ws, grad.mutable_view());
+    return grad.values;
+}
+
 TEST(PackedWeights, PacksEveryTiledMatrixOnEachSideAndFindsNothingElse) {
     LRNN_NEEDS_BF16();
     const auto params = test::noisy_parameters<float>(packed_config(), 5, 0.5);
@@ -137,28 +149,28 @@ TEST(PackedWeights, RepackTakesTheChangedWeights) {
     }
 }
 
-// A training step changes the weights in place between two compute()s: the second packs them
-// again, and each batch gradient is the sum of the chunks' gradients packing per product.
-TEST(PackedWeights, BatchGradientPacksTheWeightsOfEachStep) {
+// A training step changes the weights in place between two steps: the step's first compute()
+// packs them again. A rank of a distributed run sums several tree nodes of one step: the
+// others reuse them (Weights::AsLastCompute). Each node's sum is its chunk's gradient packing
+// in every product.
+TEST(PackedWeights, EachStepPacksItsWeightsOnceForAllItsNodes) {
     LRNN_NEEDS_BF16();
     const ModelConfig c = packed_config();
-    auto p = test::noisy_parameters<float>(c, 8, 0.3);
-    const test::RandomBatch batch(c, 1, 9);
+    auto p = test::noisy_parameters<float>(c, 10, 0.3);
+    const test::RandomBatch batch(c, 2, 11);
     for (const Precision precision : runnable_precisions()) {
         BatchGradient bg(c, c.ctx_len, precision);
         for (int step = 0; step < 2; ++step) {
             const double scale = mean_loss_scale(batch.chunks);
-            bg.compute(p, batch.chunks, 0, 1, 0.1, scale);
-            Workspace<float> ws(c, c.ctx_len, precision);
-            Parameters<float> grad(c);
-            const auto chunk = batch.chunks[0];
-            model_forward(p.view(), chunk.first(c.ctx_len), ws);
-            model_loss(ws, chunk.subspan(1), 0.1, scale);
-            model_backward(p.view(), chunk.first(c.ctx_len), ws, grad.mutable_view());
-            EXPECT_TRUE(test::same_bits(std::vector<float>(bg.gradient().begin(), bg.gradient().end()),
-                                        grad.values))
-                << precision_name(precision) << ", step " << step;
-            for (float& v : p.values) v -= 0.01f * v;  // the weights change in place, as AdamW's do
+            for (std::size_t node = 0; node < 2; ++node) {
+                std::vector<float> sum(p.values.size());
+                bg.compute(p, batch.chunks, node, node + 1, 0.1, scale, sum,
+                           node == 0 ? BatchGradient::Weights::Changed
+                                     : BatchGradient::Weights::AsLastCompute);
+                EXPECT_TRUE(test::same_bits(sum, unpacked_gradient(p, batch.chunks[node], precision, scale)))
+                    << precision_name(precision) << ", step " << step << ", node " << node;
+            }
+            for (float& v : p.values) v -= 0.01f * v;  // in place, as AdamW's step
         }
     }
 }

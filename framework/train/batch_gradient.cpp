@@ -76,10 +76,10 @@ LossSums BatchGradient::compute(const Parameters<float>& params,
 LossSums BatchGradient::compute(const Parameters<float>& params,
                                 std::span<const std::span<const TokenId>> chunks, std::size_t lo,
                                 std::size_t hi, double label_smoothing, double grad_scale,
-                                std::span<float> out) {
+                                std::span<float> out, Weights weights) {
     assert(lo < hi && hi <= chunks.size() && out.size() == layout_.total_size());
     for (std::size_t i = lo; i < hi; ++i) assert(chunks[i].size() >= 2 && chunks[i].size() - 1 <= max_chunk_tokens_);
-    pack_weights(params);
+    if (weights == Weights::Changed || !packed_ || !packed_->packed_from(params)) pack_weights(params);
     const ModelView<const float*> view = params.view();
     params_ = &view;
     chunks_ = chunks;

@@ -27,6 +27,11 @@ namespace lrnn {
 
 class BatchGradient {
 public:
+    // Whether params may have changed since the last compute() (an optimizer step), so that
+    // bf16's packed weights must be packed again; AsLastCompute for a step's further tree
+    // nodes (a rank of a distributed run sums several).
+    enum class Weights { Changed, AsLastCompute };
+
     // precision: of every matrix product of the chunks' forward and backward passes.
     BatchGradient(const ModelConfig& config, std::size_t max_chunk_tokens,
                   Precision precision = Precision::Fp32);
@@ -40,7 +45,7 @@ public:
     // slot of a distributed exchange (dist/gradient_exchange.hpp), so that it is not copied.
     LossSums compute(const Parameters<float>& params, std::span<const std::span<const TokenId>> chunks,
                      std::size_t lo, std::size_t hi, double label_smoothing, double grad_scale,
-                     std::span<float> out);
+                     std::span<float> out, Weights weights = Weights::Changed);
 
     // The sum of the last compute() without `out` (empty before the first).
     std::span<const float> gradient() const {

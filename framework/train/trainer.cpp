@@ -72,7 +72,9 @@ LossSums batch_gradient(BatchGradient& batch, GradientExchange& exchange, const 
     const std::span<const TreeNode> nodes = exchange.start_step(chunks.size());
     for (std::size_t k = 0; k < nodes.size(); ++k)
         exchange.set_node_loss(k, batch.compute(params, chunks, nodes[k].lo, nodes[k].hi, label_smoothing, scale,
-                                                exchange.node_sum(k)));
+                                                exchange.node_sum(k),
+                                                k == 0 ? BatchGradient::Weights::Changed
+                                                       : BatchGradient::Weights::AsLastCompute));
     return exchange.combine();
 }
 
