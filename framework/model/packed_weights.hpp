@@ -6,8 +6,8 @@
 // - forward: W as b of x @ W;
 // - backward (PackedOrientations::ForwardAndBackward): W^T as b of the input gradient dy @ W^T.
 // A training step packs its weights once (train/batch_gradient.hpp) and every chunk of the step
-// multiplies by them, instead of copying W and transposing W^T again in every product of every
-// chunk; a bf16 generator packs them once for all its steps. The bits are those of packing in
+// multiplies by them, instead of rounding and interleaving W (or W^T) again in every product of
+// every chunk; a bf16 generator packs them once for all its steps. The bits are those of packing in
 // each product: the same panels, read by the same tiles.
 // fp32 has no such copy: its packing is a plain copy, which costs about what reading a packed
 // copy costs (measured: the same training tokens/s with and without one, docs/kernels.md),
