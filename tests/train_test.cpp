@@ -38,6 +38,25 @@ TEST(BatchGradient, BitIdenticalForAnyThreadCount) {
     }
 }
 
+// The buffers of the right subtrees go back to the pool zeroed by the sum that reads them, and
+// their leaves do not clear them again: one BatchGradient over several batches (as a run's
+// steps are) gives each batch's gradient, the bits of a new BatchGradient's, on any threads.
+TEST(BatchGradient, AReusedOneGivesEachBatchTheBitsOfANewOne) {
+    const ModelConfig c = test::tiny_config();
+    const auto p = test::noisy_parameters<float>(c, 5, 0.2);
+    for (const int threads : {1, 2, 4}) {
+        tbb::global_control limit(tbb::global_control::max_allowed_parallelism, threads);
+        BatchGradient reused(c, c.ctx_len);
+        for (std::uint64_t seed = 10; seed < 13; ++seed) {
+            const test::RandomBatch b(c, 7, seed);  // uneven: subtrees of 1, 2 and 3 chunks
+            reused.compute(p, b.chunks, 0, b.chunks.size(), 0.1, mean_loss_scale(b.chunks));
+            const std::vector<float> got(reused.gradient().begin(), reused.gradient().end());
+            EXPECT_TRUE(test::same_bits(got, test::batch_gradient(p, b, 1)))
+                << threads << " threads, batch " << seed;
+        }
+    }
+}
+
 TEST(BatchGradient, EqualsSumOfSingleChunkGradients) {
     const ModelConfig c = test::tiny_config();
     const auto p = test::noisy_parameters<float>(c, 3, 0.2);

@@ -35,7 +35,8 @@ void BatchGradient::release(std::unique_ptr<Buffer> buffer) {
     pool_.push_back(std::move(buffer));
 }
 
-LossSums BatchGradient::node(std::size_t lo, std::size_t hi, std::span<float> out, const ModelView<float*>& out_view) {
+LossSums BatchGradient::node(std::size_t lo, std::size_t hi, std::span<float> out,
+                             const ModelView<float*>& out_view, bool out_is_zero) {
     if (hi - lo == 1) {
         auto& slot = workspaces_.local();
         if (!slot) slot = std::make_unique<Workspace<float>>(layout_.config(), max_chunk_tokens_, precision_);
@@ -43,23 +44,28 @@ LossSums BatchGradient::node(std::size_t lo, std::size_t hi, std::span<float> ou
         ws.packed_weights = packed_.get();
         const std::span<const TokenId> chunk = chunks_[lo];
         const std::size_t T = chunk.size() - 1;
-        std::fill(out.begin(), out.end(), 0.0f);
+        if (!out_is_zero) std::fill(out.begin(), out.end(), 0.0f);
         model_forward(*params_, chunk.first(T), ws);
         const LossSums loss = model_loss(ws, chunk.subspan(1), label_smoothing_, grad_scale_);
         model_backward(*params_, chunk.first(T), ws, out_view);
         return loss;
     }
     const std::size_t mid = lo + (hi - lo) / 2;
-    std::unique_ptr<Buffer> right = acquire();
+    std::unique_ptr<Buffer> right = acquire();  // all zero
     LossSums left_loss, right_loss;
-    tbb::parallel_invoke([&] { left_loss = node(lo, mid, out, out_view); },
-                         [&] { right_loss = node(mid, hi, right->values, right->view); });
-    // Elementwise, so splitting it over threads changes no result.
+    tbb::parallel_invoke([&] { left_loss = node(lo, mid, out, out_view, out_is_zero); },
+                         [&] { right_loss = node(mid, hi, right->values, right->view, true); });
+    // Elementwise, so splitting it over threads changes no result. The right sum is zeroed as
+    // it is read, so that it goes back to the pool as the next leaf needs it (instead of a
+    // pass of its own over the whole buffer there).
     float* a = out.data();
-    const float* b = right->values.data();
+    float* b = right->values.data();
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, out.size(), 1 << 16),
                       [&](const tbb::blocked_range<std::size_t>& r) {
-                          for (std::size_t i = r.begin(); i < r.end(); ++i) a[i] += b[i];
+                          for (std::size_t i = r.begin(); i < r.end(); ++i) {
+                              a[i] += b[i];
+                              b[i] = 0.0f;
+                          }
                       });
     release(std::move(right));
     return LossSums{left_loss.optimized + right_loss.optimized, left_loss.plain + right_loss.plain,
@@ -85,7 +91,7 @@ LossSums BatchGradient::compute(const Parameters<float>& params,
     chunks_ = chunks;
     label_smoothing_ = label_smoothing;
     grad_scale_ = grad_scale;
-    const LossSums loss = node(lo, hi, out, make_view(layout_, out.data()));
+    const LossSums loss = node(lo, hi, out, make_view(layout_, out.data()), false);
     params_ = nullptr;
     return loss;
 }

@@ -8,7 +8,8 @@
 // float addition happens in the same order, so the result is bit-identical for any thread
 // count (design invariant 3). Each worker thread owns one Workspace, allocated once;
 // gradient buffers for right subtrees come from a pool that only grows to the peak number
-// of live subtrees. In bf16 and bf16_amx each compute() first rounds and packs the weight
+// of live subtrees; a buffer goes back to it zeroed by the sum that reads it, so that the
+// leaf that takes it next does not clear it (the pool's buffers are all zero). In bf16 and bf16_amx each compute() first rounds and packs the weight
 // matrices for the step's products (model/packed_weights.hpp, forward W and backward W^T, in
 // parallel), once for all the chunks; the chunks' products read them, the bits of packing them
 // per product.
@@ -60,7 +61,10 @@ private:
     };
     std::unique_ptr<Buffer> acquire();
     void release(std::unique_ptr<Buffer> buffer);
-    LossSums node(std::size_t lo, std::size_t hi, std::span<float> out, const ModelView<float*>& out_view);
+    // The sum of chunks [lo, hi) into out; out_is_zero: out holds zeros already (a buffer of
+    // the pool), else the first leaf clears it.
+    LossSums node(std::size_t lo, std::size_t hi, std::span<float> out,
+                  const ModelView<float*>& out_view, bool out_is_zero);
     void pack_weights(const Parameters<float>& params);
 
     ParameterLayout layout_;
@@ -68,7 +72,7 @@ private:
     Precision precision_;
     tbb::enumerable_thread_specific<std::unique_ptr<Workspace<float>>> workspaces_;
     std::mutex pool_mutex_;
-    std::vector<std::unique_ptr<Buffer>> pool_;
+    std::vector<std::unique_ptr<Buffer>> pool_;  // every buffer in it all zero
     std::unique_ptr<Buffer> root_;  // gradient(): allocated by the first compute() that uses it
     std::unique_ptr<PackedWeights> packed_;  // the weights of the current compute(), packed
 
