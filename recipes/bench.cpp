@@ -266,7 +266,7 @@ public:
         const auto view = params_.view();
         std::fill(grads_.values.begin(), grads_.values.end(), 0.0f);
         const Lap pack;
-        if (packed_) packed_->repack(params_);
+        if (packed_) packed_->repack();
         const double pack_s = pack.wall_s();
         const Lap lap;
         model_forward(view, all.first(T_), ws_);

@@ -141,7 +141,7 @@ TEST(PackedWeights, RepackTakesTheChangedWeights) {
         const ChunkResult expected = run_chunk(p, tokens, precision, nullptr);
         EXPECT_FALSE(test::same_bits(run_chunk(p, tokens, precision, &packed).logits, expected.logits))
             << precision_name(precision) << ": the stale copy was not read";
-        packed.repack(p);
+        packed.repack();
         const ChunkResult repacked = run_chunk(p, tokens, precision, &packed);
         EXPECT_TRUE(test::same_bits(repacked.logits, expected.logits)) << precision_name(precision);
         EXPECT_TRUE(test::same_bits(repacked.gradient, expected.gradient)) << precision_name(precision);

@@ -370,8 +370,6 @@ void check_available(Bf16GemmPath path, const char* what) {
                                     bf16_gemm_path_name(path) + " kernel");
 }
 
-// LRNN_GEMM_BF16=emulated|avx512_bf16 forces a path (to compare them, or to check that a run
-// resumes with the same bits on a CPU without AVX512_BF16).
 // The faster of avx512_bf16 and emulated on this core, which compute the same bits: each
 // times a 64 x 256 x 256 product, best of 5, alternating (a few milliseconds in all).
 Bf16GemmPath faster_bf16_gemm_path() {
@@ -394,6 +392,8 @@ Bf16GemmPath faster_bf16_gemm_path() {
     return hardware <= emulated ? Bf16GemmPath::Avx512Bf16 : Bf16GemmPath::Emulated;
 }
 
+// LRNN_GEMM_BF16=emulated|avx512_bf16 forces a path (to compare them, or to check that a run
+// resumes with the same bits on a CPU without AVX512_BF16).
 Bf16GemmPath choose_bf16_gemm_path() {
     const char* forced = std::getenv("LRNN_GEMM_BF16");
     if (forced == nullptr || *forced == '\0') {

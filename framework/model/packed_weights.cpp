@@ -15,13 +15,16 @@ namespace {
 MatrixOperand forward_operand(const float* w, std::size_t cols) { return {w, cols, 1}; }
 MatrixOperand backward_operand(const float* w, std::size_t cols) { return {w, 1, cols}; }
 
+// Every matrix but the embedding table, which is looked up, never multiplied.
+bool multiplied(const TensorSpec& t) { return !t.is_vector() && t.name != "emb"; }
+
 }  // namespace
 
 double packed_weight_values(const ParameterLayout& layout, Precision precision) {
     if (!rounds_to_bf16(precision)) return 0;
     double values = 0;
     for (const TensorSpec& t : layout.tensors())
-        if (!t.is_vector() && t.name != "emb") values += 2.0 * double(t.size());
+        if (multiplied(t)) values += 2.0 * double(t.size());
     return values;
 }
 
@@ -34,7 +37,7 @@ PackedWeights::PackedWeights(const Parameters<float>& params, Precision precisio
     const Bf16GemmPath path = bf16_path ? *bf16_path : bf16_gemm_path_for(precision);
     const bool backward = orientations == PackedOrientations::ForwardAndBackward;
     for (const TensorSpec& t : params.layout.tensors()) {
-        if (t.is_vector() || t.name == "emb") continue;
+        if (!multiplied(t)) continue;
         const bool forward_tiled = t.cols > kNarrowSide, backward_tiled = backward && t.rows > kNarrowSide;
         if (!forward_tiled && !backward_tiled) continue;
         const float* w = params.values.data() + t.offset;
@@ -44,15 +47,14 @@ PackedWeights::PackedWeights(const Parameters<float>& params, Precision precisio
     }
 }
 
-void PackedWeights::repack(const Parameters<float>& params, std::size_t i) {
+void PackedWeights::repack(std::size_t i) {
     Matrix& m = matrices_.at(i);
-    const float* w = params.values.data() + (m.weights - source_);
-    if (m.forward) m.forward->repack(forward_operand(w, m.cols));
-    if (m.backward) m.backward->repack(backward_operand(w, m.cols));
+    if (m.forward) m.forward->repack(forward_operand(m.weights, m.cols));
+    if (m.backward) m.backward->repack(backward_operand(m.weights, m.cols));
 }
 
-void PackedWeights::repack(const Parameters<float>& params) {
-    for (std::size_t i = 0; i < matrices_.size(); ++i) repack(params, i);
+void PackedWeights::repack() {
+    for (std::size_t i = 0; i < matrices_.size(); ++i) repack(i);
 }
 
 const PackedWeights::Matrix* PackedWeights::find(const float* weights) const {

@@ -12,8 +12,8 @@
 // fp32 has no such copy: its packing is a plain copy, which costs about what reading a packed
 // copy costs (measured: the same training tokens/s with and without one, docs/kernels.md),
 // while a bf16 product converts and interleaves its operands as it packs them.
-// The copies are taken when made and by repack(): after the weights change (an optimizer step),
-// repack before the next product.
+// The copies are taken when made and by repack(): after the weights change in place (an
+// optimizer step), repack before the next product.
 
 #include <cstddef>
 #include <optional>
@@ -62,12 +62,12 @@ public:
         return params.values.data() == source_;
     }
 
-    // The matrices, in the order of the parameter buffer; repack(params, i) packs matrix i
-    // from params' current values (independent of the others: a step packs them in
-    // parallel), repack(params) all of them. params: the buffer these were packed from.
+    // The matrices, in the order of the parameter buffer; repack(i) packs matrix i again from
+    // the current values of the buffer these were packed from (independent of the others: a
+    // step packs them in parallel), repack() all of them.
     std::size_t size() const { return matrices_.size(); }
-    void repack(const Parameters<float>& params, std::size_t i);
-    void repack(const Parameters<float>& params);
+    void repack(std::size_t i);
+    void repack();
 
     // The matrix that starts at `weights`, or nullptr when none of these does.
     const Matrix* find(const float* weights) const;

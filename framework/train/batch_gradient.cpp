@@ -85,7 +85,7 @@ LossSums BatchGradient::compute(const Parameters<float>& params,
                                 std::span<float> out, Weights weights) {
     assert(lo < hi && hi <= chunks.size() && out.size() == layout_.total_size());
     for (std::size_t i = lo; i < hi; ++i) assert(chunks[i].size() >= 2 && chunks[i].size() - 1 <= max_chunk_tokens_);
-    if (weights == Weights::Changed || !packed_ || !packed_->packed_from(params)) pack_weights(params);
+    pack_weights(params, weights);
     const ModelView<const float*> view = params.view();
     params_ = &view;
     chunks_ = chunks;
@@ -96,16 +96,16 @@ LossSums BatchGradient::compute(const Parameters<float>& params,
     return loss;
 }
 
-void BatchGradient::pack_weights(const Parameters<float>& params) {
+void BatchGradient::pack_weights(const Parameters<float>& params, Weights weights) {
     if (!rounds_to_bf16(precision_)) return;  // fp32 products pack as they go (packed_weights.hpp)
     if (!packed_ || !packed_->packed_from(params)) {
         packed_ = std::make_unique<PackedWeights>(params, precision_,
                                                   PackedOrientations::ForwardAndBackward);
         return;
     }
+    if (weights == Weights::AsLastCompute) return;
     // Each matrix is a copy of its own: packing them on any threads gives the same panels.
-    tbb::parallel_for(std::size_t(0), packed_->size(),
-                      [&](std::size_t i) { packed_->repack(params, i); });
+    tbb::parallel_for(std::size_t(0), packed_->size(), [&](std::size_t i) { packed_->repack(i); });
 }
 
 double mean_loss_scale(std::span<const std::span<const TokenId>> chunks) {

@@ -9,10 +9,10 @@
 // count (design invariant 3). Each worker thread owns one Workspace, allocated once;
 // gradient buffers for right subtrees come from a pool that only grows to the peak number
 // of live subtrees; a buffer goes back to it zeroed by the sum that reads it, so that the
-// leaf that takes it next does not clear it (the pool's buffers are all zero). In bf16 and bf16_amx each compute() first rounds and packs the weight
-// matrices for the step's products (model/packed_weights.hpp, forward W and backward W^T, in
-// parallel), once for all the chunks; the chunks' products read them, the bits of packing them
-// per product.
+// leaf that takes it next does not clear it (the pool's buffers are all zero). In bf16 and
+// bf16_amx each compute() first rounds and packs the weight matrices for the step's products
+// (model/packed_weights.hpp, forward W and backward W^T, in parallel), once for all the
+// chunks; the chunks' products read them, the bits of packing them per product.
 
 #include <memory>
 #include <mutex>
@@ -65,7 +65,9 @@ private:
     // the pool), else the first leaf clears it.
     LossSums node(std::size_t lo, std::size_t hi, std::span<float> out,
                   const ModelView<float*>& out_view, bool out_is_zero);
-    void pack_weights(const Parameters<float>& params);
+    // bf16: packs params' weights for this compute(), unless `weights` says they are packed
+    // already (fp32: nothing).
+    void pack_weights(const Parameters<float>& params, Weights weights);
 
     ParameterLayout layout_;
     std::size_t max_chunk_tokens_;

@@ -61,9 +61,10 @@ std::string memory_text(double bytes) {
 // Refuses, before allocating anything (and before the run directory exists), a model that
 // cannot fit in the memory still available (train/available_memory.hpp): the parameters with
 // their gradient and AdamW's two moments, a gradient buffer and a training workspace per
-// worker thread, in bf16 the weights packed for the step (model/packed_weights.hpp), plus a margin of 10% and 64 MiB for what the estimate leaves out (the
-// allocator, thread stacks, evaluation, the sample). Without the check the kernel kills the
-// process part-way (exit 137, no message), or the allocation fails naming no setting.
+// worker thread, in bf16 the weights packed for the step (model/packed_weights.hpp), plus a
+// margin of 10% and 64 MiB for what the estimate leaves out (the allocator, thread stacks,
+// evaluation, the sample). Without the check the kernel kills the process part-way (exit 137,
+// no message), or the allocation fails naming no setting.
 void check_model_fits_in_memory(const ModelConfig& shape, const TrainConfig& config) {
     const std::optional<AvailableMemory> available = available_memory();
     if (!available) return;  // unknown: let the allocation speak
