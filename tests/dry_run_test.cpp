@@ -5,9 +5,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "cli_util.hpp"
 #include "tiny_run.hpp"
@@ -56,6 +58,59 @@ TEST_F(DryRun, CreatesNothingAndCountsTheParametersTheRunHas) {
     ASSERT_EQ(run.exit_code, 0) << run.err;
     const Json summary = parse_json(test::read_text(runs_ + "/r/summary.json"), "summary.json");
     EXPECT_EQ(std::to_string(summary["parameters"].get<long long>()), parameters);
+}
+
+// Every data.* key counts as the run reads it: here a bpe vocabulary of data.vocab_size pieces
+// and a validation file of its own.
+TEST_F(DryRun, CountsTheCorpusEveryDataKeyDescribes) {
+    test::write_corpus_slice(dir_.path(), 4000, "v.txt");
+    const std::vector<std::string> keys = {"data.tokenizer=bpe", "data.vocab_size=400", "data.val_path=" + dir_.file("v.txt")};
+    std::vector<std::string> dry_args = {"train", config_, "--dry-run"};
+    dry_args.insert(dry_args.end(), keys.begin(), keys.end());
+    const CommandResult dry = test::run_lrnn_args(dry_args);
+    ASSERT_EQ(dry.exit_code, 0) << dry.err;
+    EXPECT_NE(dry.out.find("data: 24000 bytes, bpe tokenizer (400 tokens), "), std::string::npos) << dry.out;
+    EXPECT_NE(dry.out.find("(tokenized in memory for this count"), std::string::npos) << dry.out;
+    EXPECT_FALSE(fs::exists(runs_)) << "a dry run creates nothing";
+
+    std::vector<std::string> run_args = {"train", config_, "--no-sample"};
+    run_args.insert(run_args.end(), keys.begin(), keys.end());
+    const CommandResult run = test::run_lrnn_args(run_args);
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    const Json summary = parse_json(test::read_text(runs_ + "/r/summary.json"), "summary.json");
+    EXPECT_EQ(std::to_string(summary["parameters"].get<long long>()), line_after(dry.out, "parameters: "));
+    // The run's own count of validation tokens, against the dry run's.
+    const std::string validation = line_after(run.out + run.err, " training / ");
+    ASSERT_FALSE(validation.empty()) << run.out << run.err;
+    EXPECT_NE(dry.out.find(" training / " + validation.substr(0, validation.find(' ')) + " validation tokens"),
+              std::string::npos) << dry.out << "\nrun: " << validation;
+}
+
+// After a run (or lrnn prepare) the dry run reads the counts from the token stores it left,
+// tokenizing nothing, and gives the same report; it still writes nothing, and still measures.
+TEST_F(DryRun, ReadsTheTokenStoresAnEarlierRunLeft) {
+    const CommandResult before = test::run_lrnn_args({"train", config_, "--dry-run"});
+    ASSERT_EQ(before.exit_code, 0) << before.err;
+    const CommandResult run = test::run_lrnn_args({"train", config_, "--no-sample"});
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    const auto listing = [&] {
+        std::vector<std::string> files;
+        for (const auto& e : fs::recursive_directory_iterator(runs_))
+            files.push_back(e.path().string() + " " + std::to_string(e.is_regular_file() ? fs::file_size(e.path()) : 0));
+        std::sort(files.begin(), files.end());
+        return files;
+    };
+    const std::vector<std::string> files = listing();
+    const CommandResult after = test::run_lrnn_args({"train", config_, "--dry-run", "--measure", "train.threads=1"});
+    ASSERT_EQ(after.exit_code, 0) << after.err;
+    EXPECT_NE(after.out.find("validation tokens (read from the token stores in " + runs_ + "/.token-stores/"),
+              std::string::npos) << after.out;
+    EXPECT_EQ(line_after(after.out, "data: ").substr(0, line_after(after.out, "data: ").find(" (")),
+              line_after(before.out, "data: ").substr(0, line_after(before.out, "data: ").find(" (")));
+    EXPECT_EQ(line_after(after.out, "parameters: "), line_after(before.out, "parameters: "));
+    EXPECT_EQ(line_after(after.out, "tokens per epoch: "), line_after(before.out, "tokens per epoch: "));
+    EXPECT_NE(after.out.find("measured: "), std::string::npos) << after.out;
+    EXPECT_EQ(listing(), files) << "the dry run changed the run directory";
 }
 
 // In bf16 the memory estimate counts the weights packed for each step (model/packed_weights.hpp),

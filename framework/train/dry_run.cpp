@@ -9,6 +9,7 @@
 #include <optional>
 #include <ostream>
 #include <span>
+#include <sstream>
 #include <vector>
 
 #include "config/auto_overrides.hpp"
@@ -16,12 +17,13 @@
 #include "config/train_config.hpp"
 #include "core/thread_limit.hpp"
 #include "data/chunk_sampler.hpp"
-#include "io/corpus_file.hpp"
 #include "model/model.hpp"
 #include "model/packed_weights.hpp"
 #include "train/available_memory.hpp"
 #include "train/batch_gradient.hpp"
 #include "train/init_from.hpp"
+#include "train/prepared_corpus.hpp"
+#include "train/run_corpus.hpp"
 
 namespace lrnn {
 
@@ -52,17 +54,54 @@ std::string group_of(const TensorSpec& t) {
     return "time mix (all layers)";
 }
 
+// The corpus the run would train on: its token stores when an earlier prepare or train left
+// valid ones (nothing is tokenized, nothing of it is in memory), else tokenized in memory with
+// every data.* key as the run reads them (the dry run writes no store).
+class DryRunCorpus {
+public:
+    DryRunCorpus(const TrainConfig& config, const InitialWeights* initial, std::ostream& out) {
+        const Tokenizer* given = initial ? &initial->tokenizer : nullptr;
+        if (initial) check_fine_tune_tokenizer(config, *initial);
+        stores_ = existing_training_data(config, given, out);
+        if (!stores_) memory_.emplace(initial ? fine_tune_corpus(config, *initial) : load_run_corpus(config));
+    }
+    const std::string& name() const { return stores_ ? stores_->name : memory_->path; }
+    std::uint64_t bytes() const { return stores_ ? stores_->bytes : memory_->bytes; }
+    const Tokenizer& tokenizer() const { return stores_ ? stores_->tokenizer : memory_->tokenizer; }
+    std::size_t train_tokens() const { return stores_ ? stores_->train.ids().size() : memory_->train_tokens.size(); }
+    std::size_t val_tokens() const { return stores_ ? stores_->val.ids().size() : memory_->val_tokens.size(); }
+    // Where the counts come from, for the report.
+    std::string source() const {
+        return stores_ ? "read from the token stores in " + stores_->folder
+                       : "tokenized in memory for this count; `lrnn prepare` or a first run writes the token "
+                         "stores that later dry runs read instead";
+    }
+    // Training tokens [first, first + out.size()).
+    void copy_train(std::size_t first, std::span<TokenId> out) const {
+        if (stores_) stores_->train.ids().copy(first, out);
+        else std::copy_n(memory_->train_tokens.begin() + std::ptrdiff_t(first), out.size(), out.begin());
+    }
+
+private:
+    std::optional<TrainingData> stores_;
+    std::optional<Corpus> memory_;
+};
+
 // Seconds per training step: forward and backward of batch_chunks real chunks on the run's
 // threads, the median of a few after one to warm up. (The optimizer step, evaluation and
 // checkpoints add to it.)
-double measure_step_seconds(const Parameters<float>& params, const Corpus& corpus, const TrainConfig& config) {
+double measure_step_seconds(const Parameters<float>& params, const DryRunCorpus& corpus, const TrainConfig& config) {
     const ThreadLimit threads(config.train.threads);
     const std::size_t T = std::size_t(params.config().ctx_len);
-    ChunkSampler sampler(corpus.train_tokens.size(), T, config.run.seed);
-    std::vector<std::span<const TokenId>> chunks;
+    ChunkSampler sampler(corpus.train_tokens(), T, config.run.seed);
     const std::size_t batch = std::min<std::size_t>(std::size_t(config.train.batch_chunks), sampler.chunks_per_epoch());
-    for (std::size_t i = 0; i < batch; ++i)
-        chunks.push_back(std::span(corpus.train_tokens).subspan(sampler.chunk_start(0, i), T + 1));
+    std::vector<TokenId> tokens(batch * (T + 1));  // (batch, T + 1)
+    std::vector<std::span<const TokenId>> chunks;
+    for (std::size_t i = 0; i < batch; ++i) {
+        const std::span<TokenId> row = std::span(tokens).subspan(i * (T + 1), T + 1);
+        corpus.copy_train(sampler.chunk_start(0, i), row);
+        chunks.push_back(row);
+    }
     BatchGradient gradient(params.config(), T, parse_precision(config.train.precision, "train.precision"));
     const double scale = mean_loss_scale(chunks);
     std::vector<double> times;
@@ -81,21 +120,21 @@ DryRunReport dry_run(const TrainOptions& options, bool measure, std::ostream& ou
     TrainConfig config = load_train_config(options.source);
     std::optional<InitialWeights> initial;
     if (!config.train.init_from.empty()) initial = load_initial_weights(config.train.init_from);
-    const Corpus corpus = initial ? fine_tune_corpus(config, *initial)
-                                  : load_corpus(config.data.path, config.data.tokenizer, config.data.val_fraction);
-    const bool word = corpus.tokenizer.kind() == TokenizerKind::Word;
+    std::ostringstream notes;  // why a store folder there is not used, printed after the header
+    const DryRunCorpus corpus(config, initial ? &*initial : nullptr, notes);
+    const bool word = corpus.tokenizer().kind() == TokenizerKind::Word;
     const ModelConfig shape = initial ? fine_tune_shape(config, *initial)
-                                      : resolve_model_config(config, corpus.bytes, word, corpus.tokenizer.vocab_size());
+                                      : resolve_model_config(config, corpus.bytes(), word, corpus.tokenizer().vocab_size());
 
-    if (corpus.train_tokens.size() < std::size_t(shape.ctx_len) + 1)
-        throw UserError("data.path: " + corpus.path + ": the training part has " + std::to_string(corpus.train_tokens.size()) +
+    if (corpus.train_tokens() < std::size_t(shape.ctx_len) + 1)
+        throw UserError("data.path: " + corpus.name() + ": the training part has " + std::to_string(corpus.train_tokens()) +
                         " tokens, fewer than one chunk (model.ctx_len + 1 = " + std::to_string(shape.ctx_len + 1) + ")");
-    out << "dry run: nothing is trained or written\n";
+    out << "dry run: nothing is trained or written\n" << notes.str();
     if (initial) out << "fine-tuning from " << initial->source << "\n";
     if (config.model.auto_size && !initial) {
-        const ModelConfig table = auto_model_config(corpus.bytes, word);
+        const ModelConfig table = auto_model_config(corpus.bytes(), word);
         const std::vector<std::string> overridden = keys_overriding_auto(config, table);
-        out << "model.auto for " << corpus.bytes << " corpus bytes chose: " << describe(table).substr(describe(table).find(' ') + 1) << "\n";
+        out << "model.auto for " << corpus.bytes() << " corpus bytes chose: " << describe(table).substr(describe(table).find(' ') + 1) << "\n";
         for (const std::string& o : overridden) out << "  explicit key wins: " << o << "\n";
     }
     TrainConfig resolved = config;
@@ -114,8 +153,10 @@ DryRunReport dry_run(const TrainOptions& options, bool measure, std::ostream& ou
     const int threads = config.train.threads > 0 ? config.train.threads : int(tbb::info::default_concurrency());
     const double P = double(total), f = sizeof(float);
     const double workspace = double(workspace_values(shape, std::size_t(shape.ctx_len)));
-    const double data = double(corpus.train_tokens.size() + corpus.val_tokens.size()) * sizeof(TokenId) +
-                        double(corpus.val_token_bytes.size()) * sizeof(std::uint32_t);
+    // The ids (mapped from the stores in a run: resident as they are read) and, for word, the
+    // byte count behind each validation token.
+    const double data = double(corpus.train_tokens() + corpus.val_tokens()) * sizeof(TokenId) +
+                        (word ? double(corpus.val_tokens()) * sizeof(std::uint32_t) : 0.0);
     const double packed = packed_weight_values(layout, parse_precision(config.train.precision, "train.precision"));
     const double estimate = f * (P * (4 + threads) + workspace * threads + packed);
     const double need = estimate * 1.1 + 64.0 * 1024 * 1024;
@@ -130,15 +171,15 @@ DryRunReport dry_run(const TrainOptions& options, bool measure, std::ostream& ou
         << (available ? (need <= available->bytes ? ": fits" : ": DOES NOT FIT, lrnn train would refuse it") : "")
         << "\n";
 
-    const ChunkSampler sampler(corpus.train_tokens.size(), std::size_t(shape.ctx_len), config.run.seed);
+    const ChunkSampler sampler(corpus.train_tokens(), std::size_t(shape.ctx_len), config.run.seed);
     const std::int64_t chunks = std::int64_t(sampler.chunks_per_epoch());
     const std::int64_t per_step = config.train.batch_chunks;
     const std::int64_t steps_per_epoch = (chunks + per_step - 1) / per_step;
     std::int64_t steps = steps_per_epoch * config.train.epochs;
     if (config.train.max_steps > 0) steps = std::min(steps, config.train.max_steps);
-    out << "data: " << corpus.bytes << " bytes, " << to_string(corpus.tokenizer.kind()) << " tokenizer ("
-        << corpus.tokenizer.vocab_size() << " tokens), " << corpus.train_tokens.size() << " training / "
-        << corpus.val_tokens.size() << " validation tokens\n";
+    out << "data: " << corpus.bytes() << " bytes, " << to_string(corpus.tokenizer().kind()) << " tokenizer ("
+        << corpus.tokenizer().vocab_size() << " tokens), " << corpus.train_tokens() << " training / "
+        << corpus.val_tokens() << " validation tokens (" << corpus.source() << ")\n";
     out << "tokens per epoch: " << chunks * shape.ctx_len << " (" << chunks << " chunks of " << shape.ctx_len
         << "); steps per epoch: " << steps_per_epoch << " (" << per_step << " chunks a step); steps: " << steps
         << (config.train.max_steps > 0 && steps == config.train.max_steps ? " (train.max_steps)" : "") << "\n";

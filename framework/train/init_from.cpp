@@ -3,8 +3,8 @@
 #include <filesystem>
 
 #include "core/error.hpp"
-#include "io/corpus_file.hpp"
 #include "io/model_loader.hpp"
+#include "train/run_corpus.hpp"
 
 namespace lrnn {
 
@@ -41,7 +41,7 @@ Corpus fine_tune_corpus(const TrainConfig& config, const InitialWeights& weights
     check_fine_tune_tokenizer(config, weights);
     const std::string kind = to_string(weights.tokenizer.kind());
     try {
-        return load_corpus(config.data.path, kind, config.data.val_fraction, &weights.tokenizer);
+        return load_run_corpus(config, &weights.tokenizer);
     } catch (const UserError& e) {
         // A byte the source's vocabulary lacks is the fine-tuning's doing: say so. Anything
         // else (a missing file, a text too short) is the corpus's own problem, as without it.

@@ -210,6 +210,23 @@ std::vector<std::uint32_t> TrainingData::val_bytes(std::size_t first, std::size_
 
 std::string token_store_folder(const TrainConfig& config) { return store_folder(config, store_key(config, "built")); }
 
+std::optional<TrainingData> existing_training_data(const TrainConfig& config, const Tokenizer* given,
+                                                   std::ostream& log) {
+    std::error_code ec;
+    if (given) {
+        // As open_training_data: the folder of the config's own tokenizer, when it made the same vocabulary.
+        const Json built = store_key(config, "built");
+        const std::string built_folder = store_folder(config, built);
+        if (fs::exists(join(built_folder, kManifest), ec)) try {
+            return open_existing(built_folder, built, given, kStartFullCheckBytes);
+        } catch (const UserError&) {
+        }
+    }
+    const Json key = store_key(config, given ? given_from(*given) : "built");
+    const std::string folder = store_folder(config, key);
+    return try_existing(folder, key, given, kStartFullCheckBytes, log, "not using it", fs::exists(folder, ec));
+}
+
 TrainingData open_training_data(const TrainConfig& config, const DataRequest& request, std::ostream& log) {
     if (request.given) {
         // Resume: the folder of the config's own tokenizer serves when it made the same vocabulary.

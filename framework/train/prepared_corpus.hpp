@@ -64,6 +64,14 @@ struct DataRequest {
 // reading the corpus says; OutputError naming the path if the folder or a file cannot be written.
 TrainingData open_training_data(const TrainConfig& config, const DataRequest& request, std::ostream& log);
 
+// The stores open_training_data would return without writing any: the valid ones already in
+// the cache folder (by an earlier prepare or train), checked as a start checks them; nullopt,
+// saying on `log` why a folder there is not usable, when there are none. Writes nothing and
+// takes no lock (the manifest is written last, so a folder being prepared has none). For the
+// dry run, which must not tokenize a prepared corpus of gigabytes into memory again.
+std::optional<TrainingData> existing_training_data(const TrainConfig& config, const Tokenizer* given,
+                                                   std::ostream& log);
+
 // The folder a fresh run of `config` uses (tokenizer built, trained or read from
 // data.tokenizer_path): for tests and messages. UserError as listing the sources says.
 std::string token_store_folder(const TrainConfig& config);
