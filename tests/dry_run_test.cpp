@@ -111,6 +111,16 @@ TEST_F(DryRun, ReadsTheTokenStoresAnEarlierRunLeft) {
     EXPECT_EQ(line_after(after.out, "tokens per epoch: "), line_after(before.out, "tokens per epoch: "));
     EXPECT_NE(after.out.find("measured: "), std::string::npos) << after.out;
     EXPECT_EQ(listing(), files) << "the dry run changed the run directory";
+
+    // A corpus changed since: its stores are stale, so the dry run says so and counts the new text.
+    std::ofstream(dir_.file("a.txt"), std::ios::app) << "A line more.\n";
+    const CommandResult changed = test::run_lrnn_args({"train", config_, "--dry-run"});
+    ASSERT_EQ(changed.exit_code, 0) << changed.err;
+    EXPECT_NE(changed.out.find("is not usable ("), std::string::npos) << changed.out;
+    EXPECT_NE(changed.out.find("stale"), std::string::npos) << changed.out;
+    EXPECT_NE(changed.out.find("data: 20013 bytes, "), std::string::npos) << changed.out;
+    EXPECT_NE(changed.out.find("(tokenized in memory for this count"), std::string::npos) << changed.out;
+    EXPECT_EQ(listing(), files) << "the dry run changed the run directory";
 }
 
 // In bf16 the memory estimate counts the weights packed for each step (model/packed_weights.hpp),
