@@ -26,8 +26,9 @@ struct AdamWStep {
 };
 
 // One block of the update, written so that it vectorises (restrict pointers, the decay as a
-// select): the same float operations in the same order per element as the plain loop, so
-// every clone gives the same bits.
+// select, and this file's -fno-math-errno -fno-trapping-math: framework/CMakeLists.txt): the
+// same float operations in the same order per element as the plain loop, so every clone
+// gives the same bits.
 LRNN_VECTOR_CLONES
 void update_block(float* __restrict params, float* __restrict m, float* __restrict v,
                   const float* __restrict grads, const std::uint8_t* __restrict decays, std::size_t n,
