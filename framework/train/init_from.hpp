@@ -23,9 +23,10 @@ struct InitialWeights {
 // UserError naming train.init_from and the path for anything load_model refuses.
 InitialWeights load_initial_weights(const std::string& init_from);
 
-// The corpus of the data.* keys (train/run_corpus.hpp) tokenized with the source's tokenizer. A char vocabulary that lacks a byte of the
-// corpus is refused naming the byte and its position (a word tokenizer maps unknown words to
-// <unk>). data.tokenizer, if given, must name the source's kind.
+// The corpus of the data.* keys (train/run_corpus.hpp) tokenized with the source's
+// tokenizer. A char vocabulary that lacks a byte of the corpus is refused naming the byte
+// and its position (a word tokenizer maps unknown words to <unk>). data.tokenizer, if
+// given, must name the source's kind.
 Corpus fine_tune_corpus(const TrainConfig& config, const InitialWeights& weights);
 // The data.tokenizer check alone (a start that reuses the token stores reads no corpus).
 void check_fine_tune_tokenizer(const TrainConfig& config, const InitialWeights& weights);

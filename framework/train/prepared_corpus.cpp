@@ -192,6 +192,24 @@ std::optional<TrainingData> try_existing(const std::string& folder, const Json& 
     return std::nullopt;
 }
 
+// A resume's tokenizer may be the one the config builds: then the config's own folder serves,
+// when it made the same vocabulary. (Another vocabulary there is no fault: a resume that
+// accepted a changed corpus.)
+std::optional<TrainingData> try_built_folder(const TrainConfig& config, const Tokenizer& given,
+                                             std::uint64_t full_check_bytes, std::ostream& log) {
+    const Json built = store_key(config, "built");
+    const std::string built_folder = store_folder(config, built);
+    std::error_code ec;
+    if (!fs::exists(join(built_folder, kManifest), ec)) return std::nullopt;
+    try {
+        return open_existing(built_folder, built, &given, full_check_bytes);
+    } catch (const UserError& e) {
+        if (std::string(e.what()).find("made with another vocabulary") == std::string::npos)
+            log << "token store " << built_folder << " is not usable (" << e.what() << "); not using it\n";
+    }
+    return std::nullopt;
+}
+
 }  // namespace
 
 std::vector<std::uint32_t> TrainingData::val_bytes(std::size_t first, std::size_t count) const {
@@ -212,35 +230,18 @@ std::string token_store_folder(const TrainConfig& config) { return store_folder(
 
 std::optional<TrainingData> existing_training_data(const TrainConfig& config, const Tokenizer* given,
                                                    std::ostream& log) {
-    std::error_code ec;
-    if (given) {
-        // As open_training_data: the folder of the config's own tokenizer, when it made the same vocabulary.
-        const Json built = store_key(config, "built");
-        const std::string built_folder = store_folder(config, built);
-        if (fs::exists(join(built_folder, kManifest), ec)) try {
-            return open_existing(built_folder, built, given, kStartFullCheckBytes);
-        } catch (const UserError&) {
-        }
-    }
+    if (given)
+        if (std::optional<TrainingData> d = try_built_folder(config, *given, kStartFullCheckBytes, log)) return d;
     const Json key = store_key(config, given ? given_from(*given) : "built");
     const std::string folder = store_folder(config, key);
+    std::error_code ec;
     return try_existing(folder, key, given, kStartFullCheckBytes, log, "not using it", fs::exists(folder, ec));
 }
 
 TrainingData open_training_data(const TrainConfig& config, const DataRequest& request, std::ostream& log) {
-    if (request.given) {
-        // Resume: the folder of the config's own tokenizer serves when it made the same vocabulary.
-        // (Another vocabulary there is no fault: a resume that accepted a changed corpus.)
-        const Json built = store_key(config, "built");
-        const std::string built_folder = store_folder(config, built);
-        std::error_code ec;
-        if (fs::exists(join(built_folder, kManifest), ec)) try {
-            return open_existing(built_folder, built, request.given, request.full_check_bytes);
-        } catch (const UserError& e) {
-            if (std::string(e.what()).find("made with another vocabulary") == std::string::npos)
-                log << "token store " << built_folder << " is not usable (" << e.what() << "); not using it\n";
-        }
-    }
+    if (request.given)
+        if (std::optional<TrainingData> d = try_built_folder(config, *request.given, request.full_check_bytes, log))
+            return std::move(*d);
     const Json key = store_key(config, request.given ? given_from(*request.given) : "built");
     const std::string folder = store_folder(config, key);
     std::error_code ec;
